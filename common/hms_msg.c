@@ -1,0 +1,874 @@
+/*  hms_msg: the HMS/1 wire protocol codec.
+
+    Each message body is described once, as a table of fields (key, type,
+    flags, where the value lives, bounds). One decoder and one encoder walk
+    these tables, so a field is checked the same way everywhere and the
+    spec's field tables (proto/hms-protocol.md) read like the tables here.
+*/
+
+#include "hms_msg.h"
+#include "hms_log.h"
+#include "hms_mpcheck.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { F_UINT, F_DOUBLE, F_STR, F_BOOL, F_ENUM, F_MAP, F_ARRAY } field_kind_t;
+
+#define F_REQUIRED 1 //  the key must be present
+#define F_NONEMPTY 2 //  a string must not be empty
+
+typedef struct spec_t spec_t;
+
+typedef struct {
+    const char *key;
+    field_kind_t kind;
+    int flags;
+    size_t offset;            //  from the start of the body (or array element)
+    size_t size;              //  F_STR: buffer size; F_ARRAY: element size
+    double min, max;          //  F_UINT, F_DOUBLE: bounds; F_ARRAY: max is the count limit
+    const char *const *names; //  F_ENUM: wire names, index = value, [0] unused
+    int name_count;
+    const spec_t *spec;  //  F_MAP: the nested map; F_ARRAY: each element
+    size_t count_offset; //  F_ARRAY: size_t count; the pointer lives at offset
+} field_t;
+
+struct spec_t {
+    const char *name;
+    const field_t *fields;
+    int count;
+    //  Offset of a uint32_t whose bit i says field i is present, or -1: then
+    //  an optional field is sent unless it holds its zero value (0, "",
+    //  false, NAN) and decodes to that value when absent.
+    long present_offset;
+};
+
+#define N(array) ((int)(sizeof(array) / sizeof((array)[0])))
+#define STR(key, type, member, flags)                                                              \
+    {                                                                                              \
+        key, F_STR, flags, offsetof(type, member), sizeof(((type *)0)->member), 0, 0, NULL, 0,     \
+            NULL, 0                                                                                \
+    }
+#define UINT(key, type, member, flags, lo, hi)                                                     \
+    {                                                                                              \
+        key, F_UINT, flags, offsetof(type, member), 0, lo, hi, NULL, 0, NULL, 0                    \
+    }
+#define DBL(key, type, member, flags, lo, hi)                                                      \
+    {                                                                                              \
+        key, F_DOUBLE, flags, offsetof(type, member), 0, lo, hi, NULL, 0, NULL, 0                  \
+    }
+#define BOOL(key, type, member, flags)                                                             \
+    {                                                                                              \
+        key, F_BOOL, flags, offsetof(type, member), 0, 0, 0, NULL, 0, NULL, 0                      \
+    }
+#define ENUM(key, type, member, flags, names)                                                      \
+    {                                                                                              \
+        key, F_ENUM, flags, offsetof(type, member), 0, 0, 0, names, N(names), NULL, 0              \
+    }
+#define MAP(key, type, member, flags, spec)                                                        \
+    {                                                                                              \
+        key, F_MAP, flags, offsetof(type, member), 0, 0, 0, NULL, 0, &spec, 0                      \
+    }
+#define ARRAY(key, type, member, count, element, flags, limit, spec)                               \
+    {                                                                                              \
+        key, F_ARRAY, flags, offsetof(type, member), sizeof(element), 0, limit, NULL, 0, &spec,    \
+            offsetof(type, count)                                                                  \
+    }
+
+#define U64MAX 18446744073709551615.0
+#define REQ    F_REQUIRED
+#define REQNE  (F_REQUIRED | F_NONEMPTY)
+
+//  Wire names. Index 0 is the "none" value and is never sent.
+static const char *const s_type_names[] = {"",
+                                           "hb",
+                                           "update",
+                                           "attack",
+                                           "ping",
+                                           "give_content",
+                                           "container_threshold",
+                                           "container_ignore",
+                                           "container_add",
+                                           "get_config",
+                                           "set_config",
+                                           "conf_antagonist",
+                                           "start_antagonist",
+                                           "stop_antagonist",
+                                           "antagonist_status",
+                                           "list_hosts",
+                                           "ok",
+                                           "error"};
+static const char *const s_status_names[] = {"",     "active",  "ignored", "restarting",
+                                             "down", "backoff", "stopped"};
+static const char *const s_role_names[] = {"", "manager", "antagonist", "controller"};
+static const char *const s_phase_names[] = {"", "start", "end"};
+static const char *const s_kind_names[] = {"", "shutdown", "loss"};
+static const char *const s_mode_names[] = {"", "stop", "kill"};
+static const char *const s_host_names[] = {"", "online", "offline"};
+static const char *const s_decode_names[] = {"ok",
+                                             "truncated",
+                                             "trailing bytes",
+                                             "declared length exceeds the message",
+                                             "too deep",
+                                             "reserved byte 0xc1",
+                                             "too large",
+                                             "not a map",
+                                             "duplicate key",
+                                             "missing key",
+                                             "wrong type",
+                                             "out of range",
+                                             "unsupported version",
+                                             "unknown command",
+                                             "out of memory"};
+
+//  Message bodies.
+
+static const field_t s_hb_fields[] = {
+    STR("address", hms_hb_t, address, REQNE),
+    UINT("seq", hms_hb_t, seq, REQ, 0, U64MAX),
+    UINT("update_seq", hms_hb_t, update_seq, REQ, 0, U64MAX),
+    UINT("containers", hms_hb_t, containers, REQ, 0, U64MAX),
+    UINT("monitored", hms_hb_t, monitored, REQ, 0, U64MAX),
+    UINT("interval_ms", hms_hb_t, interval_ms, REQ, HMS_PERIOD_MIN, HMS_PERIOD_MAX),
+    UINT("started_ms", hms_hb_t, started_ms, REQ, 0, U64MAX),
+};
+static const spec_t s_hb = {"hb", s_hb_fields, N(s_hb_fields), -1};
+
+static const field_t s_update_fields[] = {
+    STR("address", hms_update_t, address, REQNE),
+    UINT("update_seq", hms_update_t, update_seq, REQ, 0, U64MAX),
+    STR("reason", hms_update_t, reason, 0),
+};
+static const spec_t s_update = {"update", s_update_fields, N(s_update_fields), -1};
+
+static const field_t s_attack_fields[] = {
+    STR("address", hms_attack_t, address, REQNE),
+    UINT("seq", hms_attack_t, seq, REQ, 0, U64MAX),
+    UINT("attack_id", hms_attack_t, attack_id, REQ, 0, U64MAX),
+    ENUM("phase", hms_attack_t, phase, REQ, s_phase_names),
+    ENUM("kind", hms_attack_t, kind, REQ, s_kind_names),
+    STR("container", hms_attack_t, container, REQNE),
+    STR("name", hms_attack_t, name, 0),
+    DBL("loss", hms_attack_t, loss, 0, 0, 100),
+    UINT("duration_ms", hms_attack_t, duration_ms, 0, 0, U64MAX),
+    UINT("ts_ms", hms_attack_t, ts_ms, REQ, 0, U64MAX),
+};
+static const spec_t s_attack = {"attack", s_attack_fields, N(s_attack_fields), -1};
+
+static const spec_t s_empty = {"empty", NULL, 0, -1};
+
+static const field_t s_threshold_fields[] = {
+    {"threshold", F_DOUBLE, REQ, 0, 0, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX, NULL, 0, NULL, 0},
+};
+static const spec_t s_threshold = {"threshold", s_threshold_fields, N(s_threshold_fields), -1};
+
+static const field_t s_container_request_fields[] = {
+    STR("container", hms_container_ref_t, container, REQNE),
+};
+static const spec_t s_container_request = {"container", s_container_request_fields,
+                                           N(s_container_request_fields), -1};
+
+static const field_t s_container_reply_fields[] = {
+    STR("container", hms_container_ref_t, container, REQNE),
+    ENUM("status", hms_container_ref_t, status, REQ, s_status_names),
+};
+static const spec_t s_container_reply = {"container", s_container_reply_fields,
+                                         N(s_container_reply_fields), -1};
+
+static const field_t s_settings_fields[] = {
+    DBL("threshold", hms_settings_t, threshold, 0, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX),
+    UINT("probe_count", hms_settings_t, probe_count, 0, HMS_PROBE_COUNT_MIN, HMS_PROBE_COUNT_MAX),
+    UINT("probe_interval_ms", hms_settings_t, probe_interval_ms, 0, HMS_PROBE_INTERVAL_MIN,
+         HMS_PROBE_INTERVAL_MAX),
+    UINT("probe_timeout_ms", hms_settings_t, probe_timeout_ms, 0, HMS_PROBE_TIMEOUT_MIN,
+         HMS_PROBE_TIMEOUT_MAX),
+    UINT("probe_period_ms", hms_settings_t, probe_period_ms, 0, HMS_PERIOD_MIN, HMS_PERIOD_MAX),
+    UINT("heartbeat_ms", hms_settings_t, heartbeat_ms, 0, HMS_PERIOD_MIN, HMS_PERIOD_MAX),
+    UINT("grace_ms", hms_settings_t, grace_ms, 0, 0, HMS_GRACE_MAX),
+    UINT("backoff_max_ms", hms_settings_t, backoff_max_ms, 0, 0, HMS_BACKOFF_MAX),
+};
+static const spec_t s_settings = {"config", s_settings_fields, N(s_settings_fields),
+                                  offsetof(hms_settings_t, present)};
+
+static const field_t s_config_fields[] = {
+    {"config", F_MAP, REQ, 0, 0, 0, 0, NULL, 0, &s_settings, 0},
+};
+static const spec_t s_config = {"config", s_config_fields, N(s_config_fields), -1};
+
+static const field_t s_antagonist_fields[] = {
+    STR("name", hms_antagonist_conf_t, name, 0),
+    DBL("loss", hms_antagonist_conf_t, loss, REQ, 0, 100),
+    DBL("balance", hms_antagonist_conf_t, balance, REQ, 0, 100),
+    DBL("heavy", hms_antagonist_conf_t, heavy, REQ, 0, 100),
+    DBL("frequency", hms_antagonist_conf_t, frequency, REQ, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX),
+    DBL("duration", hms_antagonist_conf_t, duration, REQ, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX),
+    DBL("sigma", hms_antagonist_conf_t, sigma, 0, 0, 100),
+    UINT("seed", hms_antagonist_conf_t, seed, 0, 0, U64MAX),
+    ENUM("mode", hms_antagonist_conf_t, mode, 0, s_mode_names),
+};
+static const spec_t s_antagonist = {"conf_antagonist", s_antagonist_fields, N(s_antagonist_fields),
+                                    -1};
+
+static const field_t s_pong_fields[] = {
+    STR("address", hms_pong_t, address, REQNE),
+    ENUM("role", hms_pong_t, role, REQ, s_role_names),
+    STR("version", hms_pong_t, version, REQNE),
+    UINT("uptime_ms", hms_pong_t, uptime_ms, REQ, 0, U64MAX),
+};
+static const spec_t s_pong = {"ping", s_pong_fields, N(s_pong_fields), -1};
+
+static const field_t s_container_fields[] = {
+    STR("id", hms_container_t, id, REQNE),
+    STR("name", hms_container_t, name, REQ),
+    STR("image", hms_container_t, image, 0),
+    STR("ip", hms_container_t, ip, 0),
+    ENUM("status", hms_container_t, status, REQ, s_status_names),
+    STR("state", hms_container_t, state, 0),
+    DBL("loss", hms_container_t, loss, 0, 0, 100),
+    DBL("rtt_ms", hms_container_t, rtt_ms, 0, 0, 3600000),
+    UINT("restarts", hms_container_t, restarts, 0, 0, U64MAX),
+    UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
+};
+static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1};
+
+static const field_t s_content_fields[] = {
+    STR("address", hms_content_t, address, REQNE),
+    UINT("update_seq", hms_content_t, update_seq, REQ, 0, U64MAX),
+    DBL("threshold", hms_content_t, threshold, REQ, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX),
+    ARRAY("content", hms_content_t, content, count, hms_container_t, REQ, HMS_CONTENT_MAX,
+          s_container),
+};
+static const spec_t s_content = {"give_content", s_content_fields, N(s_content_fields), -1};
+
+static const field_t s_antagonist_status_fields[] = {
+    BOOL("running", hms_antagonist_status_t, running, REQ),
+    MAP("config", hms_antagonist_status_t, config, REQ, s_antagonist),
+    UINT("attempts", hms_antagonist_status_t, attempts, REQ, 0, U64MAX),
+    UINT("shutdowns", hms_antagonist_status_t, shutdowns, REQ, 0, U64MAX),
+    UINT("loss_attacks", hms_antagonist_status_t, loss_attacks, REQ, 0, U64MAX),
+    UINT("targets", hms_antagonist_status_t, targets, REQ, 0, U64MAX),
+};
+static const spec_t s_antagonist_status = {"antagonist_status", s_antagonist_status_fields,
+                                           N(s_antagonist_status_fields), -1};
+
+static const field_t s_host_fields[] = {
+    STR("address", hms_host_t, address, REQNE),
+    ENUM("status", hms_host_t, status, REQ, s_host_names),
+    UINT("last_seen_ms", hms_host_t, last_seen_ms, REQ, 0, U64MAX),
+    UINT("containers", hms_host_t, containers, REQ, 0, U64MAX),
+};
+static const spec_t s_host = {"host", s_host_fields, N(s_host_fields), -1};
+
+static const field_t s_hosts_fields[] = {
+    ARRAY("hosts", hms_hosts_t, hosts, count, hms_host_t, REQ, HMS_HOSTS_MAX, s_host),
+};
+static const spec_t s_hosts = {"list_hosts", s_hosts_fields, N(s_hosts_fields), -1};
+
+static const field_t s_error_fields[] = {
+    UINT("code", hms_error_t, code, REQ, 100, 599),
+    STR("message", hms_error_t, message, REQ),
+};
+static const spec_t s_error = {"error", s_error_fields, N(s_error_fields), -1};
+
+//  The body of a request, or of a PUB message.
+static const spec_t *s_request_spec(hms_msg_type_t type)
+{
+    switch (type) {
+    case HMS_MSG_HB: return &s_hb;
+    case HMS_MSG_UPDATE: return &s_update;
+    case HMS_MSG_ATTACK: return &s_attack;
+    case HMS_MSG_CONTAINER_THRESHOLD: return &s_threshold;
+    case HMS_MSG_CONTAINER_IGNORE:
+    case HMS_MSG_CONTAINER_ADD: return &s_container_request;
+    case HMS_MSG_SET_CONFIG: return &s_config;
+    case HMS_MSG_CONF_ANTAGONIST: return &s_antagonist;
+    case HMS_MSG_ERROR: return &s_error;
+    case HMS_MSG_PING:
+    case HMS_MSG_GIVE_CONTENT:
+    case HMS_MSG_GET_CONFIG:
+    case HMS_MSG_START_ANTAGONIST:
+    case HMS_MSG_STOP_ANTAGONIST:
+    case HMS_MSG_ANTAGONIST_STATUS:
+    case HMS_MSG_LIST_HOSTS: return &s_empty;
+    default: return NULL;
+    }
+}
+
+//  The payload of an ok reply to request type re.
+static const spec_t *s_reply_spec(hms_msg_type_t re)
+{
+    switch (re) {
+    case HMS_MSG_PING: return &s_pong;
+    case HMS_MSG_GIVE_CONTENT: return &s_content;
+    case HMS_MSG_CONTAINER_THRESHOLD: return &s_threshold;
+    case HMS_MSG_CONTAINER_IGNORE:
+    case HMS_MSG_CONTAINER_ADD: return &s_container_reply;
+    case HMS_MSG_GET_CONFIG:
+    case HMS_MSG_SET_CONFIG: return &s_config;
+    case HMS_MSG_CONF_ANTAGONIST:
+    case HMS_MSG_START_ANTAGONIST:
+    case HMS_MSG_STOP_ANTAGONIST:
+    case HMS_MSG_ANTAGONIST_STATUS: return &s_antagonist_status;
+    case HMS_MSG_LIST_HOSTS: return &s_hosts;
+    default: return NULL;
+    }
+}
+
+static const spec_t *s_spec(hms_msg_type_t type, hms_msg_type_t re)
+{
+    return type == HMS_MSG_OK ? s_reply_spec(re) : s_request_spec(type);
+}
+
+bool hms_msg_is_request(hms_msg_type_t type)
+{
+    return type >= HMS_MSG_PING && type <= HMS_MSG_LIST_HOSTS;
+}
+
+static bool s_has_corr_id(hms_msg_type_t type)
+{
+    return hms_msg_is_request(type) || type == HMS_MSG_OK || type == HMS_MSG_ERROR;
+}
+
+//  Names.
+
+static const char *s_name(const char *const *names, int count, int value)
+{
+    return value > 0 && value < count ? names[value] : "";
+}
+
+const char *hms_msg_type_name(hms_msg_type_t type)
+{
+    return s_name(s_type_names, N(s_type_names), type);
+}
+const char *hms_status_name(hms_status_t status)
+{
+    return s_name(s_status_names, N(s_status_names), status);
+}
+const char *hms_role_name(hms_role_t role)
+{
+    return s_name(s_role_names, N(s_role_names), role);
+}
+const char *hms_host_status_name(hms_host_status_t status)
+{
+    return s_name(s_host_names, N(s_host_names), status);
+}
+const char *hms_attack_kind_name(hms_attack_kind_t kind)
+{
+    return s_name(s_kind_names, N(s_kind_names), kind);
+}
+const char *hms_phase_name(hms_phase_t phase)
+{
+    return s_name(s_phase_names, N(s_phase_names), phase);
+}
+const char *hms_mode_name(hms_shutdown_mode_t mode)
+{
+    return s_name(s_mode_names, N(s_mode_names), mode);
+}
+const char *hms_decode_error_name(hms_decode_error_t error)
+{
+    return error >= 0 && error < N(s_decode_names) ? s_decode_names[error] : "";
+}
+
+hms_msg_type_t hms_msg_type_from_name(const char *name)
+{
+    for (int i = 1; i < N(s_type_names); i++)
+        if (strcmp(name, s_type_names[i]) == 0)
+            return (hms_msg_type_t)i;
+    return HMS_MSG_NONE;
+}
+
+//  Construction.
+
+//  Sets the NAN "absent" values of optional doubles in a body.
+static void s_clear_body(const spec_t *spec, void *body)
+{
+    if (!spec)
+        return;
+    for (int i = 0; i < spec->count; i++) {
+        const field_t *field = &spec->fields[i];
+        if (field->kind == F_DOUBLE && !(field->flags & F_REQUIRED))
+            *(double *)((char *)body + field->offset) = NAN;
+        else if (field->kind == F_MAP)
+            s_clear_body(field->spec, (char *)body + field->offset);
+    }
+}
+
+void hms_msg_init(hms_msg_t *msg, hms_msg_type_t type)
+{
+    memset(msg, 0, sizeof *msg);
+    msg->type = type;
+    s_clear_body(s_request_spec(type), &msg->hb);
+}
+
+void hms_msg_reset(hms_msg_t *msg)
+{
+    free(msg->owned);
+    hms_msg_init(msg, HMS_MSG_NONE);
+}
+
+void hms_msg_ok(hms_msg_t *msg, hms_msg_type_t re, uint64_t corr_id)
+{
+    hms_msg_init(msg, HMS_MSG_OK);
+    msg->re = re;
+    msg->corr_id = corr_id;
+    s_clear_body(s_reply_spec(re), &msg->hb);
+}
+
+void hms_msg_error(hms_msg_t *msg, uint64_t corr_id, uint64_t code, const char *format, ...)
+{
+    hms_msg_init(msg, HMS_MSG_ERROR);
+    msg->corr_id = corr_id;
+    msg->error.code = code;
+    va_list args;
+    va_start(args, format);
+    vsnprintf(msg->error.message, sizeof msg->error.message, format, args);
+    va_end(args);
+}
+
+uint64_t hms_msg_error_code(hms_decode_error_t error)
+{
+    switch (error) {
+    case HMS_DECODE_VERSION: return HMS_CODE_BAD_VERSION;
+    case HMS_DECODE_UNKNOWN: return HMS_CODE_NOT_IMPLEMENTED;
+    case HMS_DECODE_NO_MEMORY: return HMS_CODE_INTERNAL;
+    default: return HMS_CODE_BAD_REQUEST;
+    }
+}
+
+//  Encoding.
+
+static void s_pack_str(msgpack_packer *pk, const char *text)
+{
+    size_t length = strlen(text);
+    msgpack_pack_str(pk, length);
+    msgpack_pack_str_body(pk, text, length);
+}
+
+static bool s_present(const spec_t *spec, const void *body, int index)
+{
+    const field_t *field = &spec->fields[index];
+    if (field->flags & F_REQUIRED)
+        return true;
+    if (spec->present_offset >= 0)
+        return (*(const uint32_t *)((const char *)body + spec->present_offset) >> index) & 1;
+    const void *value = (const char *)body + field->offset;
+    switch (field->kind) {
+    case F_UINT: return *(const uint64_t *)value != 0;
+    case F_DOUBLE: return !isnan(*(const double *)value);
+    case F_STR: return *(const char *)value != '\0';
+    case F_BOOL: return *(const bool *)value;
+    case F_ENUM: return *(const int *)value != 0;
+    default: return true;
+    }
+}
+
+static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *pk);
+
+static int s_encode_field(const field_t *field, const void *body, msgpack_packer *pk)
+{
+    const void *value = (const char *)body + field->offset;
+    s_pack_str(pk, field->key);
+    switch (field->kind) {
+    case F_UINT: {
+        uint64_t number = *(const uint64_t *)value;
+        if (number < field->min || (double)number > field->max)
+            return -1;
+        return msgpack_pack_uint64(pk, number);
+    }
+    case F_DOUBLE: {
+        double number = *(const double *)value;
+        if (!(number >= field->min && number <= field->max))
+            return -1;
+        return msgpack_pack_double(pk, number);
+    }
+    case F_STR: {
+        const char *text = value;
+        if (strnlen(text, field->size) >= field->size || ((field->flags & F_NONEMPTY) && !*text))
+            return -1;
+        s_pack_str(pk, text);
+        return 0;
+    }
+    case F_BOOL: return *(const bool *)value ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
+    case F_ENUM: {
+        int index = *(const int *)value;
+        if (index <= 0 || index >= field->name_count)
+            return -1;
+        s_pack_str(pk, field->names[index]);
+        return 0;
+    }
+    case F_MAP: return s_encode_body(field->spec, value, pk);
+    case F_ARRAY: {
+        const char *items = *(const char *const *)value;
+        size_t count = *(const size_t *)((const char *)body + field->count_offset);
+        if (count > field->max || (count && !items))
+            return -1;
+        msgpack_pack_array(pk, count);
+        for (size_t i = 0; i < count; i++)
+            if (s_encode_body(field->spec, items + i * field->size, pk))
+                return -1;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+static int s_encode_fields(const spec_t *spec, const void *body, msgpack_packer *pk)
+{
+    for (int i = 0; i < spec->count; i++)
+        if (s_present(spec, body, i) && s_encode_field(&spec->fields[i], body, pk))
+            return -1;
+    return 0;
+}
+
+static size_t s_count_present(const spec_t *spec, const void *body)
+{
+    size_t count = 0;
+    for (int i = 0; i < spec->count; i++)
+        count += s_present(spec, body, i);
+    return count;
+}
+
+static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, s_count_present(spec, body));
+    return s_encode_fields(spec, body, pk);
+}
+
+int hms_msg_encode(const hms_msg_t *msg, msgpack_sbuffer *buffer)
+{
+    const spec_t *spec = s_spec(msg->type, msg->re);
+    if (!spec) {
+        hms_error("encode: no message '%s' (re '%s')", hms_msg_type_name(msg->type),
+                  hms_msg_type_name(msg->re));
+        return -1;
+    }
+    size_t start = buffer->size;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, buffer, msgpack_sbuffer_write);
+    size_t keys = 2 + s_count_present(spec, &msg->hb);
+    if (s_has_corr_id(msg->type))
+        keys++;
+    if (msg->type == HMS_MSG_OK)
+        keys++;
+    msgpack_pack_map(&pk, keys);
+    s_pack_str(&pk, "v");
+    msgpack_pack_uint64(&pk, HMS_PROTOCOL_VERSION);
+    s_pack_str(&pk, "command");
+    s_pack_str(&pk, hms_msg_type_name(msg->type));
+    if (s_has_corr_id(msg->type)) {
+        s_pack_str(&pk, "corr_id");
+        msgpack_pack_uint64(&pk, msg->corr_id);
+    }
+    if (msg->type == HMS_MSG_OK) {
+        s_pack_str(&pk, "re");
+        s_pack_str(&pk, hms_msg_type_name(msg->re));
+    }
+    if (s_encode_fields(spec, &msg->hb, &pk)) {
+        hms_error("encode: '%s' has a field out of range", hms_msg_type_name(msg->type));
+        buffer->size = start;
+        return -1;
+    }
+    return 0;
+}
+
+//  Decoding.
+
+typedef struct {
+    hms_msg_t *msg;
+    size_t input_size; //  bounds what arrays may allocate
+} decoder_t;
+
+__attribute__((format(printf, 3, 4))) static int s_fail(decoder_t *self, hms_decode_error_t error,
+                                                        const char *format, ...)
+{
+    self->msg->decode_error = error;
+    char detail[HMS_TEXT_MAX + 1] = "";
+    if (format) {
+        va_list args;
+        va_start(args, format);
+        vsnprintf(detail, sizeof detail, format, args);
+        va_end(args);
+    }
+    snprintf(self->msg->decode_text, sizeof self->msg->decode_text, "%s%s%s",
+             hms_decode_error_name(error), *detail ? ": " : "", detail);
+    return -2;
+}
+
+static bool s_key_is(const msgpack_object *key, const char *name)
+{
+    size_t length = strlen(name);
+    return key->type == MSGPACK_OBJECT_STR && key->via.str.size == length &&
+           memcmp(key->via.str.ptr, name, length) == 0;
+}
+
+//  Smallest encoding of one element of spec: a map header and, per required
+//  key, the key and a one-byte value. Bounds the entries an array may claim.
+static size_t s_min_size(const spec_t *spec)
+{
+    size_t size = 1;
+    for (int i = 0; i < spec->count; i++)
+        if (spec->fields[i].flags & F_REQUIRED)
+            size += 1 + strlen(spec->fields[i].key) + 1;
+    return size;
+}
+
+static int s_decode_map(decoder_t *self, const spec_t *spec, const msgpack_object *map, void *body,
+                        const char *path);
+
+static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_object *value,
+                          void *body, const char *path)
+{
+    void *target = (char *)body + field->offset;
+    const char *key = field->key;
+    switch (field->kind) {
+    case F_UINT:
+        if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s is negative", path, key);
+        if (value->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be an unsigned integer", path, key);
+        if ((double)value->via.u64 < field->min || (double)value->via.u64 > field->max)
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s must be in [%.0f, %.0f]", path, key,
+                          field->min, field->max);
+        *(uint64_t *)target = value->via.u64;
+        return 0;
+    case F_DOUBLE: {
+        double number;
+        if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            number = (double)value->via.u64;
+        else if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            number = (double)value->via.i64;
+        else if (value->type == MSGPACK_OBJECT_FLOAT32 || value->type == MSGPACK_OBJECT_FLOAT64)
+            number = value->via.f64;
+        else
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a number", path, key);
+        if (!(number >= field->min && number <= field->max))
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s must be in [%g, %g]", path, key, field->min,
+                          field->max);
+        *(double *)target = number;
+        return 0;
+    }
+    case F_STR:
+    case F_ENUM: {
+        if (value->type != MSGPACK_OBJECT_STR)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a string", path, key);
+        const char *text = value->via.str.ptr;
+        size_t length = value->via.str.size;
+        if (memchr(text, '\0', length))
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s contains a NUL byte", path, key);
+        if (field->kind == F_ENUM) {
+            for (int i = 1; i < field->name_count; i++)
+                if (strlen(field->names[i]) == length &&
+                    memcmp(field->names[i], text, length) == 0) {
+                    *(int *)target = i;
+                    return 0;
+                }
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s: '%.*s' is not a known value", path, key,
+                          (int)(length > 32 ? 32 : length), text);
+        }
+        if (length >= field->size)
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s is longer than %zu bytes", path, key,
+                          field->size - 1);
+        if (length == 0 && (field->flags & F_NONEMPTY))
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s is empty", path, key);
+        memcpy(target, text, length);
+        ((char *)target)[length] = '\0';
+        return 0;
+    }
+    case F_BOOL:
+        if (value->type != MSGPACK_OBJECT_BOOLEAN)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a boolean", path, key);
+        *(bool *)target = value->via.boolean;
+        return 0;
+    case F_MAP: {
+        if (value->type != MSGPACK_OBJECT_MAP)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a map", path, key);
+        char inner[64];
+        snprintf(inner, sizeof inner, "%s%s.", path, key);
+        return s_decode_map(self, field->spec, value, target, inner);
+    }
+    case F_ARRAY: {
+        if (value->type != MSGPACK_OBJECT_ARRAY)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be an array", path, key);
+        size_t count = value->via.array.size;
+        if (count > field->max)
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s has more than %.0f entries", path, key,
+                          field->max);
+        if (count * s_min_size(field->spec) > self->input_size)
+            return s_fail(self, HMS_DECODE_BAD_LENGTH, "%s%s declares %zu entries", path, key,
+                          count);
+        if (self->msg->owned)
+            return s_fail(self, HMS_DECODE_DUPLICATE, "%s%s: a second array", path, key);
+        char *items = count ? calloc(count, field->size) : NULL;
+        if (count && !items)
+            return s_fail(self, HMS_DECODE_NO_MEMORY, "%s%s", path, key);
+        self->msg->owned = items;
+        *(char **)target = items;
+        *(size_t *)((char *)body + field->count_offset) = count;
+        for (size_t i = 0; i < count; i++) {
+            char inner[64];
+            snprintf(inner, sizeof inner, "%s%s[%zu].", path, key, i);
+            if (value->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
+                return s_fail(self, HMS_DECODE_TYPE, "%s%s[%zu] must be a map", path, key, i);
+            s_clear_body(field->spec, items + i * field->size);
+            int rc = s_decode_map(self, field->spec, &value->via.array.ptr[i],
+                                  items + i * field->size, inner);
+            if (rc)
+                return rc;
+        }
+        return 0;
+    }
+    }
+    return s_fail(self, HMS_DECODE_TYPE, "%s%s", path, key);
+}
+
+static int s_decode_map(decoder_t *self, const spec_t *spec, const msgpack_object *map, void *body,
+                        const char *path)
+{
+    if (map->type != MSGPACK_OBJECT_MAP)
+        return s_fail(self, HMS_DECODE_NOT_MAP, "%s is not a map", *path ? path : "body");
+    uint64_t seen = 0;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *key = &map->via.map.ptr[i].key;
+        int index = -1;
+        for (int f = 0; f < spec->count && index < 0; f++)
+            if (s_key_is(key, spec->fields[f].key))
+                index = f;
+        if (index < 0)
+            continue; //  unknown keys (and the envelope's) are ignored
+        if (seen & (1ull << index))
+            return s_fail(self, HMS_DECODE_DUPLICATE, "%s%s", path, spec->fields[index].key);
+        seen |= 1ull << index;
+        int rc = s_decode_field(self, &spec->fields[index], &map->via.map.ptr[i].val, body, path);
+        if (rc)
+            return rc;
+    }
+    for (int f = 0; f < spec->count; f++)
+        if ((spec->fields[f].flags & F_REQUIRED) && !(seen & (1ull << f)))
+            return s_fail(self, HMS_DECODE_MISSING, "%s%s", path, spec->fields[f].key);
+    if (spec->present_offset >= 0)
+        *(uint32_t *)((char *)body + spec->present_offset) = (uint32_t)seen;
+    return 0;
+}
+
+//  Finds key in a map; NULL when absent, and error DUPLICATE when twice.
+static const msgpack_object *s_lookup(decoder_t *self, const msgpack_object *map, const char *name,
+                                      int *rc)
+{
+    const msgpack_object *found = NULL;
+    for (uint32_t i = 0; i < map->via.map.size; i++)
+        if (s_key_is(&map->via.map.ptr[i].key, name)) {
+            if (found) {
+                *rc = s_fail(self, HMS_DECODE_DUPLICATE, "%s", name);
+                return NULL;
+            }
+            found = &map->via.map.ptr[i].val;
+        }
+    return found;
+}
+
+static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
+{
+    hms_msg_t *msg = self->msg;
+    if (root->type != MSGPACK_OBJECT_MAP)
+        return s_fail(self, HMS_DECODE_NOT_MAP, "the body is not a map");
+    int rc = 0;
+    //  corr_id first, so that any error reply can echo it.
+    const msgpack_object *corr_id = s_lookup(self, root, "corr_id", &rc);
+    if (rc)
+        return rc;
+    if (corr_id && corr_id->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        msg->corr_id = corr_id->via.u64;
+
+    const msgpack_object *version = s_lookup(self, root, "v", &rc);
+    if (rc)
+        return rc;
+    if (!version)
+        return s_fail(self, HMS_DECODE_MISSING, "v");
+    if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return s_fail(self, HMS_DECODE_TYPE, "v must be an unsigned integer");
+    if (version->via.u64 != HMS_PROTOCOL_VERSION)
+        return s_fail(self, HMS_DECODE_VERSION, "v %llu (this peer speaks %d)",
+                      (unsigned long long)version->via.u64, HMS_PROTOCOL_VERSION);
+
+    const msgpack_object *command = s_lookup(self, root, "command", &rc);
+    if (rc)
+        return rc;
+    if (!command)
+        return s_fail(self, HMS_DECODE_MISSING, "command");
+    if (command->type != MSGPACK_OBJECT_STR)
+        return s_fail(self, HMS_DECODE_TYPE, "command must be a string");
+    char name[40];
+    size_t length =
+        command->via.str.size < sizeof name - 1 ? command->via.str.size : sizeof name - 1;
+    memcpy(name, command->via.str.ptr, length);
+    name[length] = '\0';
+    msg->type = command->via.str.size < sizeof name ? hms_msg_type_from_name(name) : HMS_MSG_NONE;
+    if (msg->type == HMS_MSG_NONE || memchr(command->via.str.ptr, 0, command->via.str.size))
+        return s_fail(self, HMS_DECODE_UNKNOWN, "command '%s'", name);
+
+    if (s_has_corr_id(msg->type)) {
+        if (!corr_id)
+            return s_fail(self, HMS_DECODE_MISSING, "corr_id");
+        if (corr_id->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+            return s_fail(self, HMS_DECODE_TYPE, "corr_id must be an unsigned integer");
+    }
+    if (msg->type == HMS_MSG_OK) {
+        const msgpack_object *re = s_lookup(self, root, "re", &rc);
+        if (rc)
+            return rc;
+        if (!re)
+            return s_fail(self, HMS_DECODE_MISSING, "re");
+        if (re->type != MSGPACK_OBJECT_STR)
+            return s_fail(self, HMS_DECODE_TYPE, "re must be a string");
+        length = re->via.str.size < sizeof name - 1 ? re->via.str.size : sizeof name - 1;
+        memcpy(name, re->via.str.ptr, length);
+        name[length] = '\0';
+        msg->re = re->via.str.size < sizeof name ? hms_msg_type_from_name(name) : HMS_MSG_NONE;
+        if (!hms_msg_is_request(msg->re) || memchr(re->via.str.ptr, 0, re->via.str.size))
+            return s_fail(self, HMS_DECODE_UNKNOWN, "re '%s'", name);
+    }
+    const spec_t *spec = s_spec(msg->type, msg->re);
+    s_clear_body(spec, &msg->hb);
+    return s_decode_map(self, spec, root, &msg->hb, "");
+}
+
+int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
+{
+    hms_msg_reset(msg);
+    decoder_t self = {msg, size};
+    if (size > HMS_MESSAGE_MAX)
+        return s_fail(&self, HMS_DECODE_TOO_LARGE, "%zu bytes", size);
+    hms_mpcheck_result_t check = hms_mpcheck(data, size, HMS_DEPTH_MAX);
+    if (check != HMS_MPCHECK_OK)
+        //  hms_mpcheck's results are the first decode errors, same numbers.
+        return s_fail(&self, (hms_decode_error_t)check, NULL);
+
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init(&unpacked);
+    size_t offset = 0;
+    int rc;
+    msgpack_unpack_return ret = msgpack_unpack_next(&unpacked, data, size, &offset);
+    if (ret == MSGPACK_UNPACK_NOMEM_ERROR)
+        rc = s_fail(&self, HMS_DECODE_NO_MEMORY, NULL);
+    else if (ret != MSGPACK_UNPACK_SUCCESS || offset != size)
+        //  hms_mpcheck accepted it, so this is a disagreement with msgpack-c.
+        rc = s_fail(&self, HMS_DECODE_TRUNCATED, "msgpack-c rejected the buffer");
+    else
+        rc = s_decode_envelope(&self, &unpacked.data);
+    msgpack_unpacked_destroy(&unpacked);
+    if (rc) {
+        //  Keep what the error reply needs; drop partial payloads.
+        hms_decode_error_t error = msg->decode_error;
+        uint64_t corr_id = msg->corr_id;
+        char text[sizeof msg->decode_text];
+        memcpy(text, msg->decode_text, sizeof text);
+        hms_msg_reset(msg);
+        msg->decode_error = error;
+        msg->corr_id = corr_id;
+        memcpy(msg->decode_text, text, sizeof text);
+    }
+    return rc;
+}

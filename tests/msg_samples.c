@@ -1,0 +1,212 @@
+/*  msg_samples: one filled-in example of every HMS/1 message.  */
+
+#include "msg_samples.h"
+
+#include <math.h>
+#include <string.h>
+
+const msg_sample_t msg_samples[] = {
+    {"hb", HMS_MSG_HB, HMS_MSG_NONE},
+    {"update", HMS_MSG_UPDATE, HMS_MSG_NONE},
+    {"attack_start", HMS_MSG_ATTACK, HMS_MSG_NONE},
+    {"attack_end", HMS_MSG_ATTACK, HMS_MSG_NONE},
+    {"ping", HMS_MSG_PING, HMS_MSG_NONE},
+    {"give_content", HMS_MSG_GIVE_CONTENT, HMS_MSG_NONE},
+    {"container_threshold", HMS_MSG_CONTAINER_THRESHOLD, HMS_MSG_NONE},
+    {"container_ignore", HMS_MSG_CONTAINER_IGNORE, HMS_MSG_NONE},
+    {"container_add", HMS_MSG_CONTAINER_ADD, HMS_MSG_NONE},
+    {"get_config", HMS_MSG_GET_CONFIG, HMS_MSG_NONE},
+    {"set_config", HMS_MSG_SET_CONFIG, HMS_MSG_NONE},
+    {"conf_antagonist", HMS_MSG_CONF_ANTAGONIST, HMS_MSG_NONE},
+    {"start_antagonist", HMS_MSG_START_ANTAGONIST, HMS_MSG_NONE},
+    {"stop_antagonist", HMS_MSG_STOP_ANTAGONIST, HMS_MSG_NONE},
+    {"antagonist_status", HMS_MSG_ANTAGONIST_STATUS, HMS_MSG_NONE},
+    {"list_hosts", HMS_MSG_LIST_HOSTS, HMS_MSG_NONE},
+    {"ok_ping", HMS_MSG_OK, HMS_MSG_PING},
+    {"ok_give_content", HMS_MSG_OK, HMS_MSG_GIVE_CONTENT},
+    {"ok_container_threshold", HMS_MSG_OK, HMS_MSG_CONTAINER_THRESHOLD},
+    {"ok_container_ignore", HMS_MSG_OK, HMS_MSG_CONTAINER_IGNORE},
+    {"ok_container_add", HMS_MSG_OK, HMS_MSG_CONTAINER_ADD},
+    {"ok_get_config", HMS_MSG_OK, HMS_MSG_GET_CONFIG},
+    {"ok_set_config", HMS_MSG_OK, HMS_MSG_SET_CONFIG},
+    {"ok_conf_antagonist", HMS_MSG_OK, HMS_MSG_CONF_ANTAGONIST},
+    {"ok_start_antagonist", HMS_MSG_OK, HMS_MSG_START_ANTAGONIST},
+    {"ok_stop_antagonist", HMS_MSG_OK, HMS_MSG_STOP_ANTAGONIST},
+    {"ok_antagonist_status", HMS_MSG_OK, HMS_MSG_ANTAGONIST_STATUS},
+    {"ok_list_hosts", HMS_MSG_OK, HMS_MSG_LIST_HOSTS},
+    {"error", HMS_MSG_ERROR, HMS_MSG_NONE},
+    {NULL, HMS_MSG_NONE, HMS_MSG_NONE}};
+
+static hms_container_t s_content[3];
+static hms_host_t s_hosts[2];
+
+static void s_antagonist_conf(hms_antagonist_conf_t *conf)
+{
+    strcpy(conf->name, "test_low_low");
+    conf->loss = 80;
+    conf->balance = 70;
+    conf->heavy = 25;
+    conf->frequency = 1;
+    conf->duration = 5;
+    conf->sigma = NAN;
+    conf->seed = 42;
+    conf->mode = HMS_MODE_STOP;
+}
+
+static void s_settings(hms_settings_t *settings)
+{
+    settings->present = HMS_SETTINGS_ALL;
+    settings->threshold = 60;
+    settings->probe_count = 20;
+    settings->probe_interval_ms = 10;
+    settings->probe_timeout_ms = 100;
+    settings->probe_period_ms = 1000;
+    settings->heartbeat_ms = 1000;
+    settings->grace_ms = 1000;
+    settings->backoff_max_ms = 60000;
+}
+
+void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
+{
+    if (sample->type == HMS_MSG_OK)
+        hms_msg_ok(msg, sample->re, 7);
+    else
+        hms_msg_init(msg, sample->type);
+    if (hms_msg_is_request(sample->type))
+        msg->corr_id = 7;
+
+    const char *address = "10.0.0.5";
+    switch (sample->type) {
+    case HMS_MSG_HB:
+        strcpy(msg->hb.address, address);
+        msg->hb.seq = 1234;
+        msg->hb.update_seq = 17;
+        msg->hb.containers = 5;
+        msg->hb.monitored = 4;
+        msg->hb.interval_ms = 1000;
+        msg->hb.started_ms = 1795000000000;
+        break;
+    case HMS_MSG_UPDATE:
+        strcpy(msg->update.address, address);
+        msg->update.update_seq = 18;
+        strcpy(msg->update.reason, "web-1 restarted: loss 85% above 60%");
+        break;
+    case HMS_MSG_ATTACK:
+        strcpy(msg->attack.address, address);
+        strcpy(msg->attack.container,
+               "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+        strcpy(msg->attack.name, "web-1");
+        msg->attack.ts_ms = 1795000001000;
+        if (strcmp(sample->name, "attack_start") == 0) {
+            msg->attack.seq = 9;
+            msg->attack.attack_id = 5;
+            msg->attack.phase = HMS_PHASE_START;
+            msg->attack.kind = HMS_ATTACK_LOSS;
+            msg->attack.loss = 82.5;
+            msg->attack.duration_ms = 5000;
+        } else {
+            msg->attack.seq = 10;
+            msg->attack.attack_id = 6;
+            msg->attack.phase = HMS_PHASE_END;
+            msg->attack.kind = HMS_ATTACK_SHUTDOWN;
+        }
+        break;
+    case HMS_MSG_CONTAINER_THRESHOLD: msg->threshold = 60; break;
+    case HMS_MSG_CONTAINER_IGNORE:
+    case HMS_MSG_CONTAINER_ADD: strcpy(msg->container.container, "web-1"); break;
+    case HMS_MSG_SET_CONFIG:
+        msg->settings.present = (1u << HMS_SETTING_THRESHOLD) | (1u << HMS_SETTING_PROBE_PERIOD_MS);
+        msg->settings.threshold = 75;
+        msg->settings.probe_period_ms = 500;
+        break;
+    case HMS_MSG_CONF_ANTAGONIST: s_antagonist_conf(&msg->antagonist); break;
+    case HMS_MSG_ERROR:
+        msg->corr_id = 7;
+        msg->error.code = HMS_CODE_BAD_REQUEST;
+        strcpy(msg->error.message, "out of range: threshold must be in [0, 100]");
+        break;
+    case HMS_MSG_OK:
+        switch (sample->re) {
+        case HMS_MSG_PING:
+            strcpy(msg->pong.address, address);
+            msg->pong.role = HMS_ROLE_MANAGER;
+            strcpy(msg->pong.version, "0.1.0");
+            msg->pong.uptime_ms = 3600000;
+            break;
+        case HMS_MSG_GIVE_CONTENT: {
+            memset(s_content, 0, sizeof s_content);
+            hms_container_t *web = &s_content[0];
+            strcpy(web->id, "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+            strcpy(web->name, "web-1");
+            strcpy(web->image, "hms/testbox:1");
+            strcpy(web->ip, "172.17.0.2");
+            web->status = HMS_STATUS_ACTIVE;
+            strcpy(web->state, "running");
+            web->loss = 5;
+            web->rtt_ms = 0.05;
+            web->restarts = 2;
+            web->since_ms = 1795000000500;
+            hms_container_t *db = &s_content[1];
+            strcpy(db->id, "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b");
+            strcpy(db->name, "db-1");
+            strcpy(db->image, "hms/testbox:1");
+            strcpy(db->ip, "172.17.0.3");
+            db->status = HMS_STATUS_RESTARTING;
+            strcpy(db->state, "exited");
+            db->loss = NAN;
+            db->rtt_ms = NAN;
+            db->restarts = 1;
+            db->since_ms = 1795000000900;
+            hms_container_t *skip = &s_content[2];
+            strcpy(skip->id, "0123456789ab");
+            strcpy(skip->name, "batch-1");
+            skip->status = HMS_STATUS_IGNORED;
+            skip->loss = NAN;
+            skip->rtt_ms = NAN;
+            strcpy(msg->content.address, address);
+            msg->content.update_seq = 18;
+            msg->content.threshold = 60;
+            msg->content.content = s_content;
+            msg->content.count = 3;
+            break;
+        }
+        case HMS_MSG_CONTAINER_THRESHOLD: msg->threshold = 60; break;
+        case HMS_MSG_CONTAINER_IGNORE:
+        case HMS_MSG_CONTAINER_ADD:
+            strcpy(msg->container.container,
+                   "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+            msg->container.status =
+                sample->re == HMS_MSG_CONTAINER_IGNORE ? HMS_STATUS_IGNORED : HMS_STATUS_ACTIVE;
+            break;
+        case HMS_MSG_GET_CONFIG:
+        case HMS_MSG_SET_CONFIG: s_settings(&msg->settings); break;
+        case HMS_MSG_CONF_ANTAGONIST:
+        case HMS_MSG_START_ANTAGONIST:
+        case HMS_MSG_STOP_ANTAGONIST:
+        case HMS_MSG_ANTAGONIST_STATUS:
+            msg->antagonist_status.running = sample->re == HMS_MSG_START_ANTAGONIST;
+            s_antagonist_conf(&msg->antagonist_status.config);
+            msg->antagonist_status.attempts = 300;
+            msg->antagonist_status.shutdowns = 52;
+            msg->antagonist_status.loss_attacks = 23;
+            msg->antagonist_status.targets = 3;
+            break;
+        case HMS_MSG_LIST_HOSTS:
+            memset(s_hosts, 0, sizeof s_hosts);
+            strcpy(s_hosts[0].address, "10.0.0.5");
+            s_hosts[0].status = HMS_HOST_ONLINE;
+            s_hosts[0].last_seen_ms = 1795000001000;
+            s_hosts[0].containers = 3;
+            strcpy(s_hosts[1].address, "10.0.0.6:7611");
+            s_hosts[1].status = HMS_HOST_OFFLINE;
+            s_hosts[1].last_seen_ms = 0;
+            s_hosts[1].containers = 0;
+            msg->hosts.hosts = s_hosts;
+            msg->hosts.count = 2;
+            break;
+        default: break;
+        }
+        break;
+    default: break;
+    }
+}

@@ -1,0 +1,698 @@
+/*  test_msg: the HMS/1 codec against the spec's test vectors and hostile input.
+
+    Every message of the spec round-trips; every vector of proto/vectors.txt
+    decodes and re-encodes byte for byte; every malformed case is rejected
+    with its own error, and a rejected decode leaves nothing behind.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hms_mpcheck.h"
+#include "msg_samples.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  A buffer of bytes, owned.
+typedef struct {
+    uint8_t *data;
+    size_t size;
+} bytes_t;
+
+static bytes_t s_encode(const hms_msg_t *msg)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    assert_int_equal(hms_msg_encode(msg, &buffer), 0);
+    bytes_t bytes = {(uint8_t *)buffer.data, buffer.size};
+    return bytes;
+}
+
+static bytes_t s_hex(const char *hex)
+{
+    size_t length = strlen(hex);
+    bytes_t bytes = {malloc(length / 2 + 1), length / 2};
+    for (size_t i = 0; i < bytes.size; i++) {
+        unsigned value;
+        assert_int_equal(sscanf(hex + 2 * i, "%2x", &value), 1);
+        bytes.data[i] = (uint8_t)value;
+    }
+    return bytes;
+}
+
+//  The vector named name from proto/vectors.txt.
+static bytes_t s_vector(const char *name)
+{
+    FILE *file = fopen(HMS_SOURCE_DIR "/proto/vectors.txt", "r");
+    assert_non_null(file);
+    char line[8192];
+    bytes_t found = {NULL, 0};
+    while (!found.data && fgets(line, sizeof line, file)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        char *space = strchr(line, ' ');
+        if (line[0] == '#' || !space)
+            continue;
+        *space = '\0';
+        if (strcmp(line, name) == 0)
+            found = s_hex(space + 1);
+    }
+    fclose(file);
+    if (!found.data)
+        fail_msg("no vector '%s' in proto/vectors.txt", name);
+    return found;
+}
+
+//  Decodes and expects failure with error; returns the message for more checks.
+static void s_expect(const void *data, size_t size, hms_decode_error_t error, hms_msg_t *msg)
+{
+    int rc = hms_msg_decode(msg, data, size);
+    if (rc != -2 || msg->decode_error != error)
+        fail_msg("expected '%s', got rc %d '%s' (%s)", hms_decode_error_name(error), rc,
+                 hms_decode_error_name(msg->decode_error), msg->decode_text);
+    //  A failed decode keeps nothing but the error and corr_id.
+    assert_int_equal(msg->type, HMS_MSG_NONE);
+    assert_null(msg->owned);
+}
+
+static void s_expect_bytes(bytes_t bytes, hms_decode_error_t error)
+{
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    s_expect(bytes.data, bytes.size, error, &msg);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+}
+
+//  Every sample encodes, decodes to the same type and re-encodes identically.
+static void test_round_trip_every_message(void **state)
+{
+    (void)state;
+    int count = 0;
+    for (const msg_sample_t *sample = msg_samples; sample->name; sample++, count++) {
+        hms_msg_t msg;
+        msg_sample_fill(sample, &msg);
+        bytes_t first = s_encode(&msg);
+        hms_msg_t decoded;
+        hms_msg_init(&decoded, HMS_MSG_NONE);
+        if (hms_msg_decode(&decoded, first.data, first.size))
+            fail_msg("%s: %s", sample->name, decoded.decode_text);
+        assert_int_equal(decoded.type, sample->type);
+        assert_int_equal(decoded.re, sample->re);
+        bytes_t second = s_encode(&decoded);
+        assert_int_equal(first.size, second.size);
+        assert_memory_equal(first.data, second.data, first.size);
+        hms_msg_reset(&decoded);
+        free(first.data);
+        free(second.data);
+    }
+    //  Every request has an ok reply sample, plus the PUB messages and error.
+    assert_int_equal(count, 29);
+}
+
+//  The decoded fields are the ones sent, including optional and NAN fields.
+static void test_fields_survive(void **state)
+{
+    (void)state;
+    hms_msg_t msg;
+    bytes_t bytes = s_vector("ok_give_content");
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_int_equal(msg.corr_id, 7);
+    assert_string_equal(msg.content.address, "10.0.0.5");
+    assert_int_equal(msg.content.count, 3);
+    assert_string_equal(msg.content.content[0].name, "web-1");
+    assert_string_equal(msg.content.content[0].ip, "172.17.0.2");
+    assert_int_equal(msg.content.content[0].status, HMS_STATUS_ACTIVE);
+    assert_true(msg.content.content[0].loss == 5.0);
+    assert_int_equal(msg.content.content[0].restarts, 2);
+    assert_true(isnan(msg.content.content[1].loss));
+    assert_int_equal(msg.content.content[1].status, HMS_STATUS_RESTARTING);
+    //  The seed: an ignored container shows its short id and "ignored".
+    assert_string_equal(msg.content.content[2].id, "0123456789ab");
+    assert_int_equal(msg.content.content[2].status, HMS_STATUS_IGNORED);
+    assert_string_equal(msg.content.content[2].image, "");
+    hms_msg_reset(&msg);
+    free(bytes.data);
+
+    bytes = s_vector("set_config");
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_int_equal(msg.settings.present,
+                     (1u << HMS_SETTING_THRESHOLD) | (1u << HMS_SETTING_PROBE_PERIOD_MS));
+    assert_true(msg.settings.threshold == 75.0);
+    assert_int_equal(msg.settings.probe_period_ms, 500);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+
+    bytes = s_vector("conf_antagonist");
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_string_equal(msg.antagonist.name, "test_low_low");
+    assert_true(msg.antagonist.frequency == 1.0 && msg.antagonist.duration == 5.0);
+    assert_true(isnan(msg.antagonist.sigma));
+    assert_int_equal(msg.antagonist.mode, HMS_MODE_STOP);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+}
+
+//  Every vector decodes and re-encodes byte for byte, and every sample has
+//  a vector: the file and the code describe the same protocol.
+static void test_vectors(void **state)
+{
+    (void)state;
+    for (const msg_sample_t *sample = msg_samples; sample->name; sample++) {
+        bytes_t bytes = s_vector(sample->name);
+        hms_msg_t msg;
+        hms_msg_init(&msg, HMS_MSG_NONE);
+        if (hms_msg_decode(&msg, bytes.data, bytes.size))
+            fail_msg("vector %s: %s", sample->name, msg.decode_text);
+        assert_int_equal(msg.type, sample->type);
+        bytes_t again = s_encode(&msg);
+        assert_int_equal(again.size, bytes.size);
+        assert_memory_equal(again.data, bytes.data, bytes.size);
+        //  And the sample encodes to the vector: the encoder has not drifted.
+        hms_msg_t fresh;
+        msg_sample_fill(sample, &fresh);
+        bytes_t expected = s_encode(&fresh);
+        assert_int_equal(expected.size, bytes.size);
+        assert_memory_equal(expected.data, bytes.data, bytes.size);
+        hms_msg_reset(&msg);
+        free(bytes.data);
+        free(again.data);
+        free(expected.data);
+    }
+}
+
+//  A hand-checked encoding, independent of the encoder: ping, corr_id 7.
+static void test_ping_bytes(void **state)
+{
+    (void)state;
+    bytes_t bytes = s_vector("ping");
+    //  {"v": 1, "command": "ping", "corr_id": 7}
+    const uint8_t expected[] = {0x83, 0xa1, 'v', 0x01, 0xa7, 'c', 'o', 'm', 'm',
+                                'a',  'n',  'd', 0xa4, 'p',  'i', 'n', 'g', 0xa7,
+                                'c',  'o',  'r', 'r',  '_',  'i', 'd', 0x07};
+    assert_int_equal(bytes.size, sizeof expected);
+    assert_memory_equal(bytes.data, expected, sizeof expected);
+    free(bytes.data);
+}
+
+//  Mutations of a vector, re-packed with msgpack-c.
+
+typedef enum { REMOVE, WRONG_TYPE, REPLACE, DUPLICATE } mutation_t;
+typedef void(pack_fn)(msgpack_packer *pk);
+
+static void s_pack_value(msgpack_packer *pk, const msgpack_object *original, mutation_t how,
+                         pack_fn *replacement)
+{
+    if (how == REPLACE) {
+        replacement(pk);
+        return;
+    }
+    //  WRONG_TYPE: a string where anything else was, a number where a string was.
+    if (original->type == MSGPACK_OBJECT_STR)
+        msgpack_pack_int(pk, 7);
+    else
+        msgpack_pack_str_with_body(pk, "x", 1);
+}
+
+//  Re-packs the top-level map of bytes with key (a "a.b" path reaches into a
+//  nested map; "content.0.x" into an array entry) mutated.
+static void s_pack_mutated(msgpack_packer *pk, const msgpack_object *object, const char *path,
+                           mutation_t how, pack_fn *replacement)
+{
+    const char *dot = strchr(path, '.');
+    size_t length = dot ? (size_t)(dot - path) : strlen(path);
+    if (object->type == MSGPACK_OBJECT_ARRAY) {
+        size_t index = (size_t)atoi(path);
+        msgpack_pack_array(pk, object->via.array.size);
+        for (size_t i = 0; i < object->via.array.size; i++)
+            if (i == index)
+                s_pack_mutated(pk, &object->via.array.ptr[i], dot + 1, how, replacement);
+            else
+                msgpack_pack_object(pk, object->via.array.ptr[i]);
+        return;
+    }
+    assert_int_equal(object->type, MSGPACK_OBJECT_MAP);
+    uint32_t size = object->via.map.size;
+    bool found = false;
+    for (uint32_t i = 0; i < size; i++) {
+        const msgpack_object_str *key = &object->via.map.ptr[i].key.via.str;
+        if (key->size == length && memcmp(key->ptr, path, length) == 0)
+            found = true;
+    }
+    if (!found)
+        fail_msg("no key %.*s", (int)length, path);
+    uint32_t keys = size + (how == DUPLICATE && !dot) - (how == REMOVE && !dot);
+    msgpack_pack_map(pk, keys);
+    for (uint32_t i = 0; i < size; i++) {
+        const msgpack_object_kv *kv = &object->via.map.ptr[i];
+        bool match =
+            kv->key.via.str.size == length && memcmp(kv->key.via.str.ptr, path, length) == 0;
+        if (!match) {
+            msgpack_pack_object(pk, kv->key);
+            msgpack_pack_object(pk, kv->val);
+        } else if (dot) {
+            msgpack_pack_object(pk, kv->key);
+            s_pack_mutated(pk, &kv->val, dot + 1, how, replacement);
+        } else if (how == DUPLICATE) {
+            msgpack_pack_object(pk, kv->key);
+            msgpack_pack_object(pk, kv->val);
+            msgpack_pack_object(pk, kv->key);
+            msgpack_pack_object(pk, kv->val);
+        } else if (how != REMOVE) {
+            msgpack_pack_object(pk, kv->key);
+            s_pack_value(pk, &kv->val, how, replacement);
+        }
+    }
+}
+
+static bytes_t s_mutate(const char *vector, const char *path, mutation_t how, pack_fn *replacement)
+{
+    bytes_t original = s_vector(vector);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init(&unpacked);
+    assert_int_equal(
+        msgpack_unpack_next(&unpacked, (const char *)original.data, original.size, NULL),
+        MSGPACK_UNPACK_SUCCESS);
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
+    s_pack_mutated(&pk, &unpacked.data, path, how, replacement);
+    msgpack_unpacked_destroy(&unpacked);
+    free(original.data);
+    bytes_t bytes = {(uint8_t *)buffer.data, buffer.size};
+    return bytes;
+}
+
+//  Top-level keys of a vector, for the generic mutation tests.
+static int s_keys(const char *vector, char keys[][32], int max)
+{
+    bytes_t bytes = s_vector(vector);
+    msgpack_unpacked unpacked;
+    msgpack_unpacked_init(&unpacked);
+    assert_int_equal(msgpack_unpack_next(&unpacked, (const char *)bytes.data, bytes.size, NULL),
+                     MSGPACK_UNPACK_SUCCESS);
+    int count = 0;
+    for (uint32_t i = 0; i < unpacked.data.via.map.size && count < max; i++, count++) {
+        const msgpack_object_str *key = &unpacked.data.via.map.ptr[i].key.via.str;
+        snprintf(keys[count], 32, "%.*s", (int)key->size, key->ptr);
+    }
+    msgpack_unpacked_destroy(&unpacked);
+    free(bytes.data);
+    return count;
+}
+
+//  Keys the spec makes optional, per vector ("" = none).
+static bool s_optional(const char *vector, const char *key)
+{
+    static const char *optional[][2] = {
+        {"update", "reason"},        {"attack_start", "name"},
+        {"attack_start", "loss"},    {"attack_start", "duration_ms"},
+        {"attack_end", "name"},      {"conf_antagonist", "name"},
+        {"conf_antagonist", "seed"}, {"conf_antagonist", "mode"},
+    };
+    for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
+        if (strcmp(optional[i][0], vector) == 0 && strcmp(optional[i][1], key) == 0)
+            return true;
+    return false;
+}
+
+//  Removing a required key fails with MISSING; removing an optional one does not.
+static void test_missing_key_of_every_message(void **state)
+{
+    (void)state;
+    for (const msg_sample_t *sample = msg_samples; sample->name; sample++) {
+        char keys[16][32];
+        int count = s_keys(sample->name, keys, 16);
+        for (int k = 0; k < count; k++) {
+            bytes_t bytes = s_mutate(sample->name, keys[k], REMOVE, NULL);
+            hms_msg_t msg;
+            hms_msg_init(&msg, HMS_MSG_NONE);
+            int rc = hms_msg_decode(&msg, bytes.data, bytes.size);
+            if (s_optional(sample->name, keys[k])) {
+                if (rc)
+                    fail_msg("%s without optional %s: %s", sample->name, keys[k], msg.decode_text);
+            } else if (rc != -2 || msg.decode_error != HMS_DECODE_MISSING) {
+                fail_msg("%s without %s: expected missing key, got %s", sample->name, keys[k],
+                         rc ? msg.decode_text : "success");
+            } else {
+                assert_non_null(strstr(msg.decode_text, keys[k]));
+            }
+            hms_msg_reset(&msg);
+            free(bytes.data);
+        }
+    }
+}
+
+//  A value of the wrong type in any key of any message fails with TYPE.
+static void test_wrong_type_of_every_field(void **state)
+{
+    (void)state;
+    int checked = 0;
+    for (const msg_sample_t *sample = msg_samples; sample->name; sample++) {
+        char keys[16][32];
+        int count = s_keys(sample->name, keys, 16);
+        for (int k = 0; k < count; k++, checked++)
+            s_expect_bytes(s_mutate(sample->name, keys[k], WRONG_TYPE, NULL), HMS_DECODE_TYPE);
+    }
+    assert_true(checked > 100);
+    //  Nested fields: an entry of give_content, the settings map, the
+    //  antagonist's config inside its status.
+    const char *nested[][2] = {
+        {"ok_give_content", "content.0.id"},      {"ok_give_content", "content.0.status"},
+        {"ok_give_content", "content.0.loss"},    {"ok_give_content", "content.1.restarts"},
+        {"ok_get_config", "config.probe_count"},  {"ok_get_config", "config.threshold"},
+        {"set_config", "config.threshold"},       {"ok_antagonist_status", "config.heavy"},
+        {"ok_antagonist_status", "config.mode"},  {"ok_list_hosts", "hosts.1.status"},
+        {"ok_list_hosts", "hosts.0.last_seen_ms"}};
+    for (size_t i = 0; i < sizeof nested / sizeof nested[0]; i++)
+        s_expect_bytes(s_mutate(nested[i][0], nested[i][1], WRONG_TYPE, NULL), HMS_DECODE_TYPE);
+}
+
+//  A key twice in one map is rejected, in the envelope and in a body.
+static void test_duplicate_keys(void **state)
+{
+    (void)state;
+    s_expect_bytes(s_mutate("ping", "command", DUPLICATE, NULL), HMS_DECODE_DUPLICATE);
+    s_expect_bytes(s_mutate("container_threshold", "threshold", DUPLICATE, NULL),
+                   HMS_DECODE_DUPLICATE);
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.status", DUPLICATE, NULL),
+                   HMS_DECODE_DUPLICATE);
+}
+
+static void s_pack_150(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 150);
+}
+static void s_pack_minus_1(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, -1);
+}
+static void s_pack_just_over(msgpack_packer *pk)
+{
+    msgpack_pack_double(pk, 100.000001);
+}
+static void s_pack_nan(msgpack_packer *pk)
+{
+    msgpack_pack_double(pk, NAN);
+}
+static void s_pack_abc(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "abc", 3);
+}
+static void s_pack_100(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 100);
+}
+static void s_pack_zero_float32(msgpack_packer *pk)
+{
+    msgpack_pack_float(pk, 0.0f);
+}
+static void s_pack_zero(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 0);
+}
+static void s_pack_long_address(msgpack_packer *pk)
+{
+    char text[HMS_ADDRESS_MAX + 1];
+    memset(text, 'a', sizeof text);
+    msgpack_pack_str_with_body(pk, text, sizeof text);
+}
+static void s_pack_longest_address(msgpack_packer *pk)
+{
+    char text[HMS_ADDRESS_MAX];
+    memset(text, 'a', sizeof text);
+    msgpack_pack_str_with_body(pk, text, sizeof text);
+}
+static void s_pack_nul(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "we\0b", 4);
+}
+static void s_pack_empty(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "", 0);
+}
+static void s_pack_zombie(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "zombie", 6);
+}
+static void s_pack_version_2(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 2);
+}
+static void s_pack_reboot(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "reboot", 6);
+}
+static void s_pack_hb(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "hb", 2);
+}
+
+static void s_expect_ok(bytes_t bytes)
+{
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    if (hms_msg_decode(&msg, bytes.data, bytes.size))
+        fail_msg("expected success: %s", msg.decode_text);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+}
+
+//  The seed's threshold cases and other bounds.
+static void test_ranges(void **state)
+{
+    (void)state;
+    const char *t = "container_threshold";
+    s_expect_bytes(s_mutate(t, "threshold", REPLACE, s_pack_150), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(t, "threshold", REPLACE, s_pack_minus_1), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(t, "threshold", REPLACE, s_pack_just_over), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(t, "threshold", REPLACE, s_pack_nan), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(t, "threshold", REPLACE, s_pack_abc), HMS_DECODE_TYPE);
+    s_expect_bytes(s_mutate(t, "threshold", REMOVE, NULL), HMS_DECODE_MISSING);
+    //  Bounds are inclusive, and integers or float32 are numbers too.
+    s_expect_ok(s_mutate(t, "threshold", REPLACE, s_pack_100));
+    s_expect_ok(s_mutate(t, "threshold", REPLACE, s_pack_zero_float32));
+
+    const char *a = "conf_antagonist";
+    s_expect_bytes(s_mutate(a, "loss", REPLACE, s_pack_minus_1), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(a, "balance", REPLACE, s_pack_150), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(a, "heavy", REPLACE, s_pack_abc), HMS_DECODE_TYPE);
+    s_expect_bytes(s_mutate(a, "frequency", REPLACE, s_pack_zero), HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate(a, "mode", REPLACE, s_pack_zombie), HMS_DECODE_RANGE);
+
+    s_expect_bytes(s_mutate("set_config", "config.probe_period_ms", REPLACE, s_pack_zero),
+                   HMS_DECODE_RANGE);
+    //  An unsigned field that receives a negative number.
+    s_expect_bytes(s_mutate("hb", "seq", REPLACE, s_pack_minus_1), HMS_DECODE_RANGE);
+    //  Strings: length limit (inclusive), NUL bytes, empty where forbidden.
+    s_expect_bytes(s_mutate("hb", "address", REPLACE, s_pack_long_address), HMS_DECODE_RANGE);
+    s_expect_ok(s_mutate("hb", "address", REPLACE, s_pack_longest_address));
+    s_expect_bytes(s_mutate("container_ignore", "container", REPLACE, s_pack_nul),
+                   HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate("container_ignore", "container", REPLACE, s_pack_empty),
+                   HMS_DECODE_RANGE);
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.status", REPLACE, s_pack_zombie),
+                   HMS_DECODE_RANGE);
+}
+
+//  Version, command and re checks, and corr_id kept for the error reply.
+static void test_envelope(void **state)
+{
+    (void)state;
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    bytes_t bytes = s_mutate("container_threshold", "v", REPLACE, s_pack_version_2);
+    s_expect(bytes.data, bytes.size, HMS_DECODE_VERSION, &msg);
+    assert_int_equal(msg.corr_id, 7);
+    assert_int_equal(hms_msg_error_code(msg.decode_error), HMS_CODE_BAD_VERSION);
+    free(bytes.data);
+
+    bytes = s_mutate("container_threshold", "command", REPLACE, s_pack_reboot);
+    s_expect(bytes.data, bytes.size, HMS_DECODE_UNKNOWN, &msg);
+    assert_int_equal(msg.corr_id, 7);
+    assert_int_equal(hms_msg_error_code(msg.decode_error), HMS_CODE_NOT_IMPLEMENTED);
+    assert_non_null(strstr(msg.decode_text, "reboot"));
+    free(bytes.data);
+
+    //  "ok" answers requests only.
+    s_expect_bytes(s_mutate("ok_ping", "re", REPLACE, s_pack_hb), HMS_DECODE_UNKNOWN);
+    //  A bad value maps to 400.
+    bytes = s_mutate("container_threshold", "threshold", REPLACE, s_pack_150);
+    s_expect(bytes.data, bytes.size, HMS_DECODE_RANGE, &msg);
+    assert_int_equal(hms_msg_error_code(msg.decode_error), HMS_CODE_BAD_REQUEST);
+    free(bytes.data);
+    hms_msg_reset(&msg);
+
+    //  Unknown keys are ignored (forward compatibility).
+    const uint8_t extra[] = {0x84, 0xa1, 'v', 0x01, 0xa7, 'c', 'o',  'm', 'm', 'a', 'n',
+                             'd',  0xa4, 'p', 'i',  'n',  'g', 0xa7, 'c', 'o', 'r', 'r',
+                             '_',  'i',  'd', 0x07, 0xa3, 'n', 'e',  'w', 0xc0};
+    assert_int_equal(hms_msg_decode(&msg, extra, sizeof extra), 0);
+    assert_int_equal(msg.type, HMS_MSG_PING);
+    hms_msg_reset(&msg);
+
+    //  Not a map at the top.
+    const uint8_t array[] = {0x91, 0x01};
+    s_expect(array, sizeof array, HMS_DECODE_NOT_MAP, &msg);
+    //  The message size limit comes before anything else.
+    uint8_t *big = calloc(HMS_MESSAGE_MAX + 1, 1);
+    s_expect(big, HMS_MESSAGE_MAX + 1, HMS_DECODE_TOO_LARGE, &msg);
+    free(big);
+}
+
+//  Malformed msgpack: each case with its error.
+static void test_malformed(void **state)
+{
+    (void)state;
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    //  The five bytes that make msgpack-c allocate about 400 MB.
+    const uint8_t huge_array[] = {0xdd, 0x01, 0x00, 0x00, 0x00};
+    s_expect(huge_array, sizeof huge_array, HMS_DECODE_BAD_LENGTH, &msg);
+    const uint8_t huge_map[] = {0xdf, 0xff, 0xff, 0xff, 0xff};
+    s_expect(huge_map, sizeof huge_map, HMS_DECODE_BAD_LENGTH, &msg);
+    const uint8_t huge_str[] = {0x81, 0xa1, 'v', 0xdb, 0xff, 0xff, 0xff, 0xf0, 'x'};
+    s_expect(huge_str, sizeof huge_str, HMS_DECODE_BAD_LENGTH, &msg);
+    const uint8_t reserved[] = {0x81, 0xa1, 'v', 0xc1};
+    s_expect(reserved, sizeof reserved, HMS_DECODE_BAD_BYTE, &msg);
+    s_expect("", 0, HMS_DECODE_TRUNCATED, &msg);
+
+    //  Trailing bytes after a whole message.
+    bytes_t ping = s_vector("ping");
+    uint8_t *longer = malloc(ping.size + 1);
+    memcpy(longer, ping.data, ping.size);
+    longer[ping.size] = 0xc0;
+    s_expect(longer, ping.size + 1, HMS_DECODE_TRAILING, &msg);
+    free(longer);
+
+    //  Every cut of a message is truncated. (Below 32 bytes a declared
+    //  count may exceed the whole buffer, which is reported as a lie.)
+    const char *names[] = {"ping", "container_threshold", "hb", "ok_give_content"};
+    for (size_t n = 0; n < sizeof names / sizeof names[0]; n++) {
+        bytes_t bytes = s_vector(names[n]);
+        for (size_t cut = 32; cut < bytes.size; cut++)
+            s_expect(bytes.data, cut, HMS_DECODE_TRUNCATED, &msg);
+        for (size_t cut = 1; cut < 32 && cut < bytes.size; cut++) {
+            int rc = hms_msg_decode(&msg, bytes.data, cut);
+            assert_int_equal(rc, -2);
+            assert_true(msg.decode_error == HMS_DECODE_TRUNCATED ||
+                        msg.decode_error == HMS_DECODE_BAD_LENGTH);
+        }
+        free(bytes.data);
+    }
+    free(ping.data);
+
+    //  Nesting: {"v": [[[[1]]]]} is 5 deep, one more than the protocol allows;
+    //  {"v": [[[1]]]} is 4 deep and passes the check (then fails on type).
+    const uint8_t deep[] = {0x81, 0xa1, 'v', 0x91, 0x91, 0x91, 0x91, 0x01};
+    s_expect(deep, sizeof deep, HMS_DECODE_TOO_DEEP, &msg);
+    const uint8_t deep_enough[] = {0x81, 0xa1, 'v', 0x91, 0x91, 0x91, 0x01};
+    s_expect(deep_enough, sizeof deep_enough, HMS_DECODE_TYPE, &msg);
+    uint8_t very_deep[1000];
+    very_deep[0] = 0x81;
+    very_deep[1] = 0xa1;
+    very_deep[2] = 'v';
+    memset(very_deep + 3, 0x91, sizeof very_deep - 4);
+    very_deep[sizeof very_deep - 1] = 0x01;
+    s_expect(very_deep, sizeof very_deep, HMS_DECODE_TOO_DEEP, &msg);
+    hms_msg_reset(&msg);
+}
+
+//  Arrays: a count over the limit, or more entries than the bytes can hold.
+static void test_array_limits(void **state)
+{
+    (void)state;
+    //  {"v":1,"command":"ok","corr_id":1,"re":"give_content","address":"a",
+    //   "update_seq":1,"threshold":1,"content":[nil x n]}
+    for (int pass = 0; pass < 2; pass++) {
+        size_t entries = pass == 0 ? HMS_CONTENT_MAX + 1 : 1000;
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init(&buffer);
+        msgpack_packer pk;
+        msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 8);
+        msgpack_pack_str_with_body(&pk, "v", 1);
+        msgpack_pack_int(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "command", 7);
+        msgpack_pack_str_with_body(&pk, "ok", 2);
+        msgpack_pack_str_with_body(&pk, "corr_id", 7);
+        msgpack_pack_int(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "re", 2);
+        msgpack_pack_str_with_body(&pk, "give_content", 12);
+        msgpack_pack_str_with_body(&pk, "address", 7);
+        msgpack_pack_str_with_body(&pk, "a", 1);
+        msgpack_pack_str_with_body(&pk, "update_seq", 10);
+        msgpack_pack_int(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "threshold", 9);
+        msgpack_pack_int(&pk, 1);
+        msgpack_pack_str_with_body(&pk, "content", 7);
+        msgpack_pack_array(&pk, entries);
+        for (size_t i = 0; i < entries; i++)
+            msgpack_pack_nil(&pk);
+        hms_msg_t msg;
+        hms_msg_init(&msg, HMS_MSG_NONE);
+        s_expect(buffer.data, buffer.size, pass == 0 ? HMS_DECODE_RANGE : HMS_DECODE_BAD_LENGTH,
+                 &msg);
+        msgpack_sbuffer_destroy(&buffer);
+    }
+}
+
+//  The encoder refuses what the decoder would refuse, and leaves the buffer as it was.
+static void test_encode_refuses_invalid(void **state)
+{
+    (void)state;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_CONTAINER_THRESHOLD);
+    msg.threshold = 150;
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    assert_int_equal(buffer.size, 0);
+    hms_msg_init(&msg, HMS_MSG_HB); //  empty address
+    msg.hb.interval_ms = 1000;
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    hms_msg_ok(&msg, HMS_MSG_HB, 1); //  ok answers requests only
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    assert_int_equal(buffer.size, 0);
+    msgpack_sbuffer_destroy(&buffer);
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    for (int type = HMS_MSG_HB; type < HMS_MSG_COUNT; type++)
+        assert_int_equal(hms_msg_type_from_name(hms_msg_type_name(type)), type);
+    assert_int_equal(hms_msg_type_from_name("nope"), HMS_MSG_NONE);
+    assert_string_equal(hms_status_name(HMS_STATUS_BACKOFF), "backoff");
+    assert_string_equal(hms_status_name(HMS_STATUS_COUNT), "");
+    for (int e = 0; e < HMS_DECODE_COUNT; e++)
+        assert_true(*hms_decode_error_name(e));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_every_message),
+        cmocka_unit_test(test_fields_survive),
+        cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_ping_bytes),
+        cmocka_unit_test(test_missing_key_of_every_message),
+        cmocka_unit_test(test_wrong_type_of_every_field),
+        cmocka_unit_test(test_duplicate_keys),
+        cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_envelope),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_array_limits),
+        cmocka_unit_test(test_encode_refuses_invalid),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
