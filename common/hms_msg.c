@@ -837,7 +837,7 @@ static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
 
 int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
 {
-    hms_msg_reset(msg);
+    hms_msg_init(msg, HMS_MSG_NONE);
     decoder_t self = {msg, size};
     if (size > HMS_MESSAGE_MAX)
         return s_fail(&self, HMS_DECODE_TOO_LARGE, "%zu bytes", size);

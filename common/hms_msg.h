@@ -34,7 +34,7 @@
 #define HMS_VERSION_MAX 31      //  software version string
 #define HMS_CONTENT_MAX 4096    //  containers in one give_content reply
 #define HMS_HOSTS_MAX   4096    //  hosts in one list_hosts reply
-#define HMS_DEPTH_MAX   4       //  map > array > map > map nesting of the protocol
+#define HMS_DEPTH_MAX   4       //  nesting limit: messages use 3 (map > array > map)
 #define HMS_REQUEST_MAX 65536   //  largest request a ROUTER accepts
 #define HMS_MESSAGE_MAX 4194304 //  largest message any socket accepts
 
@@ -310,7 +310,9 @@ int hms_msg_encode(const hms_msg_t *msg, msgpack_sbuffer *buffer);
 //  Decodes one message. Returns 0, or -2 when the buffer is malformed or not
 //  a valid message: msg->decode_error and msg->decode_text say why, and
 //  msg->corr_id holds the request's corr_id when it could be read. msg is
-//  reset first; call hms_msg_reset when done with it.
+//  overwritten, not freed (it may be uninitialised): hms_msg_reset a msg
+//  that holds a decoded message before decoding into it again, and when
+//  done with it.
 int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size);
 
 //  The error code to answer a request that failed to decode with.
