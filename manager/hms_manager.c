@@ -1,0 +1,849 @@
+/*  hms_manager: the manager of one Docker host, one zloop.
+
+    Everything runs on one loop and nothing blocks it: Docker calls are
+    curl transfers driven by the loop (hms_docker), probes are one
+    non-blocking ICMP socket driven by the loop (hms_probe). The decisions
+    are hms_table's; this file turns inputs into table calls and the
+    table's heals into Docker calls, and speaks HMS/1.
+*/
+
+#include "hms_manager.h"
+#include "hms_docker.h"
+#include "hms_log.h"
+#include "hms_msg.h"
+#include "hms_probe.h"
+#include "hms_state.h"
+#include "hms_table.h"
+
+#include <arpa/inet.h>
+#include <czmq.h>
+#include <ifaddrs.h>
+#include <inttypes.h>
+#include <math.h>
+#include <net/if.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_MS 100
+
+const hms_option_t hms_manager_options[] = {
+    {"pub", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, pub_endpoint), "tcp://*:7601", 0, 0,
+     "ENDPOINT", "PUB socket for heartbeats and update notices"},
+    {"router", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, router_endpoint), "tcp://*:7602",
+     0, 0, "ENDPOINT", "ROUTER socket for commands"},
+    {"address", 'a', HMS_OPT_STRING, offsetof(hms_manager_config_t, address), "", 0, 0, "HOST",
+     "address reported to peers (default: this host's first IPv4 address)"},
+    {"docker", 'd', HMS_OPT_STRING, offsetof(hms_manager_config_t, docker_socket),
+     "/var/run/docker.sock", 0, 0, "PATH", "Docker engine socket"},
+    {"state-file", 's', HMS_OPT_STRING, offsetof(hms_manager_config_t, state_file),
+     "/var/lib/hms/manager.state", 0, 0, "PATH",
+     "threshold and ignore list are kept here across restarts (\"\": nowhere)"},
+    {"label", 'l', HMS_OPT_STRING, offsetof(hms_manager_config_t, label), "", 0, 0, "KEY[=VALUE]",
+     "watch only the containers with this label"},
+    {"threshold", 't', HMS_OPT_DOUBLE, offsetof(hms_manager_config_t, threshold), "50",
+     HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX, "PERCENT",
+     "loss above which a container is restarted (a value in the state file wins)"},
+    {"probe-count", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, probe_count), "20",
+     HMS_PROBE_COUNT_MIN, HMS_PROBE_COUNT_MAX, "N", "echo requests per container per round"},
+    {"probe-interval", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, probe_interval_ms), "10",
+     HMS_PROBE_INTERVAL_MIN, HMS_PROBE_INTERVAL_MAX, "MS",
+     "time between two echoes to a container"},
+    {"probe-timeout", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, probe_timeout_ms), "100",
+     HMS_PROBE_TIMEOUT_MIN, HMS_PROBE_TIMEOUT_MAX, "MS", "time to wait for each reply"},
+    {"probe-period", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, probe_period_ms), "1000",
+     HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between the starts of two probe rounds"},
+    {"heartbeat", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, heartbeat_ms), "1000",
+     HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between two heartbeats"},
+    {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "1000", 0, HMS_GRACE_MAX,
+     "MS", "no probing this long after a heal"},
+    {"backoff-max", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, backoff_max_ms), "30000", 0,
+     HMS_BACKOFF_MAX, "MS",
+     "longest wait before healing a container that keeps failing (0: no backoff)"},
+    {"backoff-after", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, backoff_after), "3", 0, 1000,
+     "N", "quick failures healed at once before backing off"},
+    {"backoff-window", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, backoff_window_ms), "10000",
+     0, HMS_BACKOFF_MAX, "MS", "a failure sooner than this after a heal is a quick one"},
+    {"retry", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, retry_ms), "1000", 10, 600000, "MS",
+     "wait before retrying a heal that the engine refused or could not take"},
+    {"reconcile", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, reconcile_ms), "10000", 100,
+     3600000, "MS", "time between full listings (new containers, missed events)"},
+    {"stop-timeout", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, stop_timeout_s), "2", 0, 600,
+     "S", "seconds a restarted container gets to stop before it is killed"},
+    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_manager_config_t, log_level), "notice", 0, 0,
+     NULL, "error, warning, notice (heals), info or debug"},
+    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_manager_config_t, syslog), "false", 0, 0, NULL,
+     "log to syslog instead of stderr"},
+    {NULL}};
+
+//  A Docker call in flight, owned by the manager's list so that shutdown
+//  frees those whose callback never comes.
+typedef struct {
+    struct _hms_manager_t *self; //  the manager
+    void *handle;                //  this record in self->requests
+    uint64_t asked_at;           //  monotonic ms when asked
+    char id[HMS_ID_MAX + 1];     //  container, for heals and inspects
+    hms_heal_t kind;             //  for heals
+} request_t;
+
+struct _hms_manager_t {
+    hms_manager_config_t config;       //  copy; the strings below are ours
+    char address[HMS_ADDRESS_MAX + 1]; //  reported in every message
+    char *state_file;                  //  copy of config.state_file
+    char *label;                       //  copy of config.label; NULL: all
+    hms_settings_t settings;           //  run-time settings (get_config / set_config)
+    zloop_t *loop;
+    zsock_t *pub;         //  heartbeats and updates
+    zsock_t *router;      //  commands
+    hms_docker_t *docker; //  engine client
+    hms_probe_t *probe;   //  ICMP prober
+    hms_table_t *table;   //  containers and healing policy
+    zlistx_t *requests;   //  request_t of Docker calls in flight
+    int heartbeat_timer;  //  zloop timer ids
+    int probe_timer;
+    bool listing; //  a full listing is in flight
+    //  Probe round: targets and the ids they stand for (copied: the table
+    //  may drop a container while the round runs).
+    hms_probe_target_t *targets;
+    char (*target_ids)[HMS_ID_MAX + 1];
+    size_t target_capacity;
+    uint64_t hb_seq;       //  last heartbeat's seq
+    uint64_t update_seq;   //  last update notice's seq
+    uint64_t started_ms;   //  Unix ms of our start
+    uint64_t started_mono; //  monotonic ms of our start
+    uint64_t bad_requests; //  requests answered with an error
+};
+
+static uint64_t s_wall_ns(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (uint64_t)now.tv_sec * 1000000000ull + (uint64_t)now.tv_nsec;
+}
+
+static uint64_t s_now(void)
+{
+    return (uint64_t)zclock_mono();
+}
+
+//  Sending.
+
+static void s_publish(hms_manager_t *self, hms_msg_t *msg)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    if (hms_msg_encode(msg, &buffer) == 0) {
+        zframe_t *topic =
+            zframe_new(hms_msg_type_name(msg->type), strlen(hms_msg_type_name(msg->type)));
+        zframe_t *body = zframe_new(buffer.data, buffer.size);
+        zframe_send(&topic, self->pub, ZFRAME_MORE);
+        zframe_send(&body, self->pub, 0);
+    }
+    msgpack_sbuffer_destroy(&buffer);
+}
+
+//  Drains the table's heals into Docker calls, then publishes an update
+//  notice if anything give_content shows changed. Called after every input.
+static void s_after_change(hms_manager_t *self);
+
+static void s_save_state(hms_manager_t *self)
+{
+    if (!self->state_file)
+        return;
+    const char **ignore = hms_table_ignore_list(self->table);
+    const char **watch = hms_table_watch_list(self->table);
+    char error[512];
+    if (hms_state_save(self->state_file, self->settings.threshold, ignore, watch, error,
+                       sizeof error))
+        hms_error("state not saved: %s", error);
+    free(ignore);
+    free(watch);
+}
+
+//  Docker.
+
+static request_t *s_request(hms_manager_t *self, const char *id)
+{
+    request_t *request = calloc(1, sizeof *request);
+    if (!request)
+        return NULL;
+    request->self = self;
+    request->asked_at = s_now();
+    snprintf(request->id, sizeof request->id, "%s", id ? id : "");
+    request->handle = zlistx_add_end(self->requests, request);
+    return request;
+}
+
+static void s_request_free(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+static void s_request_done(request_t *request)
+{
+    zlistx_delete(request->self->requests, request->handle);
+}
+
+//  True when labels (a JSON object) carry key=value (or key, when the
+//  selector has no '=').
+static bool s_has_label(json_t *labels, const char *selector)
+{
+    const char *equals = strchr(selector, '=');
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(equals ? equals - selector : (long)strlen(selector)),
+             selector);
+    json_t *value = json_object_get(labels, key);
+    if (!value)
+        return false;
+    return !equals || (json_is_string(value) && strcmp(json_string_value(value), equals + 1) == 0);
+}
+
+static bool s_true(json_t *value)
+{
+    const char *text = json_string_value(value);
+    return text && (strcasecmp(text, "true") == 0 || strcmp(text, "1") == 0 ||
+                    strcasecmp(text, "yes") == 0);
+}
+
+//  The first IPv4 address among the container's networks, by network name.
+static const char *s_ip(json_t *networks)
+{
+    const char *best_name = NULL, *best_ip = NULL;
+    const char *name;
+    json_t *network;
+    json_object_foreach(networks, name, network)
+    {
+        const char *ip = json_string_value(json_object_get(network, "IPAddress"));
+        if (ip && *ip && (!best_name || strcmp(name, best_name) < 0)) {
+            best_name = name;
+            best_ip = ip;
+        }
+    }
+    return best_ip ? best_ip : "";
+}
+
+//  Reads a container from a list entry or an inspect answer. Returns false
+//  when it lacks an id or does not carry the selected label.
+static bool s_view(hms_manager_t *self, json_t *json, bool inspect, hms_table_docker_t *view)
+{
+    json_t *config = json_object_get(json, "Config");
+    json_t *labels = json_object_get(inspect ? config : json, "Labels");
+    view->id = json_string_value(json_object_get(json, "Id"));
+    if (inspect) {
+        view->name = json_string_value(json_object_get(json, "Name"));
+        view->image = json_string_value(json_object_get(config, "Image"));
+        view->state = json_string_value(json_object_get(json_object_get(json, "State"), "Status"));
+    } else {
+        view->name = json_string_value(json_array_get(json_object_get(json, "Names"), 0));
+        view->image = json_string_value(json_object_get(json, "Image"));
+        view->state = json_string_value(json_object_get(json, "State"));
+    }
+    if (view->name && *view->name == '/')
+        view->name++;
+    view->ip = s_ip(json_object_get(json_object_get(json, "NetworkSettings"), "Networks"));
+    view->ignore_label = s_true(json_object_get(labels, "hms.ignore"));
+    if (!view->id || strlen(view->id) > HMS_ID_MAX)
+        return false;
+    return !self->label || s_has_label(labels, self->label);
+}
+
+static void s_on_list(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    request_t *request = arg;
+    hms_manager_t *self = request->self;
+    self->listing = false;
+    if (result->error || !json_is_array(result->json)) {
+        hms_warning("cannot list containers: %s", result->error ? result->error : "not a list");
+        s_request_done(request);
+        return;
+    }
+    size_t count = json_array_size(result->json);
+    hms_table_docker_t *views = calloc(count ? count : 1, sizeof *views);
+    size_t kept = 0;
+    for (size_t i = 0; views && i < count; i++)
+        if (s_view(self, json_array_get(result->json, i), false, &views[kept]))
+            kept++;
+    if (views)
+        hms_table_sync(self->table, views, kept, request->asked_at);
+    free(views);
+    s_request_done(request);
+    s_after_change(self);
+}
+
+static void s_list(hms_manager_t *self)
+{
+    if (self->listing)
+        return;
+    request_t *request = s_request(self, NULL);
+    if (request && hms_docker_list(self->docker, true, self->label, s_on_list, request) == 0)
+        self->listing = true;
+    else if (request)
+        s_request_done(request);
+}
+
+static void s_on_inspect(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    request_t *request = arg;
+    hms_manager_t *self = request->self;
+    hms_table_docker_t view;
+    if (result->error)
+        hms_info("cannot inspect %.12s: %s", request->id, result->error);
+    else if (s_view(self, result->json, true, &view))
+        hms_table_update(self->table, &view, request->asked_at);
+    s_request_done(request);
+    s_after_change(self);
+}
+
+static void s_inspect(hms_manager_t *self, const char *id)
+{
+    request_t *request = s_request(self, id);
+    if (request && hms_docker_inspect(self->docker, id, s_on_inspect, request) != 0)
+        s_request_done(request);
+}
+
+static void s_on_heal(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    request_t *request = arg;
+    hms_manager_t *self = request->self;
+    uint64_t now = s_now();
+    const char *what = request->kind == HMS_HEAL_START ? "start" : "restart";
+    if (result->error)
+        hms_warning("heal %.12s: %s failed: %s", request->id, what, result->error);
+    else
+        hms_notice("healed %.12s: %s took %" PRIu64 " ms", request->id, what,
+                   now - request->asked_at);
+    hms_table_heal_done(self->table, request->id, result->error == NULL, result->status,
+                        s_wall_ns(), now);
+    s_request_done(request);
+    s_after_change(self);
+}
+
+static void s_after_change(hms_manager_t *self)
+{
+    char id[HMS_ID_MAX + 1], reason[HMS_TEXT_MAX + 1];
+    hms_heal_t kind;
+    while (hms_table_next_heal(self->table, id, &kind, reason)) {
+        request_t *request = s_request(self, id);
+        int rc = -1;
+        if (request) {
+            request->kind = kind;
+            rc = kind == HMS_HEAL_START
+                     ? hms_docker_start(self->docker, id, s_on_heal, request)
+                     : hms_docker_restart(self->docker, id, self->config.stop_timeout_s, s_on_heal,
+                                          request);
+        }
+        if (rc == 0)
+            hms_notice("heal %.12s: %s (%s)", id, kind == HMS_HEAL_START ? "start" : "restart",
+                       reason);
+        else {
+            if (request)
+                s_request_done(request);
+            hms_table_heal_done(self->table, id, false, 0, s_wall_ns(), s_now());
+        }
+    }
+    char what[HMS_TEXT_MAX + 1];
+    if (hms_table_changed(self->table, what)) {
+        hms_msg_t msg;
+        hms_msg_init(&msg, HMS_MSG_UPDATE);
+        snprintf(msg.update.address, sizeof msg.update.address, "%s", self->address);
+        msg.update.update_seq = ++self->update_seq;
+        snprintf(msg.update.reason, sizeof msg.update.reason, "%s", what);
+        s_publish(self, &msg);
+        hms_info("update %" PRIu64 ": %s", self->update_seq, what);
+    }
+}
+
+static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, void *arg)
+{
+    (void)docker;
+    hms_manager_t *self = arg;
+    uint64_t now = s_now();
+    const char *action = event->action;
+    if (strcmp(action, "die") == 0) {
+        hms_table_on_die(self->table, event->id, event->time_nano, now);
+        s_after_change(self);
+        //  Detection time: from the engine's event to the start request
+        //  handed to curl (benches read this line).
+        if (hms_table_status(self->table, event->id) == HMS_STATUS_RESTARTING)
+            hms_info("event die %.12s (%s): heal requested %.3f ms after the engine's event",
+                     event->id, event->name, (double)(s_wall_ns() - event->time_nano) / 1e6);
+        return;
+    } else if (strcmp(action, "start") == 0) {
+        hms_table_on_start(self->table, event->id, now);
+        s_inspect(self, event->id); //  new container, or a new address
+    } else if (strcmp(action, "destroy") == 0)
+        hms_table_on_destroy(self->table, event->id);
+    else if (strcmp(action, "health_status: unhealthy") == 0)
+        hms_table_on_unhealthy(self->table, event->id, event->time_nano, now);
+    else
+        return;
+    s_after_change(self);
+}
+
+static void s_on_events_state(hms_docker_t *docker, bool connected, const char *error, void *arg)
+{
+    (void)docker;
+    hms_manager_t *self = arg;
+    if (connected) {
+        hms_notice("following Docker events");
+        s_list(self); //  whatever happened while we were away
+    } else
+        hms_warning("Docker events lost: %s", error ? error : "stream ended");
+}
+
+//  Probing.
+
+static void s_on_round(hms_probe_t *probe, hms_probe_target_t *targets, size_t count, void *arg)
+{
+    (void)probe;
+    hms_manager_t *self = arg;
+    uint64_t now = s_now();
+    for (size_t i = 0; i < count; i++) {
+        const char *id = self->target_ids[(size_t)targets[i].arg];
+        hms_debug("probe %.12s: loss %.0f%%, rtt %.3f ms", id, targets[i].loss, targets[i].rtt_ms);
+        hms_table_on_probe(self->table, id, targets[i].loss, targets[i].rtt_ms, now);
+    }
+    s_after_change(self);
+}
+
+static bool s_grow_targets(hms_manager_t *self, size_t count)
+{
+    if (count <= self->target_capacity)
+        return true;
+    size_t capacity = count * 2;
+    hms_probe_target_t *targets = realloc(self->targets, capacity * sizeof *targets);
+    if (targets)
+        self->targets = targets;
+    char(*ids)[HMS_ID_MAX + 1] = realloc(self->target_ids, capacity * sizeof *ids);
+    if (ids)
+        self->target_ids = ids;
+    if (!targets || !ids)
+        return false;
+    self->target_capacity = capacity;
+    return true;
+}
+
+//  Probe timer: starts a round over every active container past its grace.
+static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_manager_t *self = arg;
+    if (hms_probe_busy(self->probe)) {
+        hms_info("probe round still running: this period skipped");
+        return 0;
+    }
+    size_t count = hms_table_size(self->table);
+    if (count == 0 || !s_grow_targets(self, count))
+        return 0;
+    const char **ids = calloc(count, sizeof *ids);
+    const char **ips = calloc(count, sizeof *ips);
+    size_t targets = 0;
+    if (ids && ips)
+        targets = hms_table_probe_targets(self->table, ids, ips, count, s_now());
+    size_t used = 0;
+    for (size_t i = 0; i < targets; i++) {
+        hms_probe_target_t *target = &self->targets[used];
+        memset(target, 0, sizeof *target);
+        if (inet_pton(AF_INET, ips[i], &target->addr) != 1)
+            continue; //  not IPv4: not probed
+        snprintf(self->target_ids[used], sizeof self->target_ids[used], "%s", ids[i]);
+        target->arg = (void *)used;
+        used++;
+    }
+    free(ids);
+    free(ips);
+    if (used == 0)
+        return 0;
+    hms_probe_settings_t settings = {(uint32_t)self->settings.probe_count,
+                                     (uint32_t)self->settings.probe_interval_ms,
+                                     (uint32_t)self->settings.probe_timeout_ms};
+    if (hms_probe_round(self->probe, self->targets, used, &settings, s_on_round, self) != 0)
+        hms_warning("probe round refused");
+    return 0;
+}
+
+//  Heartbeat timer: publishes hb.
+static int s_heartbeat_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_manager_t *self = arg;
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_HB);
+    hms_hb_t *hb = &msg.hb;
+    snprintf(hb->address, sizeof hb->address, "%s", self->address);
+    hb->seq = ++self->hb_seq;
+    hb->update_seq = self->update_seq;
+    hb->containers = hms_table_size(self->table);
+    hb->monitored = hms_table_monitored(self->table);
+    hb->interval_ms = self->settings.heartbeat_ms;
+    hb->started_ms = self->started_ms;
+    s_publish(self, &msg);
+    return 0;
+}
+
+//  Tick (every 100 ms): fires heals whose backoff or retry time has come.
+static int s_tick_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_manager_t *self = arg;
+    hms_table_tick(self->table, s_now());
+    s_after_change(self);
+    return 0;
+}
+
+//  Reconcile timer: a full listing, for containers created since and for
+//  stops whose event was missed.
+static int s_reconcile_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    s_list(arg);
+    return 0;
+}
+
+static void s_start_timers(hms_manager_t *self)
+{
+    if (self->heartbeat_timer >= 0)
+        zloop_timer_end(self->loop, self->heartbeat_timer);
+    if (self->probe_timer >= 0)
+        zloop_timer_end(self->loop, self->probe_timer);
+    self->heartbeat_timer =
+        zloop_timer(self->loop, self->settings.heartbeat_ms, 0, s_heartbeat_timer, self);
+    self->probe_timer =
+        zloop_timer(self->loop, self->settings.probe_period_ms, 0, s_probe_timer, self);
+}
+
+//  Commands.
+
+static void s_apply_settings(hms_manager_t *self)
+{
+    hms_table_policy_t policy = *hms_table_policy(self->table);
+    policy.threshold = self->settings.threshold;
+    policy.grace_ms = self->settings.grace_ms;
+    policy.backoff_max_ms = self->settings.backoff_max_ms;
+    hms_table_set_policy(self->table, &policy);
+}
+
+//  Answers one request into reply.
+static void s_handle(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply)
+{
+    uint64_t now = s_now();
+    switch (request->type) {
+    case HMS_MSG_PING:
+        hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
+        snprintf(reply->pong.address, sizeof reply->pong.address, "%s", self->address);
+        reply->pong.role = HMS_ROLE_MANAGER;
+        snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
+        reply->pong.uptime_ms = now - self->started_mono;
+        return;
+    case HMS_MSG_GIVE_CONTENT: {
+        hms_msg_ok(reply, HMS_MSG_GIVE_CONTENT, request->corr_id);
+        hms_content_t *content = &reply->content;
+        snprintf(content->address, sizeof content->address, "%s", self->address);
+        content->update_seq = self->update_seq;
+        content->threshold = self->settings.threshold;
+        size_t size = hms_table_size(self->table);
+        size = size < HMS_CONTENT_MAX ? size : HMS_CONTENT_MAX;
+        content->content = size ? calloc(size, sizeof *content->content) : NULL;
+        if (size && !content->content) {
+            hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
+            return;
+        }
+        content->count = hms_table_content(self->table, content->content, size);
+        reply->owned = content->content; //  freed with the reply
+        return;
+    }
+    case HMS_MSG_CONTAINER_THRESHOLD:
+        self->settings.threshold = request->threshold;
+        s_apply_settings(self);
+        s_save_state(self);
+        hms_notice("threshold set to %g%%", request->threshold);
+        hms_msg_ok(reply, HMS_MSG_CONTAINER_THRESHOLD, request->corr_id);
+        reply->threshold = request->threshold;
+        return;
+    case HMS_MSG_CONTAINER_IGNORE:
+    case HMS_MSG_CONTAINER_ADD: {
+        int code = HMS_CODE_NOT_FOUND;
+        const char *ref = request->container.container;
+        const char *id = hms_table_resolve(self->table, ref, &code);
+        if (!id) {
+            hms_msg_error(reply, request->corr_id, code,
+                          code == HMS_CODE_CONFLICT ? "container '%s' is ambiguous"
+                                                    : "no container '%s'",
+                          ref);
+            return;
+        }
+        bool ignore = request->type == HMS_MSG_CONTAINER_IGNORE;
+        hms_msg_ok(reply, request->type, request->corr_id);
+        snprintf(reply->container.container, sizeof reply->container.container, "%s", id);
+        reply->container.status =
+            ignore ? hms_table_ignore(self->table, id, now) : hms_table_watch(self->table, id, now);
+        hms_notice("%.12s %s by command", id, ignore ? "ignored" : "watched");
+        s_save_state(self);
+        return;
+    }
+    case HMS_MSG_SET_CONFIG: {
+        const hms_settings_t *in = &request->settings;
+        hms_settings_t *out = &self->settings;
+        uint32_t present = in->present;
+        if (present & (1u << HMS_SETTING_THRESHOLD))
+            out->threshold = in->threshold;
+        if (present & (1u << HMS_SETTING_PROBE_COUNT))
+            out->probe_count = in->probe_count;
+        if (present & (1u << HMS_SETTING_PROBE_INTERVAL_MS))
+            out->probe_interval_ms = in->probe_interval_ms;
+        if (present & (1u << HMS_SETTING_PROBE_TIMEOUT_MS))
+            out->probe_timeout_ms = in->probe_timeout_ms;
+        if (present & (1u << HMS_SETTING_PROBE_PERIOD_MS))
+            out->probe_period_ms = in->probe_period_ms;
+        if (present & (1u << HMS_SETTING_HEARTBEAT_MS))
+            out->heartbeat_ms = in->heartbeat_ms;
+        if (present & (1u << HMS_SETTING_GRACE_MS))
+            out->grace_ms = in->grace_ms;
+        if (present & (1u << HMS_SETTING_BACKOFF_MAX_MS))
+            out->backoff_max_ms = in->backoff_max_ms;
+        s_apply_settings(self);
+        if (present & ((1u << HMS_SETTING_PROBE_PERIOD_MS) | (1u << HMS_SETTING_HEARTBEAT_MS)))
+            s_start_timers(self);
+        if (present & (1u << HMS_SETTING_THRESHOLD))
+            s_save_state(self);
+        hms_notice("settings changed by command");
+    } //  fall through: the reply is the whole configuration
+    /* FALLTHROUGH */
+    case HMS_MSG_GET_CONFIG:
+        hms_msg_ok(reply, request->type, request->corr_id);
+        reply->settings = self->settings;
+        reply->settings.present = HMS_SETTINGS_ALL;
+        return;
+    default:
+        hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
+                      hms_msg_is_request(request->type) ? "'%s' is not served by a manager"
+                                                        : "'%s' is not a request",
+                      hms_msg_type_name(request->type));
+        return;
+    }
+}
+
+//  ROUTER reader: one request, one reply. A REQ peer's empty delimiter
+//  frame is accepted and echoed.
+static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void)loop;
+    hms_manager_t *self = arg;
+    zmsg_t *message = zmsg_recv(router);
+    if (!message)
+        return 0; //  interrupted
+    zframe_t *identity = zmsg_pop(message);
+    zframe_t *delimiter = NULL;
+    if (zmsg_size(message) == 2 && zframe_size(zmsg_first(message)) == 0)
+        delimiter = zmsg_pop(message);
+    zframe_t *body = zmsg_pop(message);
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_NONE);
+    hms_msg_init(&reply, HMS_MSG_NONE);
+    if (!identity || !body || zmsg_size(message) != 0) {
+        hms_msg_error(&reply, 0, HMS_CODE_BAD_REQUEST, "a request is one frame");
+        self->bad_requests++;
+    } else if (hms_msg_decode(&request, zframe_data(body), zframe_size(body)) != 0) {
+        hms_msg_error(&reply, request.corr_id, hms_msg_error_code(request.decode_error), "%s",
+                      request.decode_text);
+        hms_warning("bad request (%zu bytes): %s", zframe_size(body), request.decode_text);
+        self->bad_requests++;
+    } else
+        s_handle(self, &request, &reply);
+
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    if (identity && hms_msg_encode(&reply, &buffer) == 0) {
+        zmsg_t *out = zmsg_new();
+        zmsg_append(out, &identity);
+        if (delimiter)
+            zmsg_append(out, &delimiter);
+        zmsg_addmem(out, buffer.data, buffer.size);
+        if (zmsg_send(&out, router) != 0) {
+            hms_info("reply not delivered: peer gone");
+            zmsg_destroy(&out);
+        }
+    }
+    msgpack_sbuffer_destroy(&buffer);
+    hms_msg_reset(&request);
+    hms_msg_reset(&reply);
+    zframe_destroy(&identity);
+    zframe_destroy(&delimiter);
+    zframe_destroy(&body);
+    zmsg_destroy(&message);
+    s_after_change(self);
+    return 0;
+}
+
+//  Setup.
+
+//  This host's first IPv4 address that is up, not loopback and not a Docker
+//  bridge or veth; the host name when there is none.
+static void s_default_address(char *address, size_t size)
+{
+    struct ifaddrs *interfaces = NULL;
+    address[0] = '\0';
+    if (getifaddrs(&interfaces) == 0) {
+        for (struct ifaddrs *i = interfaces; i && !address[0]; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
+                (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0 ||
+                strncmp(i->ifa_name, "br-", 3) == 0 || strncmp(i->ifa_name, "veth", 4) == 0)
+                continue;
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, address,
+                      (socklen_t)size);
+        }
+        freeifaddrs(interfaces);
+    }
+    if (!address[0] && gethostname(address, size) != 0)
+        snprintf(address, size, "localhost");
+}
+
+static void s_load_state(hms_manager_t *self)
+{
+    if (!self->state_file)
+        return;
+    hms_state_t state;
+    char error[512];
+    int rc = hms_state_load(&state, self->state_file, error, sizeof error);
+    if (rc < 0)
+        hms_warning("state file ignored, using defaults: %s", error);
+    else if (rc == 0) {
+        if (!isnan(state.threshold)) {
+            self->settings.threshold = state.threshold;
+            s_apply_settings(self);
+        }
+        size_t ignored = 0, watched = 0;
+        while (state.ignore[ignored])
+            ignored++;
+        while (state.watch[watched])
+            watched++;
+        hms_table_set_lists(self->table, (const char *const *)state.ignore, ignored,
+                            (const char *const *)state.watch, watched);
+        hms_notice("state loaded from %s: threshold %g%%, %zu ignored", self->state_file,
+                   self->settings.threshold, ignored);
+    }
+    hms_state_free(&state);
+}
+
+static zsock_t *s_bind(int type, const char *endpoint)
+{
+    zsock_t *sock = zsock_new(type);
+    if (!sock)
+        return NULL;
+    zsock_set_maxmsgsize(sock, HMS_REQUEST_MAX);
+    if (type == ZMQ_ROUTER) {
+        zsock_set_router_mandatory(sock, 1);
+        zsock_set_sndtimeo(sock, 0);
+        //  ZMTP heartbeats: a frozen peer is dropped, its queue freed.
+        zsock_set_heartbeat_ivl(sock, 1000);
+        zsock_set_heartbeat_timeout(sock, 3000);
+    }
+    if (zsock_bind(sock, "%s", endpoint) < 0) {
+        hms_error("cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
+        zsock_destroy(&sock);
+    }
+    return sock;
+}
+
+hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
+{
+    hms_manager_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->config = *config;
+    self->config.pub_endpoint = self->config.router_endpoint = self->config.address = NULL;
+    self->config.docker_socket = self->config.state_file = self->config.label = NULL;
+    self->heartbeat_timer = self->probe_timer = -1;
+    self->started_ms = (uint64_t)zclock_time();
+    self->started_mono = s_now();
+    if (*config->address)
+        snprintf(self->address, sizeof self->address, "%s", config->address);
+    else
+        s_default_address(self->address, sizeof self->address);
+    self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
+    self->label = *config->label ? strdup(config->label) : NULL;
+    hms_settings_t *settings = &self->settings;
+    settings->present = HMS_SETTINGS_ALL;
+    settings->threshold = config->threshold;
+    settings->probe_count = config->probe_count;
+    settings->probe_interval_ms = config->probe_interval_ms;
+    settings->probe_timeout_ms = config->probe_timeout_ms;
+    settings->probe_period_ms = config->probe_period_ms;
+    settings->heartbeat_ms = config->heartbeat_ms;
+    settings->grace_ms = config->grace_ms;
+    settings->backoff_max_ms = config->backoff_max_ms;
+    hms_table_policy_t policy = {
+        .threshold = config->threshold,
+        .grace_ms = (uint64_t)config->grace_ms,
+        .backoff_max_ms = (uint64_t)config->backoff_max_ms,
+        .backoff_after = (uint64_t)config->backoff_after,
+        .backoff_window_ms = (uint64_t)config->backoff_window_ms,
+        .retry_ms = (uint64_t)config->retry_ms,
+    };
+    self->table = hms_table_new(&policy);
+    self->requests = zlistx_new();
+    self->loop = zloop_new();
+    if (!self->table || !self->requests || !self->loop) {
+        hms_manager_destroy(&self);
+        return NULL;
+    }
+    zlistx_set_destructor(self->requests, s_request_free);
+    s_load_state(self);
+
+    self->pub = s_bind(ZMQ_PUB, config->pub_endpoint);
+    self->router = s_bind(ZMQ_ROUTER, config->router_endpoint);
+    self->docker = hms_docker_new(self->loop, config->docker_socket);
+    self->probe = hms_probe_new(self->loop);
+    if (!self->pub || !self->router || !self->docker || !self->probe) {
+        if (!self->probe)
+            hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
+        hms_manager_destroy(&self);
+        return NULL;
+    }
+    zloop_reader(self->loop, self->router, s_router_reader, self);
+    zloop_reader_set_tolerant(self->loop, self->router);
+    s_start_timers(self);
+    zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
+    zloop_timer(self->loop, config->reconcile_ms, 0, s_reconcile_timer, self);
+    hms_docker_events(self->docker, NULL, s_on_event, s_on_events_state, self);
+    s_list(self);
+    hms_notice("manager %s: PUB %s, ROUTER %s, Docker %s, ICMP %s, threshold %g%%", self->address,
+               config->pub_endpoint, config->router_endpoint, config->docker_socket,
+               hms_probe_kind(self->probe), self->settings.threshold);
+    return self;
+}
+
+int hms_manager_run(hms_manager_t *self)
+{
+    int rc = zloop_start(self->loop);
+    hms_notice("manager stopping");
+    return rc == 0 || zsys_interrupted ? 0 : -1;
+}
+
+void hms_manager_destroy(hms_manager_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hms_manager_t *self = *self_p;
+    hms_docker_destroy(&self->docker); //  no callback after this
+    hms_probe_destroy(&self->probe);
+    zlistx_destroy(&self->requests);
+    zsock_destroy(&self->router);
+    zsock_destroy(&self->pub);
+    zloop_destroy(&self->loop);
+    hms_table_destroy(&self->table);
+    free(self->targets);
+    free(self->target_ids);
+    free(self->state_file);
+    free(self->label);
+    free(self);
+    *self_p = NULL;
+}

@@ -1,0 +1,317 @@
+/*  harness: what the integration tests share.  */
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char s_tag[32];
+
+const char *harness_tag(void)
+{
+    if (!s_tag[0])
+        snprintf(s_tag, sizeof s_tag, "hmst%d", (int)getpid());
+    return s_tag;
+}
+
+static char *s_format(const char *format, va_list args)
+{
+    char *text = NULL;
+    if (vasprintf(&text, format, args) < 0)
+        fail_msg("out of memory");
+    return text;
+}
+
+int harness_sh(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *command = s_format(format, args);
+    va_end(args);
+    int status = system(command);
+    free(command);
+    return status == -1 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+char *harness_sh_output(const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    char *command = s_format(format, args);
+    va_end(args);
+    FILE *pipe = popen(command, "r");
+    free(command);
+    if (!pipe)
+        return NULL;
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    char buffer[4096];
+    size_t got;
+    while ((got = fread(buffer, 1, sizeof buffer, pipe)) > 0)
+        fwrite(buffer, 1, got, out);
+    fclose(out);
+    int status = pclose(pipe);
+    if (status != 0) {
+        free(text);
+        return NULL;
+    }
+    while (size > 0 && (text[size - 1] == '\n' || text[size - 1] == '\r'))
+        text[--size] = '\0';
+    return text;
+}
+
+void harness_require_docker(void)
+{
+    if (harness_sh("timeout 10 docker info >/dev/null 2>&1") != 0)
+        fail_msg("no Docker engine answers: run scripts/setup (this test needs a real engine)");
+    if (harness_sh("docker image inspect hms/testbox:1 >/dev/null 2>&1") != 0)
+        fail_msg("no image hms/testbox:1: run scripts/setup");
+}
+
+char *harness_container(const char *name, const char *flags)
+{
+    char *id = harness_sh_output("docker run -d --name %s-%s --label hms.test=%s %s hms/testbox:1",
+                                 harness_tag(), name, harness_tag(), flags ? flags : "");
+    if (!id || strlen(id) != 64)
+        fail_msg("cannot start container %s", name);
+    return id;
+}
+
+static const char *s_inspect(const char *id, const char *format)
+{
+    static char value[256];
+    char *text = harness_sh_output("docker inspect -f '%s' %s 2>/dev/null", format, id);
+    snprintf(value, sizeof value, "%s", text ? text : "");
+    free(text);
+    return value;
+}
+
+const char *harness_state(const char *id)
+{
+    return s_inspect(id, "{{.State.Status}}");
+}
+
+const char *harness_ip(const char *id)
+{
+    return s_inspect(id, "{{.NetworkSettings.IPAddress}}");
+}
+
+const char *harness_started_at(const char *id)
+{
+    return s_inspect(id, "{{.State.StartedAt}}");
+}
+
+void harness_cleanup(void)
+{
+    harness_sh("docker ps -aq --filter label=hms.test=%s | xargs -r docker rm -f >/dev/null 2>&1",
+               harness_tag());
+    //  iptables rules a test added carry the comment hms-test-<tag>.
+    harness_sh("iptables -S OUTPUT 2>/dev/null | grep -- '%s' | sed 's/^-A/-D/' | "
+               "while read -r rule; do eval iptables $rule; done",
+               harness_tag());
+}
+
+bool harness_wait(bool (*cond)(void *arg), void *arg, int timeout_ms)
+{
+    int64_t deadline = zclock_mono() + timeout_ms;
+    while (true) {
+        if (cond(arg))
+            return true;
+        if (zclock_mono() >= deadline)
+            return false;
+        zclock_sleep(20);
+    }
+}
+
+int harness_free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    socklen_t length = sizeof address;
+    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
+        getsockname(fd, (struct sockaddr *)&address, &length) != 0)
+        fail_msg("no free port");
+    close(fd);
+    return ntohs(address.sin_port);
+}
+
+pid_t harness_spawn(const char *log, char *const argv[])
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        fail_msg("fork: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+        if (fd >= 0) {
+            dup2(fd, 1);
+            dup2(fd, 2);
+            close(fd);
+        }
+        //  The child must not inherit czmq's signal handlers' effects.
+        signal(SIGINT, SIG_DFL);
+        signal(SIGTERM, SIG_DFL);
+        execv(argv[0], argv);
+        _exit(127);
+    }
+    return pid;
+}
+
+bool harness_alive(pid_t pid)
+{
+    int status;
+    return waitpid(pid, &status, WNOHANG) == 0;
+}
+
+int harness_stop(pid_t pid, int sig, int timeout_ms)
+{
+    kill(pid, sig);
+    int64_t deadline = zclock_mono() + timeout_ms;
+    int status = 0;
+    while (waitpid(pid, &status, WNOHANG) == 0) {
+        if (zclock_mono() >= deadline) {
+            kill(pid, SIGKILL);
+            waitpid(pid, &status, 0);
+            break;
+        }
+        zclock_sleep(10);
+    }
+    return status;
+}
+
+void harness_client_open(harness_client_t *client, const char *endpoint)
+{
+    client->dealer = zsock_new(ZMQ_DEALER);
+    assert_non_null(client->dealer);
+    zsock_set_maxmsgsize(client->dealer, HMS_MESSAGE_MAX);
+    assert_int_equal(zsock_connect(client->dealer, "%s", endpoint), 0);
+    client->corr_id = (uint64_t)getpid() * 1000;
+}
+
+void harness_client_close(harness_client_t *client)
+{
+    zsock_destroy(&client->dealer);
+}
+
+static int s_receive(zsock_t *sock, hms_msg_t *reply, uint64_t corr_id, bool any, int timeout_ms)
+{
+    hms_msg_init(reply, HMS_MSG_NONE); //  safe to reset even after a timeout
+    int64_t deadline = zclock_mono() + timeout_ms;
+    zpoller_t *poller = zpoller_new(sock, NULL);
+    int rc = -1;
+    while (rc != 0) {
+        int64_t left = deadline - zclock_mono();
+        if (left <= 0 || !zpoller_wait(poller, (int)left))
+            break;
+        zframe_t *body = zframe_recv(sock);
+        if (!body)
+            break;
+        if (hms_msg_decode(reply, zframe_data(body), zframe_size(body)) != 0)
+            fail_msg("undecodable reply: %s", reply->decode_text);
+        zframe_destroy(&body);
+        if (any || reply->corr_id == corr_id)
+            rc = 0;
+        else
+            hms_msg_reset(reply); //  a late answer to an earlier request
+    }
+    zpoller_destroy(&poller);
+    return rc;
+}
+
+int harness_request(harness_client_t *client, hms_msg_t *request, hms_msg_t *reply, int timeout_ms)
+{
+    request->corr_id = ++client->corr_id;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    assert_int_equal(hms_msg_encode(request, &buffer), 0);
+    zframe_t *frame = zframe_new(buffer.data, buffer.size);
+    msgpack_sbuffer_destroy(&buffer);
+    assert_int_equal(zframe_send(&frame, client->dealer, 0), 0);
+    return s_receive(client->dealer, reply, request->corr_id, false, timeout_ms);
+}
+
+int harness_request_raw(harness_client_t *client, const void *data, size_t size, hms_msg_t *reply,
+                        int timeout_ms)
+{
+    zframe_t *frame = zframe_new(data, size);
+    assert_int_equal(zframe_send(&frame, client->dealer, 0), 0);
+    return s_receive(client->dealer, reply, 0, true, timeout_ms);
+}
+
+int harness_receive(zsock_t *sub, hms_msg_t *msg, int timeout_ms)
+{
+    zpoller_t *poller = zpoller_new(sub, NULL);
+    void *ready = zpoller_wait(poller, timeout_ms);
+    zpoller_destroy(&poller);
+    if (!ready)
+        return -1;
+    zmsg_t *message = zmsg_recv(sub);
+    if (!message || zmsg_size(message) != 2) {
+        zmsg_destroy(&message);
+        return -2;
+    }
+    zframe_t *body = zmsg_last(message);
+    int rc = hms_msg_decode(msg, zframe_data(body), zframe_size(body));
+    zmsg_destroy(&message);
+    return rc == 0 ? 0 : -2;
+}
+
+static size_t s_collect(char *data, size_t size, size_t count, void *arg)
+{
+    fwrite(data, size, count, arg);
+    return size * count;
+}
+
+long harness_http(const char *method, const char *url, const char *body, const char *content_type,
+                  char **response, int timeout_ms)
+{
+    CURL *curl = curl_easy_init();
+    assert_non_null(curl);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    struct curl_slist *headers = NULL;
+    if (body) {
+        char header[128];
+        snprintf(header, sizeof header, "Content-Type: %s",
+                 content_type ? content_type : "application/json");
+        headers = curl_slist_append(headers, header);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    }
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (strcmp(method, "HEAD") == 0)
+        curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    fclose(out);
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (response)
+        *response = text;
+    else
+        free(text);
+    return status;
+}

@@ -1,0 +1,483 @@
+/*  test_manager: hms-manager against a real Docker engine (label docker).
+
+    The manager runs as a real process, watching only this run's containers
+    (label hms.test=<tag>), with its sockets on loopback. Containers are
+    killed, stopped and starved of ICMP with real iptables rules; the test
+    reads the outcome from Docker itself and from the manager's replies.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct {
+    char dir[64];             //  state file and log live here
+    char pub[64], router[64]; //  the manager's endpoints
+    char label[64];           //  --label selector
+    char log[128];
+    pid_t pid;                                      //  the manager
+    char *web, *db, *lossy, *calm, *quiet, *tagged; //  container ids
+} s_env;
+
+static void s_start_manager(void)
+{
+    char state[128];
+    snprintf(state, sizeof state, "%s/manager.state", s_env.dir);
+    char *argv[] = {HMS_BINARY_DIR "/manager/hms-manager",
+                    "--pub",
+                    s_env.pub,
+                    "--router",
+                    s_env.router,
+                    "--label",
+                    s_env.label,
+                    "--state-file",
+                    state,
+                    "--address",
+                    "test-host",
+                    "--log-level",
+                    "info",
+                    NULL};
+    s_env.pid = harness_spawn(s_env.log, argv);
+}
+
+//  One request to the manager, failing the test on timeout.
+static void s_ask(hms_msg_t *request, hms_msg_t *reply)
+{
+    harness_client_t client;
+    harness_client_open(&client, s_env.router);
+    int rc = harness_request(&client, request, reply, 3000);
+    harness_client_close(&client);
+    if (rc != 0)
+        fail_msg("no reply from the manager to %s", hms_msg_type_name(request->type));
+}
+
+static void s_ask_container(hms_msg_type_t type, const char *ref, hms_msg_t *reply)
+{
+    hms_msg_t request;
+    hms_msg_init(&request, type);
+    snprintf(request.container.container, sizeof request.container.container, "%s", ref);
+    s_ask(&request, reply);
+}
+
+//  The manager's view of one container (copied), or status NONE.
+static hms_container_t s_entry(const char *id)
+{
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
+    s_ask(&request, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    hms_container_t entry;
+    memset(&entry, 0, sizeof entry);
+    for (size_t i = 0; i < reply.content.count; i++)
+        if (strncmp(reply.content.content[i].id, id, strlen(reply.content.content[i].id)) == 0)
+            entry = reply.content.content[i];
+    hms_msg_reset(&reply);
+    return entry;
+}
+
+static bool s_running(void *id)
+{
+    return strcmp(harness_state(id), "running") == 0;
+}
+
+static bool s_answers(void *arg)
+{
+    (void)arg;
+    harness_client_t client;
+    harness_client_open(&client, s_env.router);
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_PING);
+    int rc = harness_request(&client, &request, &reply, 200);
+    harness_client_close(&client);
+    hms_msg_reset(&reply);
+    return rc == 0;
+}
+
+static bool s_active(void *id)
+{
+    return s_entry(id).status == HMS_STATUS_ACTIVE;
+}
+
+static int s_setup(void **state)
+{
+    (void)state;
+    harness_require_docker();
+    snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-manager-XXXXXX");
+    assert_non_null(mkdtemp(s_env.dir));
+    snprintf(s_env.log, sizeof s_env.log, "%s/manager.log", s_env.dir);
+    snprintf(s_env.pub, sizeof s_env.pub, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(s_env.label, sizeof s_env.label, "hms.test=%s", harness_tag());
+    s_env.web = harness_container("web", NULL);
+    s_env.db = harness_container("db", NULL);
+    s_env.lossy = harness_container("lossy", NULL);
+    s_env.calm = harness_container("calm", NULL);
+    s_env.quiet = harness_container("quiet", NULL);
+    s_env.tagged = harness_container("tagged", "--label hms.ignore=true");
+    s_start_manager();
+    assert_true(harness_wait(s_answers, NULL, 5000));
+    assert_true(harness_wait(s_active, s_env.calm, 5000));
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    if (s_env.pid > 0)
+        harness_stop(s_env.pid, SIGTERM, 5000);
+    harness_cleanup();
+    //  Keep the log of a failed run next to the test's output.
+    harness_sh("cat %s >&2", s_env.log);
+    harness_sh("rm -rf %s", s_env.dir);
+    free(s_env.web);
+    free(s_env.db);
+    free(s_env.lossy);
+    free(s_env.calm);
+    free(s_env.quiet);
+    free(s_env.tagged);
+    return 0;
+}
+
+//  Discovery: every container of the run is there, with its address; the
+//  labelled one is ignored and shown as the seed shows it.
+static void test_discovery(void **state)
+{
+    (void)state;
+    hms_container_t web = s_entry(s_env.web);
+    assert_int_equal(web.status, HMS_STATUS_ACTIVE);
+    assert_string_equal(web.ip, harness_ip(s_env.web));
+    assert_string_equal(web.image, "hms/testbox:1");
+    hms_container_t tagged = s_entry(s_env.tagged);
+    assert_int_equal(tagged.status, HMS_STATUS_IGNORED);
+    assert_int_equal(strlen(tagged.id), 12);
+    assert_string_equal(tagged.ip, "");
+}
+
+//  A killed and a stopped container are running again within 2 s, healed
+//  once each; a subscriber sees heartbeats and an update per heal.
+static void test_kill_and_stop(void **state)
+{
+    (void)state;
+    zsock_t *sub = zsock_new_sub(s_env.pub, "");
+    assert_non_null(sub);
+    hms_msg_t msg;
+    //  Heartbeats, seq increasing by one.
+    uint64_t seq = 0;
+    for (int i = 0; i < 2; i++) {
+        do
+            assert_int_equal(harness_receive(sub, &msg, 3000), 0);
+        while (msg.type != HMS_MSG_HB);
+        if (seq)
+            assert_int_equal(msg.hb.seq, seq + 1);
+        seq = msg.hb.seq;
+        assert_string_equal(msg.hb.address, "test-host");
+        assert_int_equal(msg.hb.containers, 6);
+        assert_int_equal(msg.hb.interval_ms, 1000);
+    }
+    uint64_t update_seq = msg.hb.update_seq;
+
+    assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.web), 0);
+    assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.db), 0);
+    assert_true(harness_wait(s_running, s_env.web, 2000));
+    assert_true(harness_wait(s_running, s_env.db, 2000));
+
+    //  Updates went out for the heals.
+    bool updated = false;
+    while (!updated && harness_receive(sub, &msg, 2000) == 0)
+        updated = msg.type == HMS_MSG_UPDATE && msg.update.update_seq > update_seq;
+    assert_true(updated);
+    zsock_destroy(&sub);
+
+    //  Exactly once, even after the events of the heals came in.
+    assert_true(harness_wait(s_active, s_env.web, 3000));
+    assert_true(harness_wait(s_active, s_env.db, 3000));
+    zclock_sleep(1500);
+    hms_container_t web = s_entry(s_env.web), db = s_entry(s_env.db);
+    assert_int_equal(web.restarts, 1);
+    assert_int_equal(db.restarts, 1);
+    assert_int_equal(web.status, HMS_STATUS_ACTIVE);
+}
+
+static void s_drop(const char *id, double probability)
+{
+    assert_int_equal(harness_sh("iptables -I OUTPUT -d %s -p icmp -m statistic --mode random "
+                                "--probability %.2f -m comment --comment hms-test-%s -j DROP",
+                                harness_ip(id), probability, harness_tag()),
+                     0);
+}
+
+static void s_undrop(const char *id, double probability)
+{
+    harness_sh("iptables -D OUTPUT -d %s -p icmp -m statistic --mode random --probability %.2f "
+               "-m comment --comment hms-test-%s -j DROP",
+               harness_ip(id), probability, harness_tag());
+}
+
+typedef struct {
+    const char *id;
+    char started_at[64];
+} started_t;
+
+static bool s_restarted(void *arg)
+{
+    started_t *started = arg;
+    return strcmp(harness_started_at(started->id), started->started_at) != 0;
+}
+
+//  80 % loss: restarted within 3 s. 10 % with threshold 60: not restarted.
+static void test_loss(void **state)
+{
+    (void)state;
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_CONTAINER_THRESHOLD);
+    request.threshold = 60;
+    s_ask(&request, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    assert_true(reply.threshold == 60);
+
+    started_t lossy = {s_env.lossy, ""};
+    snprintf(lossy.started_at, sizeof lossy.started_at, "%s", harness_started_at(s_env.lossy));
+    started_t calm = {s_env.calm, ""};
+    snprintf(calm.started_at, sizeof calm.started_at, "%s", harness_started_at(s_env.calm));
+    s_drop(s_env.lossy, 0.8);
+    s_drop(s_env.calm, 0.1);
+    bool restarted = harness_wait(s_restarted, &lossy, 3000);
+    s_undrop(s_env.lossy, 0.8);
+    assert_true(restarted);
+    assert_true(harness_wait(s_active, s_env.lossy, 3000));
+
+    //  Five rounds at 10 % loss: probed (a loss is reported), never restarted.
+    bool probed = false;
+    for (int round = 0; round < 5; round++) {
+        zclock_sleep(1000);
+        hms_container_t entry = s_entry(s_env.calm);
+        probed |= !isnan(entry.loss);
+        assert_int_equal(entry.restarts, 0);
+    }
+    s_undrop(s_env.calm, 0.1);
+    assert_true(probed);
+    assert_false(s_restarted(&calm));
+}
+
+//  Ignored by command or by label: left stopped; container_add brings it back.
+static void test_ignore_and_add(void **state)
+{
+    (void)state;
+    hms_msg_t reply;
+    char name[64];
+    snprintf(name, sizeof name, "%s-quiet", harness_tag());
+    s_ask_container(HMS_MSG_CONTAINER_IGNORE, name, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    assert_string_equal(reply.container.container, s_env.quiet);
+    assert_int_equal(reply.container.status, HMS_STATUS_IGNORED);
+
+    assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.quiet), 0);
+    assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.tagged), 0);
+    zclock_sleep(2500);
+    assert_string_equal(harness_state(s_env.quiet), "exited");
+    assert_string_equal(harness_state(s_env.tagged), "exited");
+
+    //  Back under watch, by id prefix and by full id: started.
+    char prefix[16];
+    snprintf(prefix, sizeof prefix, "%.10s", s_env.quiet);
+    s_ask_container(HMS_MSG_CONTAINER_ADD, prefix, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    s_ask_container(HMS_MSG_CONTAINER_ADD, s_env.tagged, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    assert_true(harness_wait(s_running, s_env.quiet, 2000));
+    assert_true(harness_wait(s_running, s_env.tagged, 2000));
+    assert_true(harness_wait(s_active, s_env.tagged, 3000));
+    //  And healed from now on.
+    assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.tagged), 0);
+    assert_true(harness_wait(s_running, s_env.tagged, 2000));
+}
+
+static double s_threshold(void)
+{
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_GET_CONFIG);
+    s_ask(&request, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    return reply.settings.threshold;
+}
+
+//  A container_threshold request with the given threshold value packed by pack.
+static void s_raw_threshold(void (*pack)(msgpack_packer *), hms_msg_t *reply)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, pack ? 4 : 3);
+    msgpack_pack_str_with_body(&pk, "v", 1);
+    msgpack_pack_int(&pk, 1);
+    msgpack_pack_str_with_body(&pk, "command", 7);
+    msgpack_pack_str_with_body(&pk, "container_threshold", 19);
+    msgpack_pack_str_with_body(&pk, "corr_id", 7);
+    msgpack_pack_int(&pk, 99);
+    if (pack) {
+        msgpack_pack_str_with_body(&pk, "threshold", 9);
+        pack(&pk);
+    }
+    harness_client_t client;
+    harness_client_open(&client, s_env.router);
+    assert_int_equal(harness_request_raw(&client, buffer.data, buffer.size, reply, 3000), 0);
+    harness_client_close(&client);
+    msgpack_sbuffer_destroy(&buffer);
+    assert_int_equal(reply->corr_id, 99);
+}
+
+static void s_pack_150(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, 150);
+}
+static void s_pack_minus_1(msgpack_packer *pk)
+{
+    msgpack_pack_int(pk, -1);
+}
+static void s_pack_abc(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, "abc", 3);
+}
+
+static void s_expect_error(hms_msg_t *reply, uint64_t code)
+{
+    assert_int_equal(reply->type, HMS_MSG_ERROR);
+    assert_int_equal(reply->error.code, code);
+    assert_true(*reply->error.message);
+}
+
+//  Bad input gets an error and changes nothing; the manager keeps serving.
+static void test_bad_requests(void **state)
+{
+    (void)state;
+    double before = s_threshold();
+    hms_msg_t reply;
+    void (*bad[])(msgpack_packer *) = {s_pack_150, s_pack_minus_1, s_pack_abc, NULL};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        s_raw_threshold(bad[i], &reply);
+        s_expect_error(&reply, HMS_CODE_BAD_REQUEST);
+    }
+    assert_true(s_threshold() == before);
+
+    harness_client_t client;
+    harness_client_open(&client, s_env.router);
+    //  {"v":1,"command":"reboot","corr_id":5}
+    const uint8_t unknown[] = {0x83, 0xa1, 'v',  0x01, 0xa7, 'c', 'o', 'm', 'm', 'a',
+                               'n',  'd',  0xa6, 'r',  'e',  'b', 'o', 'o', 't', 0xa7,
+                               'c',  'o',  'r',  'r',  '_',  'i', 'd', 0x05};
+    assert_int_equal(harness_request_raw(&client, unknown, sizeof unknown, &reply, 3000), 0);
+    s_expect_error(&reply, HMS_CODE_NOT_IMPLEMENTED);
+    assert_int_equal(reply.corr_id, 5);
+    uint8_t version[sizeof unknown];
+    memcpy(version, unknown, sizeof version);
+    version[3] = 0x02;
+    assert_int_equal(harness_request_raw(&client, version, sizeof version, &reply, 3000), 0);
+    s_expect_error(&reply, HMS_CODE_BAD_VERSION);
+    const uint8_t garbage[] = {0xdd, 0x01, 0x00, 0x00, 0x00};
+    assert_int_equal(harness_request_raw(&client, garbage, sizeof garbage, &reply, 3000), 0);
+    s_expect_error(&reply, HMS_CODE_BAD_REQUEST);
+    const uint8_t not_msgpack[] = "GET / HTTP/1.0\r\n\r\n";
+    assert_int_equal(harness_request_raw(&client, not_msgpack, sizeof not_msgpack, &reply, 3000),
+                     0);
+    s_expect_error(&reply, HMS_CODE_BAD_REQUEST);
+    //  Commands of other roles, and unknown containers.
+    hms_msg_t request;
+    hms_msg_init(&request, HMS_MSG_START_ANTAGONIST);
+    assert_int_equal(harness_request(&client, &request, &reply, 3000), 0);
+    s_expect_error(&reply, HMS_CODE_NOT_IMPLEMENTED);
+    hms_msg_init(&request, HMS_MSG_CONTAINER_IGNORE);
+    snprintf(request.container.container, sizeof request.container.container, "no-such-thing");
+    assert_int_equal(harness_request(&client, &request, &reply, 3000), 0);
+    s_expect_error(&reply, HMS_CODE_NOT_FOUND);
+
+    //  An oversized frame: libzmq drops that connection; no reply.
+    size_t size = HMS_REQUEST_MAX + 1;
+    uint8_t *big = calloc(1, size);
+    assert_int_equal(harness_request_raw(&client, big, size, &reply, 1000), -1);
+    free(big);
+    harness_client_close(&client);
+
+    //  Still serving, still the same threshold.
+    assert_true(harness_alive(s_env.pid));
+    assert_true(s_answers(NULL));
+    assert_true(s_threshold() == before);
+}
+
+//  SIGKILL and a new manager: threshold and ignore list are kept.
+static void test_state_survives_sigkill(void **state)
+{
+    (void)state;
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_CONTAINER_THRESHOLD);
+    request.threshold = 42;
+    s_ask(&request, &reply);
+    s_ask_container(HMS_MSG_CONTAINER_IGNORE, s_env.calm, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+
+    harness_stop(s_env.pid, SIGKILL, 1000);
+    s_start_manager();
+    assert_true(harness_wait(s_answers, NULL, 5000));
+    assert_true(s_threshold() == 42);
+    assert_int_equal(s_entry(s_env.calm).status, HMS_STATUS_IGNORED);
+    assert_int_equal(s_entry(s_env.web).status, HMS_STATUS_ACTIVE);
+
+    s_ask_container(HMS_MSG_CONTAINER_ADD, s_env.calm, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    assert_int_equal(reply.container.status, HMS_STATUS_ACTIVE);
+}
+
+static bool s_docker_answers(void *arg)
+{
+    (void)arg;
+    return harness_sh("timeout 2 docker info >/dev/null 2>&1") == 0;
+}
+
+static bool s_dockerd_gone(void *arg)
+{
+    (void)arg;
+    return harness_sh("pgrep -x dockerd >/dev/null") != 0;
+}
+
+//  dockerd restarted under the manager: it follows the new engine, brings
+//  back the containers the restart stopped, and heals as before.
+static void test_dockerd_restart(void **state)
+{
+    (void)state;
+    assert_int_equal(harness_sh("pkill -TERM -x dockerd"), 0);
+    assert_true(harness_wait(s_dockerd_gone, NULL, 60000));
+    assert_int_equal(harness_sh("setsid -f dockerd >>/var/log/hms-dockerd.log 2>&1 </dev/null"), 0);
+    assert_true(harness_wait(s_docker_answers, NULL, 60000));
+    assert_true(harness_alive(s_env.pid));
+    //  The engine stopped every container on its way down.
+    assert_true(harness_wait(s_running, s_env.web, 15000));
+    assert_true(harness_wait(s_running, s_env.db, 15000));
+    assert_true(harness_wait(s_active, s_env.web, 5000));
+    assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.web), 0);
+    assert_true(harness_wait(s_running, s_env.web, 2000));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_discovery),
+        cmocka_unit_test(test_kill_and_stop),
+        cmocka_unit_test(test_loss),
+        cmocka_unit_test(test_ignore_and_add),
+        cmocka_unit_test(test_bad_requests),
+        cmocka_unit_test(test_state_survives_sigkill),
+        cmocka_unit_test(test_dockerd_restart),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
