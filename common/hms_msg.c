@@ -16,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { F_UINT, F_DOUBLE, F_STR, F_BOOL, F_ENUM, F_MAP, F_ARRAY } field_kind_t;
+//  F_HEX: hex text in C, raw bytes (bin) on the wire: container ids, half the size.
+typedef enum { F_UINT, F_DOUBLE, F_STR, F_HEX, F_BOOL, F_ENUM, F_MAP, F_ARRAY } field_kind_t;
 
 #define F_REQUIRED 1 //  the key must be present
 #define F_NONEMPTY 2 //  a string must not be empty
@@ -44,6 +45,10 @@ struct spec_t {
     //  an optional field is sent unless it holds its zero value (0, "",
     //  false, NAN) and decodes to that value when absent.
     long present_offset;
+    //  True: each element is an array of the values in field order (absent
+    //  optional values are nil, trailing ones left out) instead of a map.
+    //  For the many entries of give_content: no key is repeated per entry.
+    bool tuple;
 };
 
 #define N(array) ((int)(sizeof(array) / sizeof((array)[0])))
@@ -59,6 +64,11 @@ struct spec_t {
 #define DBL(key, type, member, flags, lo, hi)                                                      \
     {                                                                                              \
         key, F_DOUBLE, flags, offsetof(type, member), 0, lo, hi, NULL, 0, NULL, 0                  \
+    }
+#define HEX(key, type, member, flags)                                                              \
+    {                                                                                              \
+        key, F_HEX, flags, offsetof(type, member), sizeof(((type *)0)->member), 0, 0, NULL, 0,     \
+            NULL, 0                                                                                \
     }
 #define BOOL(key, type, member, flags)                                                             \
     {                                                                                              \
@@ -135,14 +145,14 @@ static const field_t s_hb_fields[] = {
     UINT("interval_ms", hms_hb_t, interval_ms, REQ, HMS_PERIOD_MIN, HMS_PERIOD_MAX),
     UINT("started_ms", hms_hb_t, started_ms, REQ, 0, U64MAX),
 };
-static const spec_t s_hb = {"hb", s_hb_fields, N(s_hb_fields), -1};
+static const spec_t s_hb = {"hb", s_hb_fields, N(s_hb_fields), -1, false};
 
 static const field_t s_update_fields[] = {
     STR("address", hms_update_t, address, REQNE),
     UINT("update_seq", hms_update_t, update_seq, REQ, 0, U64MAX),
     STR("reason", hms_update_t, reason, 0),
 };
-static const spec_t s_update = {"update", s_update_fields, N(s_update_fields), -1};
+static const spec_t s_update = {"update", s_update_fields, N(s_update_fields), -1, false};
 
 static const field_t s_attack_fields[] = {
     STR("address", hms_attack_t, address, REQNE),
@@ -156,27 +166,28 @@ static const field_t s_attack_fields[] = {
     UINT("duration_ms", hms_attack_t, duration_ms, 0, 0, U64MAX),
     UINT("ts_ms", hms_attack_t, ts_ms, REQ, 0, U64MAX),
 };
-static const spec_t s_attack = {"attack", s_attack_fields, N(s_attack_fields), -1};
+static const spec_t s_attack = {"attack", s_attack_fields, N(s_attack_fields), -1, false};
 
-static const spec_t s_empty = {"empty", NULL, 0, -1};
+static const spec_t s_empty = {"empty", NULL, 0, -1, false};
 
 static const field_t s_threshold_fields[] = {
     {"threshold", F_DOUBLE, REQ, 0, 0, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX, NULL, 0, NULL, 0},
 };
-static const spec_t s_threshold = {"threshold", s_threshold_fields, N(s_threshold_fields), -1};
+static const spec_t s_threshold = {"threshold", s_threshold_fields, N(s_threshold_fields), -1,
+                                   false};
 
 static const field_t s_container_request_fields[] = {
     STR("container", hms_container_ref_t, container, REQNE),
 };
 static const spec_t s_container_request = {"container", s_container_request_fields,
-                                           N(s_container_request_fields), -1};
+                                           N(s_container_request_fields), -1, false};
 
 static const field_t s_container_reply_fields[] = {
     STR("container", hms_container_ref_t, container, REQNE),
     ENUM("status", hms_container_ref_t, status, REQ, s_status_names),
 };
 static const spec_t s_container_reply = {"container", s_container_reply_fields,
-                                         N(s_container_reply_fields), -1};
+                                         N(s_container_reply_fields), -1, false};
 
 static const field_t s_settings_fields[] = {
     DBL("threshold", hms_settings_t, threshold, 0, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX),
@@ -191,12 +202,12 @@ static const field_t s_settings_fields[] = {
     UINT("backoff_max_ms", hms_settings_t, backoff_max_ms, 0, 0, HMS_BACKOFF_MAX),
 };
 static const spec_t s_settings = {"config", s_settings_fields, N(s_settings_fields),
-                                  offsetof(hms_settings_t, present)};
+                                  offsetof(hms_settings_t, present), false};
 
 static const field_t s_config_fields[] = {
     {"config", F_MAP, REQ, 0, 0, 0, 0, NULL, 0, &s_settings, 0},
 };
-static const spec_t s_config = {"config", s_config_fields, N(s_config_fields), -1};
+static const spec_t s_config = {"config", s_config_fields, N(s_config_fields), -1, false};
 
 static const field_t s_antagonist_fields[] = {
     STR("name", hms_antagonist_conf_t, name, 0),
@@ -210,7 +221,7 @@ static const field_t s_antagonist_fields[] = {
     ENUM("mode", hms_antagonist_conf_t, mode, 0, s_mode_names),
 };
 static const spec_t s_antagonist = {"conf_antagonist", s_antagonist_fields, N(s_antagonist_fields),
-                                    -1};
+                                    -1, false};
 
 static const field_t s_pong_fields[] = {
     STR("address", hms_pong_t, address, REQNE),
@@ -218,10 +229,10 @@ static const field_t s_pong_fields[] = {
     STR("version", hms_pong_t, version, REQNE),
     UINT("uptime_ms", hms_pong_t, uptime_ms, REQ, 0, U64MAX),
 };
-static const spec_t s_pong = {"ping", s_pong_fields, N(s_pong_fields), -1};
+static const spec_t s_pong = {"ping", s_pong_fields, N(s_pong_fields), -1, false};
 
 static const field_t s_container_fields[] = {
-    STR("id", hms_container_t, id, REQNE),
+    HEX("id", hms_container_t, id, REQNE),
     STR("name", hms_container_t, name, REQ),
     STR("image", hms_container_t, image, 0),
     STR("ip", hms_container_t, ip, 0),
@@ -232,7 +243,8 @@ static const field_t s_container_fields[] = {
     UINT("restarts", hms_container_t, restarts, 0, 0, U64MAX),
     UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
 };
-static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1};
+static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1,
+                                   true};
 
 static const field_t s_content_fields[] = {
     STR("address", hms_content_t, address, REQNE),
@@ -241,7 +253,7 @@ static const field_t s_content_fields[] = {
     ARRAY("content", hms_content_t, content, count, hms_container_t, REQ, HMS_CONTENT_MAX,
           s_container),
 };
-static const spec_t s_content = {"give_content", s_content_fields, N(s_content_fields), -1};
+static const spec_t s_content = {"give_content", s_content_fields, N(s_content_fields), -1, false};
 
 static const field_t s_antagonist_status_fields[] = {
     BOOL("running", hms_antagonist_status_t, running, REQ),
@@ -252,7 +264,7 @@ static const field_t s_antagonist_status_fields[] = {
     UINT("targets", hms_antagonist_status_t, targets, REQ, 0, U64MAX),
 };
 static const spec_t s_antagonist_status = {"antagonist_status", s_antagonist_status_fields,
-                                           N(s_antagonist_status_fields), -1};
+                                           N(s_antagonist_status_fields), -1, false};
 
 static const field_t s_host_fields[] = {
     STR("address", hms_host_t, address, REQNE),
@@ -260,18 +272,18 @@ static const field_t s_host_fields[] = {
     UINT("last_seen_ms", hms_host_t, last_seen_ms, REQ, 0, U64MAX),
     UINT("containers", hms_host_t, containers, REQ, 0, U64MAX),
 };
-static const spec_t s_host = {"host", s_host_fields, N(s_host_fields), -1};
+static const spec_t s_host = {"host", s_host_fields, N(s_host_fields), -1, false};
 
 static const field_t s_hosts_fields[] = {
     ARRAY("hosts", hms_hosts_t, hosts, count, hms_host_t, REQ, HMS_HOSTS_MAX, s_host),
 };
-static const spec_t s_hosts = {"list_hosts", s_hosts_fields, N(s_hosts_fields), -1};
+static const spec_t s_hosts = {"list_hosts", s_hosts_fields, N(s_hosts_fields), -1, false};
 
 static const field_t s_error_fields[] = {
     UINT("code", hms_error_t, code, REQ, 100, 599),
     STR("message", hms_error_t, message, REQ),
 };
-static const spec_t s_error = {"error", s_error_fields, N(s_error_fields), -1};
+static const spec_t s_error = {"error", s_error_fields, N(s_error_fields), -1, false};
 
 //  The body of a request, or of a PUB message.
 static const spec_t *s_request_spec(hms_msg_type_t type)
@@ -458,7 +470,8 @@ static bool s_present(const spec_t *spec, const void *body, int index)
     switch (field->kind) {
     case F_UINT: return *(const uint64_t *)value != 0;
     case F_DOUBLE: return !isnan(*(const double *)value);
-    case F_STR: return *(const char *)value != '\0';
+    case F_STR:
+    case F_HEX: return *(const char *)value != '\0';
     case F_BOOL: return *(const bool *)value;
     case F_ENUM: return *(const int *)value != 0;
     default: return true;
@@ -470,7 +483,6 @@ static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *p
 static int s_encode_field(const field_t *field, const void *body, msgpack_packer *pk)
 {
     const void *value = (const char *)body + field->offset;
-    s_pack_str(pk, field->key);
     switch (field->kind) {
     case F_UINT: {
         uint64_t number = *(const uint64_t *)value;
@@ -490,6 +502,23 @@ static int s_encode_field(const field_t *field, const void *body, msgpack_packer
             return -1;
         s_pack_str(pk, text);
         return 0;
+    }
+    case F_HEX: {
+        const char *text = value;
+        size_t length = strnlen(text, field->size);
+        if (length >= field->size || length % 2 || strspn(text, "0123456789abcdef") != length ||
+            ((field->flags & F_NONEMPTY) && !length))
+            return -1;
+        uint8_t bytes[HMS_ID_MAX / 2];
+        if (length / 2 > sizeof bytes)
+            return -1;
+        for (size_t i = 0; i < length / 2; i++) {
+            unsigned byte;
+            sscanf(text + 2 * i, "%2x", &byte);
+            bytes[i] = (uint8_t)byte;
+        }
+        msgpack_pack_bin(pk, length / 2);
+        return msgpack_pack_bin_body(pk, bytes, length / 2);
     }
     case F_BOOL: return *(const bool *)value ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     case F_ENUM: {
@@ -518,8 +547,11 @@ static int s_encode_field(const field_t *field, const void *body, msgpack_packer
 static int s_encode_fields(const spec_t *spec, const void *body, msgpack_packer *pk)
 {
     for (int i = 0; i < spec->count; i++)
-        if (s_present(spec, body, i) && s_encode_field(&spec->fields[i], body, pk))
-            return -1;
+        if (s_present(spec, body, i)) {
+            s_pack_str(pk, spec->fields[i].key);
+            if (s_encode_field(&spec->fields[i], body, pk))
+                return -1;
+        }
     return 0;
 }
 
@@ -533,8 +565,20 @@ static size_t s_count_present(const spec_t *spec, const void *body)
 
 static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *pk)
 {
-    msgpack_pack_map(pk, s_count_present(spec, body));
-    return s_encode_fields(spec, body, pk);
+    if (!spec->tuple) {
+        msgpack_pack_map(pk, s_count_present(spec, body));
+        return s_encode_fields(spec, body, pk);
+    }
+    int last = spec->count - 1;
+    while (last >= 0 && !s_present(spec, body, last))
+        last--;
+    msgpack_pack_array(pk, (size_t)(last + 1));
+    for (int i = 0; i <= last; i++)
+        if (!s_present(spec, body, i))
+            msgpack_pack_nil(pk);
+        else if (s_encode_field(&spec->fields[i], body, pk))
+            return -1;
+    return 0;
 }
 
 int hms_msg_encode(const hms_msg_t *msg, msgpack_sbuffer *buffer)
@@ -604,14 +648,40 @@ static bool s_key_is(const msgpack_object *key, const char *name)
            memcmp(key->via.str.ptr, name, length) == 0;
 }
 
+//  Smallest encoding of a value of field: a valid one, for required fields.
+static size_t s_value_min(const field_t *field)
+{
+    switch (field->kind) {
+    case F_HEX: return field->flags & F_NONEMPTY ? 3 : 2; //  bin8 header, a byte
+    case F_STR: return field->flags & F_NONEMPTY ? 2 : 1;
+    case F_ENUM: {
+        size_t shortest = HMS_TEXT_MAX;
+        for (int i = 1; i < field->name_count; i++)
+            if (strlen(field->names[i]) < shortest)
+                shortest = strlen(field->names[i]);
+        return 1 + shortest;
+    }
+    default: return 1;
+    }
+}
+
 //  Smallest encoding of one element of spec: a map header and, per required
-//  key, the key and a one-byte value. Bounds the entries an array may claim.
+//  key, the key and its smallest value (a tuple: every position up to the
+//  last required one, nil where optional). Bounds the entries an array may
+//  claim, so that what the decoder allocates stays proportional to the input.
 static size_t s_min_size(const spec_t *spec)
 {
-    size_t size = 1;
-    for (int i = 0; i < spec->count; i++)
-        if (spec->fields[i].flags & F_REQUIRED)
-            size += 1 + strlen(spec->fields[i].key) + 1;
+    size_t size = 1, tuple = 1;
+    for (int i = 0; i < spec->count; i++) {
+        const field_t *field = &spec->fields[i];
+        bool required = field->flags & F_REQUIRED;
+        tuple += required ? s_value_min(field) : 1;
+        if (required) {
+            size += 1 + strlen(field->key) + s_value_min(field);
+            if (spec->tuple)
+                size = tuple;
+        }
+    }
     return size;
 }
 
@@ -677,6 +747,25 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
         ((char *)target)[length] = '\0';
         return 0;
     }
+    case F_HEX: {
+        if (value->type != MSGPACK_OBJECT_BIN)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be bytes (bin)", path, key);
+        size_t length = value->via.bin.size;
+        if (2 * length >= field->size)
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s is longer than %zu bytes", path, key,
+                          (field->size - 1) / 2);
+        if (length == 0 && (field->flags & F_NONEMPTY))
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s is empty", path, key);
+        static const char digits[] = "0123456789abcdef";
+        char *text = target;
+        for (size_t i = 0; i < length; i++) {
+            uint8_t byte = (uint8_t)value->via.bin.ptr[i];
+            text[2 * i] = digits[byte >> 4];
+            text[2 * i + 1] = digits[byte & 15];
+        }
+        text[2 * length] = '\0';
+        return 0;
+    }
     case F_BOOL:
         if (value->type != MSGPACK_OBJECT_BOOLEAN)
             return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a boolean", path, key);
@@ -710,8 +799,11 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
         for (size_t i = 0; i < count; i++) {
             char inner[64];
             snprintf(inner, sizeof inner, "%s%s[%zu].", path, key, i);
-            if (value->via.array.ptr[i].type != MSGPACK_OBJECT_MAP)
-                return s_fail(self, HMS_DECODE_TYPE, "%s%s[%zu] must be a map", path, key, i);
+            msgpack_object_type want =
+                field->spec->tuple ? MSGPACK_OBJECT_ARRAY : MSGPACK_OBJECT_MAP;
+            if (value->via.array.ptr[i].type != want)
+                return s_fail(self, HMS_DECODE_TYPE, "%s%s[%zu] must be an %s", path, key, i,
+                              field->spec->tuple ? "array" : "map");
             s_clear_body(field->spec, items + i * field->size);
             int rc = s_decode_map(self, field->spec, &value->via.array.ptr[i],
                                   items + i * field->size, inner);
@@ -724,9 +816,31 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
     return s_fail(self, HMS_DECODE_TYPE, "%s%s", path, key);
 }
 
+//  A tuple: values in field order; nil or missing at the end means absent;
+//  values past the known fields are ignored (added by later versions).
+static int s_decode_tuple(decoder_t *self, const spec_t *spec, const msgpack_object *array,
+                          void *body, const char *path)
+{
+    uint32_t size = array->via.array.size;
+    for (int f = 0; f < spec->count; f++) {
+        const msgpack_object *value = (uint32_t)f < size ? &array->via.array.ptr[f] : NULL;
+        if (!value || value->type == MSGPACK_OBJECT_NIL) {
+            if (spec->fields[f].flags & F_REQUIRED)
+                return s_fail(self, HMS_DECODE_MISSING, "%s%s", path, spec->fields[f].key);
+            continue;
+        }
+        int rc = s_decode_field(self, &spec->fields[f], value, body, path);
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
 static int s_decode_map(decoder_t *self, const spec_t *spec, const msgpack_object *map, void *body,
                         const char *path)
 {
+    if (spec->tuple)
+        return s_decode_tuple(self, spec, map, body, path);
     if (map->type != MSGPACK_OBJECT_MAP)
         return s_fail(self, HMS_DECODE_NOT_MAP, "%s is not a map", *path ? path : "body");
     uint64_t seen = 0;

@@ -132,7 +132,9 @@ static void s_random_object(msgpack_packer *pk, int depth, unsigned *seed)
     case 0: msgpack_pack_nil(pk); break;
     case 1: msgpack_pack_true(pk); break;
     case 2: msgpack_pack_uint64(pk, (uint64_t)rand_r(seed) << (rand_r(seed) % 40)); break;
-    case 3: msgpack_pack_int64(pk, -(int64_t)rand_r(seed) << (rand_r(seed) % 30)); break;
+    case 3:
+        msgpack_pack_int64(pk, -(int64_t)((uint64_t)rand_r(seed) << (rand_r(seed) % 30)));
+        break;
     case 4: msgpack_pack_double(pk, rand_r(seed) / 7.0); break;
     case 5: msgpack_pack_float(pk, (float)rand_r(seed)); break;
     case 6: msgpack_pack_str_with_body(pk, text, rand_r(seed) % sizeof text); break;

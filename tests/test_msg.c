@@ -227,13 +227,19 @@ static void s_pack_mutated(msgpack_packer *pk, const msgpack_object *object, con
     const char *dot = strchr(path, '.');
     size_t length = dot ? (size_t)(dot - path) : strlen(path);
     if (object->type == MSGPACK_OBJECT_ARRAY) {
+        //  An index; the last one names a value of a tuple (REMOVE: nil).
         size_t index = (size_t)atoi(path);
+        assert_true(index < object->via.array.size);
         msgpack_pack_array(pk, object->via.array.size);
         for (size_t i = 0; i < object->via.array.size; i++)
-            if (i == index)
-                s_pack_mutated(pk, &object->via.array.ptr[i], dot + 1, how, replacement);
-            else
+            if (i != index)
                 msgpack_pack_object(pk, object->via.array.ptr[i]);
+            else if (dot)
+                s_pack_mutated(pk, &object->via.array.ptr[i], dot + 1, how, replacement);
+            else if (how == REMOVE)
+                msgpack_pack_nil(pk);
+            else
+                s_pack_value(pk, &object->via.array.ptr[i], how, replacement);
         return;
     }
     assert_int_equal(object->type, MSGPACK_OBJECT_MAP);
@@ -364,8 +370,8 @@ static void test_wrong_type_of_every_field(void **state)
     //  Nested fields: an entry of give_content, the settings map, the
     //  antagonist's config inside its status.
     const char *nested[][2] = {
-        {"ok_give_content", "content.0.id"},      {"ok_give_content", "content.0.status"},
-        {"ok_give_content", "content.0.loss"},    {"ok_give_content", "content.1.restarts"},
+        {"ok_give_content", "content.0.0"},       {"ok_give_content", "content.0.4"},
+        {"ok_give_content", "content.0.6"},       {"ok_give_content", "content.1.8"},
         {"ok_get_config", "config.probe_count"},  {"ok_get_config", "config.threshold"},
         {"set_config", "config.threshold"},       {"ok_antagonist_status", "config.heavy"},
         {"ok_antagonist_status", "config.mode"},  {"ok_list_hosts", "hosts.1.status"},
@@ -381,7 +387,7 @@ static void test_duplicate_keys(void **state)
     s_expect_bytes(s_mutate("ping", "command", DUPLICATE, NULL), HMS_DECODE_DUPLICATE);
     s_expect_bytes(s_mutate("container_threshold", "threshold", DUPLICATE, NULL),
                    HMS_DECODE_DUPLICATE);
-    s_expect_bytes(s_mutate("ok_give_content", "content.0.status", DUPLICATE, NULL),
+    s_expect_bytes(s_mutate("ok_list_hosts", "hosts.0.status", DUPLICATE, NULL),
                    HMS_DECODE_DUPLICATE);
 }
 
@@ -497,7 +503,7 @@ static void test_ranges(void **state)
                    HMS_DECODE_RANGE);
     s_expect_bytes(s_mutate("container_ignore", "container", REPLACE, s_pack_empty),
                    HMS_DECODE_RANGE);
-    s_expect_bytes(s_mutate("ok_give_content", "content.0.status", REPLACE, s_pack_zombie),
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.4", REPLACE, s_pack_zombie),
                    HMS_DECODE_RANGE);
 }
 
@@ -643,6 +649,55 @@ static void test_array_limits(void **state)
     }
 }
 
+static void s_pack_array_7(msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, 1);
+    msgpack_pack_int(pk, 7);
+}
+
+//  Container entries are tuples: values by position, the id as raw bytes.
+static void test_container_tuples(void **state)
+{
+    (void)state;
+    //  The id travels as 32 bytes and comes back as the 64-digit hex text.
+    bytes_t bytes = s_vector("ok_give_content");
+    hms_msg_t msg;
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_string_equal(msg.content.content[0].id,
+                        "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+    //  Trailing absent values are left out: the ignored entry has 5 values.
+    assert_string_equal(msg.content.content[2].id, "0123456789ab");
+    hms_msg_reset(&msg);
+    free(bytes.data);
+    //  Required values (id 0, name 1, status 4) cannot be nil; optional ones can.
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.0", REMOVE, NULL), HMS_DECODE_MISSING);
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.4", REMOVE, NULL), HMS_DECODE_MISSING);
+    s_expect_ok(s_mutate("ok_give_content", "content.0.2", REMOVE, NULL));
+    s_expect_ok(s_mutate("ok_give_content", "content.0.6", REMOVE, NULL));
+    //  An entry whose id is a number instead of bytes.
+    s_expect_bytes(s_mutate("ok_give_content", "content.0", REPLACE, s_pack_array_7),
+                   HMS_DECODE_TYPE);
+    //  Ids: bytes, not hex text; not empty.
+    s_expect_bytes(s_mutate("ok_give_content", "content.0.0", REPLACE, s_pack_abc),
+                   HMS_DECODE_TYPE);
+
+    //  The encoder refuses an id that is not even-length lowercase hex.
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    hms_container_t entry = {.id = "ABCD", .name = "x", .status = HMS_STATUS_ACTIVE};
+    entry.loss = entry.rtt_ms = NAN;
+    hms_msg_ok(&msg, HMS_MSG_GIVE_CONTENT, 1);
+    strcpy(msg.content.address, "a");
+    msg.content.content = &entry;
+    msg.content.count = 1;
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    strcpy(entry.id, "abc");
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    strcpy(entry.id, "abcd");
+    assert_int_equal(hms_msg_encode(&msg, &buffer), 0);
+    msgpack_sbuffer_destroy(&buffer);
+}
+
 //  The encoder refuses what the decoder would refuse, and leaves the buffer as it was.
 static void test_encode_refuses_invalid(void **state)
 {
@@ -691,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_array_limits),
+        cmocka_unit_test(test_container_tuples),
         cmocka_unit_test(test_encode_refuses_invalid),
         cmocka_unit_test(test_names),
     };
