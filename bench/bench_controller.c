@@ -1,0 +1,417 @@
+/*  bench_controller: the controller under 100 managers x 100 containers.
+
+    Simulates M managers speaking HMS/1 on loopback (PUB heartbeats every
+    second, update notices, give_content answers of C containers each),
+    starts a real hms-controller following them, and measures GET
+    /containers: latency percentiles with one client and with several,
+    against a reference in the same run: a bare ulfius server answering
+    the very same bytes from memory (what HTTP alone costs). Also compares
+    the size of a give_content answer in msgpack with the same data in JSON.
+
+    bench_controller CONTROLLER_BINARY [MANAGERS] [CONTAINERS] [REQUESTS]
+*/
+
+#include "hms_log.h"
+#include "hms_msg.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <ulfius.h>
+#include <unistd.h>
+
+#define BASE_PORT 21000
+#define HTTP_PORT 21990
+#define REF_PORT  21991
+#define CLIENTS   4
+
+typedef struct {
+    int managers, containers;
+    zsock_t **pubs, **routers;
+    uint64_t *hb_seq, *update_seq;
+    hms_container_t *content; //  the same table for every manager
+    uint64_t started_ms;
+} sim_t;
+
+static void s_fill_content(sim_t *sim)
+{
+    sim->content = calloc((size_t)sim->containers, sizeof *sim->content);
+    for (int i = 0; i < sim->containers; i++) {
+        hms_container_t *c = &sim->content[i];
+        snprintf(c->id, sizeof c->id, "%064x", i * 2654435761u);
+        snprintf(c->name, sizeof c->name, "service-%03d", i);
+        snprintf(c->image, sizeof c->image, "registry.example.com/team/service-%d:1.%d", i % 7,
+                 i % 13);
+        snprintf(c->ip, sizeof c->ip, "172.17.%d.%d", i / 250, i % 250 + 2);
+        c->status = i % 50 == 0 ? HMS_STATUS_IGNORED : HMS_STATUS_ACTIVE;
+        snprintf(c->state, sizeof c->state, "running");
+        c->loss = (double)(i % 3) * 5;
+        c->rtt_ms = 0.05 + (i % 10) / 100.0;
+        c->restarts = (uint64_t)(i % 4);
+        c->since_ms = 1795000000000ull + (uint64_t)i;
+        if (c->status == HMS_STATUS_IGNORED) {
+            c->id[12] = '\0';
+            c->image[0] = c->ip[0] = c->state[0] = '\0';
+            c->loss = c->rtt_ms = NAN;
+            c->restarts = c->since_ms = 0;
+        }
+    }
+}
+
+static void s_publish(zsock_t *pub, hms_msg_t *msg)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    hms_msg_encode(msg, &buffer);
+    zstr_sendm(pub, hms_msg_type_name(msg->type));
+    zframe_t *body = zframe_new(buffer.data, buffer.size);
+    zframe_send(&body, pub, 0);
+    msgpack_sbuffer_destroy(&buffer);
+}
+
+static void s_address(char *address, size_t size, int i)
+{
+    snprintf(address, size, "127.0.0.1:%d", BASE_PORT + 2 * i);
+}
+
+//  Every second: a heartbeat from every manager, and an update notice from
+//  one manager in ten, so that the controller keeps fetching while measured.
+static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    sim_t *sim = arg;
+    static int turn;
+    for (int i = 0; i < sim->managers; i++) {
+        hms_msg_t msg;
+        hms_msg_init(&msg, HMS_MSG_HB);
+        s_address(msg.hb.address, sizeof msg.hb.address, i);
+        msg.hb.seq = ++sim->hb_seq[i];
+        msg.hb.containers = msg.hb.monitored = (uint64_t)sim->containers;
+        msg.hb.interval_ms = 1000;
+        msg.hb.started_ms = sim->started_ms;
+        if (i % 10 == turn % 10) {
+            hms_msg_t update;
+            hms_msg_init(&update, HMS_MSG_UPDATE);
+            s_address(update.update.address, sizeof update.update.address, i);
+            update.update.update_seq = ++sim->update_seq[i];
+            s_publish(sim->pubs[i], &update);
+        }
+        msg.hb.update_seq = sim->update_seq[i];
+        s_publish(sim->pubs[i], &msg);
+    }
+    turn++;
+    return 0;
+}
+
+static int s_sim_router(zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void)loop;
+    sim_t *sim = arg;
+    zmsg_t *message = zmsg_recv(router);
+    zframe_t *identity = zmsg_pop(message);
+    zframe_t *body = zmsg_pop(message);
+    hms_msg_t request, reply;
+    if (body && hms_msg_decode(&request, zframe_data(body), zframe_size(body)) == 0 &&
+        request.type == HMS_MSG_GIVE_CONTENT) {
+        int i = 0;
+        while (i < sim->managers && sim->routers[i] != router)
+            i++;
+        hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, request.corr_id);
+        s_address(reply.content.address, sizeof reply.content.address, i);
+        reply.content.update_seq = sim->update_seq[i];
+        reply.content.threshold = 50;
+        reply.content.content = sim->content;
+        reply.content.count = (size_t)sim->containers;
+        msgpack_sbuffer buffer;
+        msgpack_sbuffer_init(&buffer);
+        hms_msg_encode(&reply, &buffer);
+        zframe_send(&identity, router, ZFRAME_MORE);
+        zframe_t *out = zframe_new(buffer.data, buffer.size);
+        zframe_send(&out, router, 0);
+        msgpack_sbuffer_destroy(&buffer);
+    }
+    zframe_destroy(&identity);
+    zframe_destroy(&body);
+    zmsg_destroy(&message);
+    return 0;
+}
+
+//  The actor's pipe: $TERM ends the loop.
+static int s_sim_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    char *command = zstr_recv(pipe);
+    int rc = command && strcmp(command, "$TERM") == 0 ? -1 : 0;
+    zstr_free(&command);
+    return rc;
+}
+
+//  The simulated managers, in their own thread.
+static void s_sim_actor(zsock_t *pipe, void *arg)
+{
+    sim_t *sim = arg;
+    zloop_t *loop = zloop_new();
+    for (int i = 0; i < sim->managers; i++) {
+        sim->pubs[i] = zsock_new(ZMQ_PUB);
+        sim->routers[i] = zsock_new(ZMQ_ROUTER);
+        if (zsock_bind(sim->pubs[i], "tcp://127.0.0.1:%d", BASE_PORT + 2 * i) < 0 ||
+            zsock_bind(sim->routers[i], "tcp://127.0.0.1:%d", BASE_PORT + 2 * i + 1) < 0) {
+            fprintf(stderr, "bench_controller: port %d or %d in use\n", BASE_PORT + 2 * i,
+                    BASE_PORT + 2 * i + 1);
+            exit(1);
+        }
+        zloop_reader(loop, sim->routers[i], s_sim_router, sim);
+    }
+    zloop_reader(loop, pipe, s_sim_pipe, NULL);
+    zloop_timer(loop, 1000, 0, s_sim_tick, sim);
+    zsock_signal(pipe, 0);
+    zloop_start(loop);
+    zloop_destroy(&loop);
+    for (int i = 0; i < sim->managers; i++) {
+        zsock_destroy(&sim->pubs[i]);
+        zsock_destroy(&sim->routers[i]);
+    }
+}
+
+//  HTTP.
+
+typedef struct {
+    char *data;
+    size_t size;
+} body_t;
+
+static size_t s_collect(char *data, size_t size, size_t count, void *arg)
+{
+    body_t *body = arg;
+    body->data = realloc(body->data, body->size + size * count + 1);
+    memcpy(body->data + body->size, data, size * count);
+    body->size += size * count;
+    body->data[body->size] = '\0';
+    return size * count;
+}
+
+static long s_get(CURL *curl, const char *url, body_t *body)
+{
+    body->size = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}
+
+typedef struct {
+    const char *url;
+    int requests;
+    double *latencies; //  ms
+    size_t bytes;
+} client_t;
+
+static void *s_client(void *arg)
+{
+    client_t *client = arg;
+    CURL *curl = curl_easy_init();
+    body_t body = {NULL, 0};
+    for (int i = 0; i < client->requests; i++) {
+        int64_t start = zclock_usecs();
+        if (s_get(curl, client->url, &body) != 200) {
+            fprintf(stderr, "bench_controller: GET %s failed\n", client->url);
+            exit(1);
+        }
+        client->latencies[i] = (double)(zclock_usecs() - start) / 1000.0;
+        client->bytes = body.size;
+    }
+    free(body.data);
+    curl_easy_cleanup(curl);
+    return NULL;
+}
+
+static int s_compare(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+//  Runs `clients` clients of `requests` each against url; prints a row.
+static void s_measure(const char *label, const char *url, int clients, int requests)
+{
+    pthread_t threads[CLIENTS];
+    client_t state[CLIENTS];
+    double *all = calloc((size_t)(clients * requests), sizeof *all);
+    for (int c = 0; c < clients; c++) {
+        state[c] = (client_t){url, requests, all + c * requests, 0};
+        pthread_create(&threads[c], NULL, s_client, &state[c]);
+    }
+    for (int c = 0; c < clients; c++)
+        pthread_join(threads[c], NULL);
+    size_t n = (size_t)(clients * requests);
+    qsort(all, n, sizeof *all, s_compare);
+    printf("| %s | %d | %zu | %.2f | %.2f | %.2f | %.0f KB |\n", label, clients, n, all[n / 2],
+           all[(size_t)(n * 0.99)], all[n - 1], state[0].bytes / 1024.0);
+    free(all);
+}
+
+//  The reference: ulfius answering a fixed buffer.
+static body_t s_reference_body;
+
+static int s_reference(const struct _u_request *request, struct _u_response *response, void *arg)
+{
+    (void)request;
+    (void)arg;
+    ulfius_set_binary_body_response(response, 200, s_reference_body.data, s_reference_body.size);
+    u_map_put(response->map_header, "Content-Type", "application/json");
+    return U_CALLBACK_COMPLETE;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_controller CONTROLLER [MANAGERS] [CONTAINERS] [REQUESTS]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    sim_t sim = {.managers = argc > 2 ? atoi(argv[2]) : 100,
+                 .containers = argc > 3 ? atoi(argv[3]) : 100};
+    int requests = argc > 4 ? atoi(argv[4]) : 1000;
+    hms_log_init("bench", HMS_LOG_WARNING, false);
+    sim.pubs = calloc((size_t)sim.managers, sizeof *sim.pubs);
+    sim.routers = calloc((size_t)sim.managers, sizeof *sim.routers);
+    sim.hb_seq = calloc((size_t)sim.managers, sizeof *sim.hb_seq);
+    sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
+    sim.started_ms = (uint64_t)zclock_time();
+    s_fill_content(&sim);
+    zsys_set_max_sockets(0); //  no limit: 2 sockets per simulated manager
+    zactor_t *managers = zactor_new(s_sim_actor, &sim);
+
+    //  The controller, following every simulated manager.
+    size_t list_size = (size_t)sim.managers * 24 + 1;
+    char *hosts = calloc(1, list_size);
+    for (int i = 0; i < sim.managers; i++) {
+        char address[32];
+        s_address(address, sizeof address, i);
+        strcat(hosts, i ? "," : "");
+        strcat(hosts, address);
+    }
+    char port[16];
+    snprintf(port, sizeof port, "%d", HTTP_PORT);
+    pid_t controller = fork();
+    if (controller == 0) {
+        execl(argv[1], argv[1], "--http-bind", "127.0.0.1", "--http-port", port, "--router", "",
+              "--state-file", "", "--hosts", hosts, "--log-level", "warning", (char *)NULL);
+        _exit(127);
+    }
+
+    char url[128];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/containers", HTTP_PORT);
+    CURL *curl = curl_easy_init();
+    body_t body = {NULL, 0};
+    int64_t deadline = zclock_mono() + 60000;
+    size_t expected = (size_t)sim.managers * (size_t)sim.containers, seen = 0;
+    while (zclock_mono() < deadline) {
+        if (s_get(curl, url, &body) == 200) {
+            json_t *all = json_loads(body.data, 0, NULL);
+            json_t *list = json_object_get(all, "hosts");
+            seen = 0;
+            size_t i;
+            json_t *host;
+            json_array_foreach(list, i, host) seen +=
+                json_array_size(json_object_get(host, "containers"));
+            json_decref(all);
+            if (seen == expected)
+                break;
+        }
+        zclock_sleep(200);
+    }
+    if (seen != expected) {
+        fprintf(stderr, "bench_controller: the controller shows %zu of %zu containers\n", seen,
+                expected);
+        kill(controller, SIGTERM);
+        return 1;
+    }
+    s_reference_body.data = malloc(body.size);
+    memcpy(s_reference_body.data, body.data, body.size);
+    s_reference_body.size = body.size;
+    free(body.data);
+    curl_easy_cleanup(curl);
+
+    struct _u_instance reference;
+    ulfius_init_instance(&reference, REF_PORT, NULL, NULL);
+    ulfius_add_endpoint_by_val(&reference, "GET", NULL, "/containers", 0, s_reference, NULL);
+    ulfius_start_framework(&reference);
+    char reference_url[128];
+    snprintf(reference_url, sizeof reference_url, "http://127.0.0.1:%d/containers", REF_PORT);
+
+    printf("GET /containers with %d managers x %d containers (%zu containers), %d requests per "
+           "client; the controller keeps fetching give_content from %d managers a second.\n\n",
+           sim.managers, sim.containers, expected, requests, sim.managers / 10);
+    printf("| server | clients | requests | p50 ms | p99 ms | max ms | body |\n");
+    printf("|---|---|---|---|---|---|---|\n");
+    s_measure("hms-controller", url, 1, requests);
+    s_measure("reference: bare ulfius, same bytes from memory", reference_url, 1, requests);
+    s_measure("hms-controller", url, CLIENTS, requests / CLIENTS);
+    s_measure("reference: bare ulfius, same bytes from memory", reference_url, CLIENTS,
+              requests / CLIENTS);
+
+    //  give_content of one manager: msgpack against the same data in JSON.
+    hms_msg_t reply;
+    hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, 1);
+    s_address(reply.content.address, sizeof reply.content.address, 0);
+    reply.content.threshold = 50;
+    reply.content.update_seq = 1;
+    reply.content.content = sim.content;
+    reply.content.count = (size_t)sim.containers;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    hms_msg_encode(&reply, &buffer);
+    json_t *containers = json_array();
+    for (int i = 0; i < sim.containers; i++) {
+        const hms_container_t *c = &sim.content[i];
+        json_t *entry = json_pack("{s:s, s:s, s:s}", "id", c->id, "name", c->name, "status",
+                                  hms_status_name(c->status));
+        if (c->status != HMS_STATUS_IGNORED) {
+            json_object_set_new(entry, "image", json_string(c->image));
+            json_object_set_new(entry, "ip", json_string(c->ip));
+            json_object_set_new(entry, "state", json_string(c->state));
+            json_object_set_new(entry, "loss", json_real(c->loss));
+            json_object_set_new(entry, "rtt_ms", json_real(c->rtt_ms));
+            json_object_set_new(entry, "restarts", json_integer((json_int_t)c->restarts));
+            json_object_set_new(entry, "since_ms", json_integer((json_int_t)c->since_ms));
+        }
+        json_array_append_new(containers, entry);
+    }
+    json_t *same = json_pack("{s:i, s:s, s:i, s:s, s:s, s:i, s:f, s:o}", "v", 1, "command", "ok",
+                             "corr_id", 1, "re", "give_content", "address", reply.content.address,
+                             "update_seq", 1, "threshold", 50.0, "content", containers);
+    char *json = json_dumps(same, JSON_COMPACT);
+    printf("\ngive_content of %d containers (the same keys and values): msgpack %zu bytes, "
+           "compact JSON %zu bytes: msgpack is %.0f %% of JSON (budget: at most 60 %%).\n",
+           sim.containers, buffer.size, strlen(json), 100.0 * (double)buffer.size / strlen(json));
+    free(json);
+    json_decref(same);
+    msgpack_sbuffer_destroy(&buffer);
+
+    ulfius_stop_framework(&reference);
+    ulfius_clean_instance(&reference);
+    kill(controller, SIGTERM);
+    waitpid(controller, NULL, 0);
+    zactor_destroy(&managers);
+    free(s_reference_body.data);
+    free(hosts);
+    free(sim.content);
+    free(sim.pubs);
+    free(sim.routers);
+    free(sim.hb_seq);
+    free(sim.update_seq);
+    return 0;
+}

@@ -1,0 +1,287 @@
+/*  hms_view: what the REST threads read.  */
+
+#include "hms_view.h"
+#include "hms_json.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+hms_content_block_t *hms_content_block_new(hms_container_t *containers, size_t count)
+{
+    hms_content_block_t *block = calloc(1, sizeof *block);
+    json_t *array = json_array();
+    for (size_t i = 0; block && array && i < count; i++)
+        json_array_append_new(array, hms_json_container(&containers[i]));
+    char *json = array ? json_dumps(array, JSON_COMPACT) : NULL;
+    json_decref(array);
+    if (!block || !json) {
+        free(block);
+        free(json);
+        free(containers);
+        return NULL;
+    }
+    atomic_init(&block->refs, 1);
+    block->containers = containers;
+    block->count = count;
+    block->json = json;
+    block->json_size = strlen(json);
+    return block;
+}
+
+hms_content_block_t *hms_content_block_ref(hms_content_block_t *block)
+{
+    if (block)
+        atomic_fetch_add(&block->refs, 1);
+    return block;
+}
+
+void hms_content_block_release(hms_content_block_t **block_p)
+{
+    hms_content_block_t *block = *block_p;
+    *block_p = NULL;
+    if (block && atomic_fetch_sub(&block->refs, 1) == 1) {
+        free(block->containers);
+        free(block->json);
+        free(block);
+    }
+}
+
+static int s_by_address(const void *a, const void *b)
+{
+    return strcmp(((const hms_view_host_t *)a)->address, ((const hms_view_host_t *)b)->address);
+}
+
+hms_view_t *hms_view_new(const hms_view_host_t *hosts, size_t count)
+{
+    hms_view_t *view = calloc(1, sizeof *view);
+    hms_view_host_t *copy = count ? calloc(count, sizeof *copy) : NULL;
+    if (!view || (count && !copy)) {
+        free(view);
+        free(copy);
+        return NULL;
+    }
+    atomic_init(&view->refs, 1);
+    atomic_init(&view->rendered, NULL);
+    for (size_t i = 0; i < count; i++) {
+        copy[i] = hosts[i];
+        copy[i].content = hms_content_block_ref(hosts[i].content);
+    }
+    if (count) //  glibc declares the array non-null even when empty
+        qsort(copy, count, sizeof *copy, s_by_address);
+    view->hosts = copy;
+    view->count = count;
+    return view;
+}
+
+void hms_view_release(hms_view_t **view_p)
+{
+    hms_view_t *view = *view_p;
+    *view_p = NULL;
+    if (view && atomic_fetch_sub(&view->refs, 1) == 1) {
+        for (size_t i = 0; i < view->count; i++)
+            hms_content_block_release(&view->hosts[i].content);
+        free(atomic_load(&view->rendered));
+        free(view->hosts);
+        free(view);
+    }
+}
+
+const hms_view_host_t *hms_view_host(const hms_view_t *view, const char *address)
+{
+    if (view->count == 0)
+        return NULL;
+    hms_view_host_t key;
+    snprintf(key.address, sizeof key.address, "%s", address);
+    return bsearch(&key, view->hosts, view->count, sizeof key, s_by_address);
+}
+
+const hms_container_t *hms_view_container(const hms_view_host_t *host, const char *ref, int *code)
+{
+    *code = HMS_CODE_NOT_FOUND;
+    if (!host->content)
+        return NULL;
+    size_t length = strlen(ref);
+    const hms_container_t *match = NULL;
+    size_t matches = 0;
+    for (size_t i = 0; i < host->content->count; i++) {
+        const hms_container_t *c = &host->content->containers[i];
+        size_t id_length = strlen(c->id);
+        if (strcmp(c->id, ref) == 0 || strcmp(c->name, ref) == 0)
+            return c;
+        //  A prefix of the id, or the full id of a container shown by its
+        //  short id (ignored ones).
+        bool prefix = length >= 4 && (length <= id_length ? strncmp(c->id, ref, length) == 0
+                                                          : strncmp(c->id, ref, id_length) == 0);
+        if (prefix && match != c) {
+            match = c;
+            matches++;
+        }
+    }
+    if (matches == 1)
+        return match;
+    if (matches > 1)
+        *code = HMS_CODE_CONFLICT;
+    return NULL;
+}
+
+//  The host's fields, as JSON members without braces, into out (size
+//  bytes); returns the length. Addresses are checked on the way in (host
+//  names and IPv4 literals, a port): nothing in them needs escaping.
+static size_t s_host_fields(const hms_view_host_t *host, char *out, size_t size)
+{
+    char threshold[32] = "null";
+    if (!isnan(host->threshold))
+        snprintf(threshold, sizeof threshold, "%.17g", host->threshold);
+    int length = snprintf(out, size,
+                          "\"address\":\"%s\",\"status\":\"%s\",\"since_ms\":%" PRIu64
+                          ",\"last_seen_ms\":%" PRIu64 ",\"update_seq\":%" PRIu64
+                          ",\"threshold\":%s,\"manager\":{\"started_ms\":%" PRIu64
+                          ",\"restarts\":%" PRIu64 ",\"hb_gaps\":%" PRIu64 "}",
+                          host->address, hms_host_status_name(host->status), host->status_since_ms,
+                          host->last_seen_ms, host->update_seq, threshold, host->started_ms,
+                          host->manager_restarts, host->hb_gaps);
+    return length < 0 ? 0 : (size_t)length < size ? (size_t)length : size - 1;
+}
+
+#define HOST_FIELDS_MAX (HMS_ADDRESS_MAX + 512)
+
+//  Writes one host object at out (room for its size, see s_host_size).
+static size_t s_write_host(const hms_view_host_t *host, char *out)
+{
+    char fields[HOST_FIELDS_MAX];
+    size_t length = s_host_fields(host, fields, sizeof fields);
+    char *start = out;
+    *out++ = '{';
+    memcpy(out, fields, length);
+    out += length;
+    memcpy(out, ",\"containers\":", 14);
+    out += 14;
+    if (host->content) {
+        memcpy(out, host->content->json, host->content->json_size);
+        out += host->content->json_size;
+    } else {
+        memcpy(out, "[]", 2);
+        out += 2;
+    }
+    *out++ = '}';
+    return (size_t)(out - start);
+}
+
+//  An upper bound of the size of one host object.
+static size_t s_host_size(const hms_view_host_t *host)
+{
+    return 1 + HOST_FIELDS_MAX + 14 + (host->content ? host->content->json_size : 2) + 1;
+}
+
+const char *hms_view_document(hms_view_t *view, size_t *size)
+{
+    char *document = atomic_load(&view->rendered);
+    if (!document) {
+        //  Rendered into one buffer of the right size: a 10,000-container
+        //  document is a few MB, and growing a stream costs more than
+        //  writing it.
+        size_t capacity = 16;
+        for (size_t i = 0; i < view->count; i++)
+            capacity += s_host_size(&view->hosts[i]) + 1;
+        char *text = malloc(capacity);
+        if (!text)
+            return NULL;
+        char *out = text;
+        memcpy(out, "{\"hosts\":[", 10);
+        out += 10;
+        for (size_t i = 0; i < view->count; i++) {
+            if (i)
+                *out++ = ',';
+            out += s_write_host(&view->hosts[i], out);
+        }
+        memcpy(out, "]}", 3);
+        size_t length = (size_t)(out - text) + 2;
+        //  Another reader may have rendered it meanwhile: keep one.
+        char *expected = NULL;
+        view->rendered_size = length;
+        if (atomic_compare_exchange_strong(&view->rendered, &expected, text))
+            document = text;
+        else {
+            free(text);
+            document = expected;
+        }
+    }
+    if (size)
+        *size = view->rendered_size;
+    return document;
+}
+
+char *hms_view_render_host(const hms_view_host_t *host, size_t *size)
+{
+    char *text = malloc(s_host_size(host) + 1);
+    if (!text)
+        return NULL;
+    size_t length = s_write_host(host, text);
+    text[length] = '\0';
+    if (size)
+        *size = length;
+    return text;
+}
+
+char *hms_view_render_container(const hms_view_host_t *host, const hms_container_t *container)
+{
+    json_t *object = hms_json_container(container);
+    if (!object)
+        return NULL;
+    json_object_set_new(object, "address", json_string(host->address));
+    char *text = json_dumps(object, JSON_COMPACT);
+    json_decref(object);
+    return text;
+}
+
+struct _hms_view_store_t {
+    pthread_mutex_t lock; //  guards current only; views themselves are immutable
+    hms_view_t *current;  //  the last view published
+};
+
+hms_view_store_t *hms_view_store_new(void)
+{
+    hms_view_store_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    pthread_mutex_init(&self->lock, NULL);
+    self->current = hms_view_new(NULL, 0);
+    if (!self->current) {
+        hms_view_store_destroy(&self);
+        return NULL;
+    }
+    return self;
+}
+
+void hms_view_store_destroy(hms_view_store_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hms_view_store_t *self = *self_p;
+    hms_view_release(&self->current);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+void hms_view_store_publish(hms_view_store_t *self, hms_view_t *view)
+{
+    pthread_mutex_lock(&self->lock);
+    hms_view_t *old = self->current;
+    self->current = view;
+    pthread_mutex_unlock(&self->lock);
+    hms_view_release(&old);
+}
+
+hms_view_t *hms_view_store_acquire(hms_view_store_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    hms_view_t *view = self->current;
+    atomic_fetch_add(&view->refs, 1);
+    pthread_mutex_unlock(&self->lock);
+    return view;
+}
