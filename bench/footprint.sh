@@ -43,6 +43,13 @@ c1=$(ticks "$manager_pid")
 t1=$(date +%s%N)
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$manager_pid/status")
 hwm=$(awk '/VmHWM/ {print $2}' "/proc/$manager_pid/status")
+# Resident memory counts every page of every shared library the process
+# touched; Anonymous is what the manager itself allocated, Pss shares each
+# library page among the processes that map it.
+anon=$(awk '/^Anonymous:/ {print $2}' "/proc/$manager_pid/smaps_rollup")
+pss=$(awk '/^Pss:/ {print $2}' "/proc/$manager_pid/smaps_rollup")
+libs=$(awk '/^[0-9a-f]/ {name = $6} /^Rss:/ && name ~ /\.so/ {sum += $2} END {print sum}' \
+    "/proc/$manager_pid/smaps")
 kill "$manager_pid"
 wait "$manager_pid" 2>/dev/null || true
 manager_pid=
@@ -60,11 +67,11 @@ done
 fping_cpu=$(awk '{s += $1 + $2} END {print s}' "$work/fping.time")
 fping_rss=$(awk '$3 > m {m = $3} END {print m}' "$work/fping.time")
 
-python3 - "$n" "$seconds" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss" "$hwm" "$fping_rss" "$fping_cpu" \
-    <<'PY' | tee bench/results/footprint.md
+python3 - "$n" "$seconds" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss" "$hwm" "$fping_rss" "$anon" \
+    "$pss" "$libs" "$fping_cpu" <<'PY' | tee bench/results/footprint.md
 import sys, datetime, os
-n, seconds, c0, c1, t0, t1, hz, rss, hwm, fping_rss = map(int, sys.argv[1:11])
-fping_cpu = float(sys.argv[11]) / seconds * 100
+n, seconds, c0, c1, t0, t1, hz, rss, hwm, fping_rss, anon, pss, libs = map(int, sys.argv[1:14])
+fping_cpu = float(sys.argv[14]) / seconds * 100
 cpu = (c1 - c0) / hz / ((t1 - t0) / 1e9) * 100
 print("# Footprint of hms-manager\n")
 print(f"{datetime.date.today()}, `bench/footprint.sh {n} {seconds}`, {os.cpu_count()} cores, "
@@ -72,7 +79,12 @@ print(f"{datetime.date.today()}, `bench/footprint.sh {n} {seconds}`, {os.cpu_cou
 print(f"hms-manager watching {n} containers (probe rounds of 20 echoes each second, "
       f"Docker events, heartbeats), measured over {seconds} s after 3 s of warm-up:\n")
 print("| | CPU (% of one core) | resident memory |\n|---|---|---|")
-print(f"| hms-manager | {cpu:.2f} % | {rss / 1024:.1f} MB now, {hwm / 1024:.1f} MB peak |")
+print(f"| hms-manager | {cpu:.2f} % | {rss / 1024:.1f} MB ({hwm / 1024:.1f} MB peak): "
+      f"{anon / 1024:.1f} MB its own (anonymous), {libs / 1024:.1f} MB shared-library pages; "
+      f"PSS {pss / 1024:.1f} MB |")
 print(f"| fping, the same echoes only | {fping_cpu:.2f} % | {fping_rss / 1024:.1f} MB peak |")
+echoes = n * 20
+print(f"\nCPU per echo (request and reply): hms-manager {cpu / 100 * 1e6 / echoes:.1f} us, "
+      f"fping {fping_cpu / 100 * 1e6 / echoes:.1f} us, for {echoes} echoes a second.")
 print("\nBudget (DESIGN.md): under 10 MB resident and under 2 % of one core with 100 containers.")
 PY
