@@ -3,6 +3,8 @@
 #include "hms_json.h"
 
 #include <math.h>
+#include <stdio.h>
+#include <string.h>
 
 static json_t *s_number_or_null(double value)
 {
@@ -16,4 +18,87 @@ json_t *hms_json_container(const hms_container_t *c)
                      "state", c->state, "loss", s_number_or_null(c->loss), "rtt_ms",
                      s_number_or_null(c->rtt_ms), "restarts", (json_int_t)c->restarts, "since_ms",
                      (json_int_t)c->since_ms);
+}
+
+json_t *hms_json_antagonist_conf(const hms_antagonist_conf_t *conf)
+{
+    json_t *object =
+        json_pack("{s:s, s:f, s:f, s:f, s:f, s:f, s:I, s:s}", "name", conf->name, "loss",
+                  conf->loss, "balance", conf->balance, "heavy", conf->heavy, "frequency",
+                  conf->frequency, "duration", conf->duration, "seed", (json_int_t)conf->seed,
+                  "mode", conf->mode ? hms_mode_name(conf->mode) : "stop");
+    if (object)
+        json_object_set_new(object, "sigma", s_number_or_null(conf->sigma));
+    return object;
+}
+
+json_t *hms_json_antagonist_status(const hms_antagonist_status_t *status)
+{
+    return json_pack("{s:b, s:o, s:I, s:I, s:I, s:I}", "running", status->running, "config",
+                     hms_json_antagonist_conf(&status->config), "attempts",
+                     (json_int_t)status->attempts, "shutdowns", (json_int_t)status->shutdowns,
+                     "loss_attacks", (json_int_t)status->loss_attacks, "targets",
+                     (json_int_t)status->targets);
+}
+
+//  A number field within [min, max]: 0, or -1 with a message.
+static int s_number(json_t *object, const char *key, bool required, double min, double max,
+                    double *value, char *error, size_t error_size)
+{
+    json_t *field = json_object_get(object, key);
+    if (!field) {
+        if (required)
+            snprintf(error, error_size, "%s is missing", key);
+        return required ? -1 : 0;
+    }
+    if (!json_is_number(field) || json_number_value(field) < min ||
+        json_number_value(field) > max) {
+        snprintf(error, error_size, "%s must be a number in [%g, %g]", key, min, max);
+        return -1;
+    }
+    *value = json_number_value(field);
+    return 0;
+}
+
+int hms_json_parse_antagonist_conf(json_t *object, hms_antagonist_conf_t *conf, char *error,
+                                   size_t error_size)
+{
+    memset(conf, 0, sizeof *conf);
+    conf->sigma = NAN;
+    if (!json_is_object(object)) {
+        snprintf(error, error_size, "the configuration must be a JSON object");
+        return -1;
+    }
+    if (s_number(object, "loss", true, 0, 100, &conf->loss, error, error_size) ||
+        s_number(object, "balance", true, 0, 100, &conf->balance, error, error_size) ||
+        s_number(object, "heavy", true, 0, 100, &conf->heavy, error, error_size) ||
+        s_number(object, "frequency", true, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, &conf->frequency,
+                 error, error_size) ||
+        s_number(object, "duration", true, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, &conf->duration,
+                 error, error_size) ||
+        s_number(object, "sigma", false, 0, 100, &conf->sigma, error, error_size))
+        return -1;
+    json_t *name = json_object_get(object, "name");
+    if (name && (!json_is_string(name) || strlen(json_string_value(name)) > HMS_TEXT_MAX)) {
+        snprintf(error, error_size, "name must be a string of at most %d bytes", HMS_TEXT_MAX);
+        return -1;
+    }
+    if (name)
+        snprintf(conf->name, sizeof conf->name, "%s", json_string_value(name));
+    json_t *seed = json_object_get(object, "seed");
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0)) {
+        snprintf(error, error_size, "seed must be an integer >= 0");
+        return -1;
+    }
+    if (seed)
+        conf->seed = (uint64_t)json_integer_value(seed);
+    json_t *mode = json_object_get(object, "mode");
+    const char *text = json_string_value(mode);
+    if (mode && (!text || (strcmp(text, "stop") != 0 && strcmp(text, "kill") != 0))) {
+        snprintf(error, error_size, "mode must be \"stop\" or \"kill\"");
+        return -1;
+    }
+    if (text)
+        conf->mode = strcmp(text, "kill") == 0 ? HMS_MODE_KILL : HMS_MODE_STOP;
+    return 0;
 }

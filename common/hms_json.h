@@ -10,4 +10,18 @@
 //  null for a loss or RTT not measured. NULL when out of memory.
 json_t *hms_json_container(const hms_container_t *container);
 
+//  An antagonist's configuration as a JSON object (new reference).
+json_t *hms_json_antagonist_conf(const hms_antagonist_conf_t *conf);
+
+//  An antagonist's status as a JSON object (new reference).
+json_t *hms_json_antagonist_status(const hms_antagonist_status_t *status);
+
+//  Reads an antagonist configuration from a JSON object with the seed's
+//  keys: loss, balance, heavy, frequency, duration (required numbers),
+//  name, sigma, seed, mode (optional). Returns 0, or -1 with a message in
+//  error (a missing key, a wrong type, a value out of range): conf is then
+//  unspecified.
+int hms_json_parse_antagonist_conf(json_t *object, hms_antagonist_conf_t *conf, char *error,
+                                   size_t error_size);
+
 #endif

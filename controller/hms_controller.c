@@ -12,6 +12,7 @@
 #include "hms_controller.h"
 #include "hms_client.h"
 #include "hms_file.h"
+#include "hms_json.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_rest.h"
@@ -35,7 +36,8 @@ const hms_option_t hms_controller_options[] = {
      "/var/lib/hms/controller.state", 0, 0, "PATH",
      "hosts and settings are kept here across restarts (\"\": nowhere)"},
     {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
-     "ADDRESS,...", "managers to follow from the start (host or host:port)"},
+     "ADDRESS[=ANTAGONIST],...",
+     "managers to follow from the start (host or host:port; =address of its antagonist)"},
     {"aggregation", 'a', HMS_OPT_INT, offsetof(hms_controller_config_t, aggregation_ms), "100", 0,
      60000, "MS", "window between an update notice and give_content (also PUT /config)"},
     {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3", 1, 100, "N",
@@ -55,28 +57,30 @@ typedef struct _hms_controller_t hms_controller_t;
 //  A manager followed.
 typedef struct {
     hms_controller_t *self;
-    char address[HMS_ADDRESS_MAX + 1]; //  as added
-    char router[300];                  //  its ROUTER endpoint
-    char pub[300];                     //  its PUB endpoint
-    zsock_t *sub;                      //  heartbeats and update notices
-    zsock_t *dealer;                   //  give_content and commands
-    hms_host_status_t status;          //  online / offline
-    uint64_t status_since_ms;          //  Unix ms of the last status change
-    uint64_t last_hb;                  //  monotonic ms of the last heartbeat; 0: never
-    uint64_t last_seen_ms;             //  Unix ms of the same
-    uint64_t interval_ms;              //  its heartbeat interval
-    uint64_t hb_seq;                   //  last heartbeat's seq
-    uint64_t started_ms;               //  the manager instance we follow
-    uint64_t manager_restarts;         //  instances seen after the first
-    uint64_t hb_gaps;                  //  heartbeats missed
-    uint64_t update_seq;               //  highest update_seq seen
-    bool pending;                      //  give_content is due
-    uint64_t fetching;                 //  corr_id of the give_content in flight; 0: none
-    double threshold;                  //  from its last give_content; NAN: not yet
-    hms_content_block_t *content;      //  its containers, from the same
-    uint64_t msgs_in, bytes_in;        //  control-plane traffic from it
-    uint64_t msgs_out, bytes_out;      //  and to it
-    uint64_t bad_messages;             //  messages from it that did not decode
+    char address[HMS_ADDRESS_MAX + 1];    //  as added
+    char router[300];                     //  its ROUTER endpoint
+    char pub[300];                        //  its PUB endpoint
+    zsock_t *sub;                         //  heartbeats and update notices
+    zsock_t *dealer;                      //  give_content and commands
+    char antagonist[HMS_ADDRESS_MAX + 1]; //  its antagonist's address (the /test endpoints)
+    zsock_t *antagonist_dealer;           //  antagonist commands
+    hms_host_status_t status;             //  online / offline
+    uint64_t status_since_ms;             //  Unix ms of the last status change
+    uint64_t last_hb;                     //  monotonic ms of the last heartbeat; 0: never
+    uint64_t last_seen_ms;                //  Unix ms of the same
+    uint64_t interval_ms;                 //  its heartbeat interval
+    uint64_t hb_seq;                      //  last heartbeat's seq
+    uint64_t started_ms;                  //  the manager instance we follow
+    uint64_t manager_restarts;            //  instances seen after the first
+    uint64_t hb_gaps;                     //  heartbeats missed
+    uint64_t update_seq;                  //  highest update_seq seen
+    bool pending;                         //  give_content is due
+    uint64_t fetching;                    //  corr_id of the give_content in flight; 0: none
+    double threshold;                     //  from its last give_content; NAN: not yet
+    hms_content_block_t *content;         //  its containers, from the same
+    uint64_t msgs_in, bytes_in;           //  control-plane traffic from it
+    uint64_t msgs_out, bytes_out;         //  and to it
+    uint64_t bad_messages;                //  messages from it that did not decode
 } host_t;
 
 //  A REST request waiting for managers' answers.
@@ -163,7 +167,8 @@ static void s_save(hms_controller_t *self)
         return;
     json_t *hosts = json_array();
     for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        json_array_append_new(hosts, json_string(host->address));
+        json_array_append_new(hosts, json_pack("{s:s, s:s}", "address", host->address, "antagonist",
+                                               host->antagonist));
     json_t *root = json_pack("{s:i, s:o, s:i, s:i, s:i}", "v", 1, "hosts", hosts, "aggregation_ms",
                              self->aggregation_ms, "miss_count", self->miss_count,
                              "request_timeout_ms", self->request_timeout_ms);
@@ -177,10 +182,18 @@ static void s_save(hms_controller_t *self)
 
 //  Sending to managers.
 
-//  Sends request to host; registers it as outstanding for api (NULL: a
-//  give_content of ours). Returns 0, or -1 when the manager is unreachable.
+static bool s_for_antagonist(hms_msg_type_t type)
+{
+    return type >= HMS_MSG_CONF_ANTAGONIST && type <= HMS_MSG_ANTAGONIST_STATUS;
+}
+
+//  Sends request to host's manager (or antagonist, for its commands);
+//  registers it as outstanding for api (NULL: a give_content of ours).
+//  Returns 0, or -1 when the peer is unreachable.
 static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_t *api)
 {
+    bool antagonist = s_for_antagonist(request->type);
+    zsock_t *dealer = antagonist ? host->antagonist_dealer : host->dealer;
     request->corr_id = ++self->corr_id;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
@@ -188,12 +201,14 @@ static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_
     if (rc == 0) {
         zframe_t *frame = zframe_new(buffer.data, buffer.size);
         //  ZMQ_IMMEDIATE: with no connection up this fails at once.
-        rc = zframe_send(&frame, host->dealer, ZFRAME_DONTWAIT);
+        rc = zframe_send(&frame, dealer, ZFRAME_DONTWAIT);
         zframe_destroy(&frame);
     }
-    if (rc == 0) {
+    if (rc == 0 && !antagonist) { //  control-plane traffic: managers only
         host->msgs_out++;
         host->bytes_out += buffer.size;
+    }
+    if (rc == 0) {
         outstanding_t *entry = calloc(1, sizeof *entry);
         if (entry) {
             entry->corr_id = request->corr_id;
@@ -285,7 +300,10 @@ static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const
 {
     json_t *result = json_pack("{s:s}", "address", host->address);
     if (reply && reply->type == HMS_MSG_OK) {
-        if (api->type == HMS_MSG_CONTAINER_THRESHOLD)
+        if (s_for_antagonist(api->type)) {
+            json_object_set_new(result, "antagonist", json_string(host->antagonist));
+            json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
+        } else if (api->type == HMS_MSG_CONTAINER_THRESHOLD)
             json_object_set_new(result, "threshold", json_real(reply->threshold));
         else {
             json_object_set_new(result, "id", json_string(reply->container.container));
@@ -339,7 +357,10 @@ static api_t *s_api_new(zframe_t **identity, hms_msg_type_t type)
 //  Forwards request to host for api, or records at once that it cannot.
 static void s_forward(hms_controller_t *self, api_t *api, host_t *host, hms_msg_t *request)
 {
-    if (host->status != HMS_HOST_ONLINE || s_send(self, host, request, api) != 0)
+    if (s_for_antagonist(request->type)) {
+        if (s_send(self, host, request, api) != 0)
+            s_api_result(self, api, host, NULL, 504, "antagonist unreachable");
+    } else if (host->status != HMS_HOST_ONLINE || s_send(self, host, request, api) != 0)
         s_api_result(self, api, host, NULL, 504, "manager unreachable (offline)");
 }
 
@@ -363,11 +384,14 @@ static void s_host_mark(hms_controller_t *self, host_t *host, hms_host_status_t 
     self->dirty = true;
 }
 
-//  Counts a message from host; returns it decoded, or -1 (dropped, counted).
-static int s_host_decode(host_t *host, zframe_t *frame, hms_msg_t *msg, size_t extra)
+//  Counts a message from host's manager (not its antagonist: the control
+//  plane is managers only); returns it decoded, or -1 (dropped, counted).
+static int s_host_decode(host_t *host, zframe_t *frame, hms_msg_t *msg, size_t extra, bool counted)
 {
-    host->msgs_in++;
-    host->bytes_in += zframe_size(frame) + extra;
+    if (counted) {
+        host->msgs_in++;
+        host->bytes_in += zframe_size(frame) + extra;
+    }
     if (hms_msg_decode(msg, zframe_data(frame), zframe_size(frame)) != 0) {
         host->bad_messages++;
         hms_warning("manager %s: message dropped: %s", host->address, msg->decode_text);
@@ -415,7 +439,7 @@ static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
         host->bad_messages++;
     } else {
         zframe_t *topic = zmsg_first(message);
-        if (s_host_decode(host, zmsg_last(message), &msg, zframe_size(topic)) == 0) {
+        if (s_host_decode(host, zmsg_last(message), &msg, zframe_size(topic), true) == 0) {
             if (msg.type == HMS_MSG_HB)
                 s_on_heartbeat(self, host, &msg.hb);
             else if (msg.type == HMS_MSG_UPDATE) {
@@ -441,7 +465,7 @@ static outstanding_t *s_take_outstanding(hms_controller_t *self, host_t *host, u
     return NULL;
 }
 
-//  DEALER reader: answers of one manager.
+//  DEALER reader: answers of one manager, or of its antagonist.
 static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
 {
     (void)loop;
@@ -451,7 +475,7 @@ static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
     if (!frame)
         return 0;
     hms_msg_t reply;
-    if (s_host_decode(host, frame, &reply, 0) == 0) {
+    if (s_host_decode(host, frame, &reply, 0, dealer == host->dealer) == 0) {
         outstanding_t *entry = s_take_outstanding(self, host, reply.corr_id);
         if (!entry)
             hms_info("manager %s: late answer %" PRIu64 " dropped", host->address, reply.corr_id);
@@ -494,22 +518,58 @@ static void s_outstanding_free(void **item)
 static void s_host_destroy(host_t **host_p)
 {
     host_t *host = *host_p;
-    zloop_reader_end(host->self->loop, host->sub);
-    zloop_reader_end(host->self->loop, host->dealer);
+    zsock_t *sockets[] = {host->sub, host->dealer, host->antagonist_dealer};
+    for (int i = 0; i < 3; i++)
+        if (sockets[i])
+            zloop_reader_end(host->self->loop, sockets[i]);
     zsock_destroy(&host->sub);
     zsock_destroy(&host->dealer);
+    zsock_destroy(&host->antagonist_dealer);
     hms_content_block_release(&host->content);
     free(host);
     *host_p = NULL;
 }
 
-//  Follows the manager at address. Returns 0, 400 (bad address), 409
-//  (followed already) or 500.
-static int s_host_add(hms_controller_t *self, const char *address)
+//  A DEALER to a ROUTER peer: requests fail at once when it is not connected.
+static zsock_t *s_dealer(hms_controller_t *self, host_t *host, const char *endpoint)
 {
-    char pub[300], router[300];
+    zsock_t *dealer = zsock_new(ZMQ_DEALER);
+    if (!dealer)
+        return NULL;
+    zsock_set_maxmsgsize(dealer, HMS_MESSAGE_MAX);
+    zsock_set_immediate(dealer, 1);
+    zsock_set_sndtimeo(dealer, 0);
+    zsock_set_heartbeat_ivl(dealer, 1000);
+    zsock_set_heartbeat_timeout(dealer, 3000);
+    //  Connecting to a peer that is not up yet is fine: libzmq retries.
+    if (zsock_connect(dealer, "%s", endpoint) != 0) {
+        zsock_destroy(&dealer);
+        return NULL;
+    }
+    zloop_reader(self->loop, dealer, s_dealer_reader, host);
+    zloop_reader_set_tolerant(self->loop, dealer);
+    return dealer;
+}
+
+//  Follows the manager at address, whose antagonist is at antagonist (NULL
+//  or "": the manager's host, port 7603). Returns 0, 400 (bad address), 409
+//  (followed already), 507 (too many) or 500.
+static int s_host_add(hms_controller_t *self, const char *address, const char *antagonist)
+{
+    char pub[300], router[300], antagonist_router[300], antagonist_pub[300];
+    char host_name[HMS_ADDRESS_MAX + 1], default_antagonist[HMS_ADDRESS_MAX + 1];
+    int port;
     if (strlen(address) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints(address, HMS_MANAGER_PORT, pub, router, sizeof pub) != 0)
+        hms_address_endpoints(address, HMS_MANAGER_PORT, pub, router, sizeof pub) != 0 ||
+        hms_address_parse(address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port) != 0)
+        return 400;
+    if (!antagonist || !*antagonist) {
+        snprintf(default_antagonist, sizeof default_antagonist, "%s", host_name);
+        antagonist = default_antagonist;
+    }
+    if (strlen(antagonist) > HMS_ADDRESS_MAX ||
+        hms_address_endpoints_antagonist(antagonist, HMS_ANTAGONIST_PORT, antagonist_pub,
+                                         antagonist_router, sizeof antagonist_pub) != 0)
         return 400;
     for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
         if (strcmp(host->address, address) == 0 || strcmp(host->router, router) == 0)
@@ -521,6 +581,7 @@ static int s_host_add(hms_controller_t *self, const char *address)
         return 500;
     host->self = self;
     snprintf(host->address, sizeof host->address, "%s", address);
+    snprintf(host->antagonist, sizeof host->antagonist, "%s", antagonist);
     snprintf(host->pub, sizeof host->pub, "%s", pub);
     snprintf(host->router, sizeof host->router, "%s", router);
     host->status = HMS_HOST_OFFLINE;
@@ -528,34 +589,23 @@ static int s_host_add(hms_controller_t *self, const char *address)
     host->interval_ms = DEFAULT_HB_MS;
     host->threshold = NAN;
     host->sub = zsock_new(ZMQ_SUB);
-    host->dealer = zsock_new(ZMQ_DEALER);
-    if (!host->sub || !host->dealer) {
-        zsock_destroy(&host->sub);
-        zsock_destroy(&host->dealer);
-        free(host);
-        return 500;
+    if (host->sub) {
+        zsock_set_maxmsgsize(host->sub, HMS_MESSAGE_MAX);
+        zsock_set_subscribe(host->sub, "hb");
+        zsock_set_subscribe(host->sub, "update");
     }
-    zsock_set_maxmsgsize(host->sub, HMS_MESSAGE_MAX);
-    zsock_set_subscribe(host->sub, "hb");
-    zsock_set_subscribe(host->sub, "update");
-    zsock_set_maxmsgsize(host->dealer, HMS_MESSAGE_MAX);
-    zsock_set_immediate(host->dealer, 1);
-    zsock_set_sndtimeo(host->dealer, 0);
-    zsock_set_heartbeat_ivl(host->dealer, 1000);
-    zsock_set_heartbeat_timeout(host->dealer, 3000);
-    //  Connecting to a manager that is not up yet is fine: libzmq retries.
-    if (zsock_connect(host->sub, "%s", pub) != 0 ||
-        zsock_connect(host->dealer, "%s", router) != 0) {
+    if (!host->sub || zsock_connect(host->sub, "%s", pub) != 0 ||
+        !(host->dealer = s_dealer(self, host, router)) ||
+        !(host->antagonist_dealer = s_dealer(self, host, antagonist_router))) {
         hms_warning("cannot connect to %s", address);
         s_host_destroy(&host);
         return 400;
     }
     zloop_reader(self->loop, host->sub, s_sub_reader, host);
     zloop_reader_set_tolerant(self->loop, host->sub);
-    zloop_reader(self->loop, host->dealer, s_dealer_reader, host);
-    zloop_reader_set_tolerant(self->loop, host->dealer);
     zlistx_add_end(self->hosts, host);
-    hms_notice("following manager %s (%s, %s)", address, pub, router);
+    hms_notice("following manager %s (%s, %s; antagonist %s)", address, pub, router,
+               antagonist_router);
     self->dirty = true;
     return 0;
 }
@@ -710,7 +760,7 @@ static void s_api_host_changed(hms_controller_t *self, zframe_t **identity, cons
 }
 
 static void s_api_command(hms_controller_t *self, zframe_t **identity, const char *command,
-                          const char *first, const char *second)
+                          const char *first, const char *second, const char *third)
 {
     if (strcmp(command, HMS_API_CONFIG) == 0) {
         const char *problem = first ? s_config_apply(self, first) : NULL;
@@ -735,12 +785,13 @@ static void s_api_command(hms_controller_t *self, zframe_t **identity, const cha
         return;
     }
     if (strcmp(command, HMS_API_ADD) == 0) {
-        int rc = s_host_add(self, first);
+        int rc = s_host_add(self, first, second);
         if (rc == 0)
             s_api_host_changed(self, identity, first, 201);
         else
             s_api_error(self, identity, rc,
-                        rc == 400   ? "'%s' is not a manager address (host or host:port)"
+                        rc == 400   ? "'%s' (or its antagonist) is not an address (host or "
+                                      "host:port)"
                         : rc == 409 ? "manager %s is followed already"
                         : rc == 507 ? "cannot follow %s: the controller follows its maximum"
                                     : "cannot follow %s",
@@ -748,7 +799,9 @@ static void s_api_command(hms_controller_t *self, zframe_t **identity, const cha
         return;
     }
     host_t *host = *first ? s_host_find(self, first) : NULL;
-    bool every_host = strcmp(command, HMS_API_THRESHOLD) == 0 && *first == '\0';
+    bool every_host =
+        (strcmp(command, HMS_API_THRESHOLD) == 0 || strcmp(command, HMS_API_ANTAGONIST) == 0) &&
+        *first == '\0';
     if (!host && !every_host) {
         s_api_error(self, identity, 404, "no manager '%s' is followed", first);
         return;
@@ -765,6 +818,13 @@ static void s_api_command(hms_controller_t *self, zframe_t **identity, const cha
                           : strcmp(command, HMS_API_IGNORE) == 0  ? HMS_MSG_CONTAINER_IGNORE
                           : strcmp(command, HMS_API_WATCH) == 0   ? HMS_MSG_CONTAINER_ADD
                                                                   : HMS_MSG_NONE;
+    //  The antagonist: second is the operation, third its configuration.
+    if (strcmp(command, HMS_API_ANTAGONIST) == 0 && second)
+        type = strcmp(second, "status") == 0  ? HMS_MSG_ANTAGONIST_STATUS
+               : strcmp(second, "conf") == 0  ? HMS_MSG_CONF_ANTAGONIST
+               : strcmp(second, "start") == 0 ? HMS_MSG_START_ANTAGONIST
+               : strcmp(second, "stop") == 0  ? HMS_MSG_STOP_ANTAGONIST
+                                              : HMS_MSG_NONE;
     if (type == HMS_MSG_NONE || !second) {
         s_api_error(self, identity, 400, "bad request");
         return;
@@ -776,7 +836,17 @@ static void s_api_command(hms_controller_t *self, zframe_t **identity, const cha
     hms_msg_init(&request, type);
     if (type == HMS_MSG_CONTAINER_THRESHOLD)
         request.threshold = strtod(second, NULL); //  checked by hms_rest
-    else
+    else if (type == HMS_MSG_CONF_ANTAGONIST) {
+        //  Checked by hms_rest; checked again, since it crossed a thread.
+        json_t *conf = third ? json_loads(third, 0, NULL) : NULL;
+        char problem[256];
+        int rc = hms_json_parse_antagonist_conf(conf, &request.antagonist, problem, sizeof problem);
+        json_decref(conf);
+        if (rc) {
+            s_api_error(self, identity, 400, "%s", problem);
+            return;
+        }
+    } else if (!s_for_antagonist(type))
         snprintf(request.container.container, sizeof request.container.container, "%s", second);
     api_t *api = s_api_new(identity, type);
     if (!api) {
@@ -814,13 +884,15 @@ static int s_api_reader(zloop_t *loop, zsock_t *api, void *arg)
     char *command = zmsg_popstr(message);
     char *first = zmsg_popstr(message);
     char *second = zmsg_popstr(message);
+    char *third = zmsg_popstr(message);
     if (identity && command)
-        s_api_command(self, &identity, command, first, second);
+        s_api_command(self, &identity, command, first, second, third);
     zframe_destroy(&identity);
     zframe_destroy(&delimiter);
     zstr_free(&command);
     zstr_free(&first);
     zstr_free(&second);
+    zstr_free(&third);
     zmsg_destroy(&message);
     return 0;
 }
@@ -918,8 +990,12 @@ static void s_load(hms_controller_t *self)
     json_t *address;
     json_array_foreach(hosts, index, address)
     {
-        const char *text = json_string_value(address);
-        if (!text || s_host_add(self, text) == 400)
+        //  A host is {"address", "antagonist"}; a bare string is an address.
+        const char *text = json_is_string(address)
+                               ? json_string_value(address)
+                               : json_string_value(json_object_get(address, "address"));
+        const char *antagonist = json_string_value(json_object_get(address, "antagonist"));
+        if (!text || s_host_add(self, text, antagonist) == 400)
             hms_warning("state file %s: host %zu ignored", self->state_file, index);
     }
     hms_notice("state loaded from %s: %zu hosts", self->state_file, zlistx_size(self->hosts));
@@ -976,7 +1052,11 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config)
     char *saveptr = NULL;
     for (char *address = list ? strtok_r(list, ",", &saveptr) : NULL; address;
          address = strtok_r(NULL, ",", &saveptr)) {
-        int rc = s_host_add(self, address);
+        //  address=antagonist names where the host's antagonist listens.
+        char *antagonist = strchr(address, '=');
+        if (antagonist)
+            *antagonist++ = '\0';
+        int rc = s_host_add(self, address, antagonist);
         if (rc == 400)
             hms_warning("--hosts: '%s' is not a manager address", address);
     }

@@ -12,6 +12,7 @@
 #include "hms_rest.h"
 #include "hms_assets.h"
 #include "hms_client.h"
+#include "hms_json.h"
 #include "hms_log.h"
 
 #include <czmq.h>
@@ -61,10 +62,10 @@ static int s_error(struct _u_response *response, int status, const char *format,
     return U_CALLBACK_COMPLETE;
 }
 
-//  Asks the loop: command and up to two arguments; the loop's answer
-//  becomes the response.
+//  Asks the loop: command and up to three arguments (a NULL ends them);
+//  the loop's answer becomes the response.
 static int s_ask(hms_rest_t *self, struct _u_response *response, const char *command,
-                 const char *first, const char *second)
+                 const char *first, const char *second, const char *third)
 {
     zsock_t *req = zsock_new_req(self->api_endpoint);
     if (!req)
@@ -76,8 +77,10 @@ static int s_ask(hms_rest_t *self, struct _u_response *response, const char *com
     zmsg_addstr(request, command);
     if (first)
         zmsg_addstr(request, first);
-    if (second)
+    if (first && second)
         zmsg_addstr(request, second);
+    if (first && second && third)
+        zmsg_addstr(request, third);
     zmsg_t *reply = NULL;
     if (zmsg_send(&request, req) == 0)
         reply = zmsg_recv(req);
@@ -270,7 +273,7 @@ static int s_threshold_for(hms_rest_t *self, const struct _u_request *request,
     char threshold[64];
     if (s_threshold(request, response, threshold, sizeof threshold))
         return U_CALLBACK_COMPLETE;
-    return s_ask(self, response, HMS_API_THRESHOLD, address, threshold);
+    return s_ask(self, response, HMS_API_THRESHOLD, address, threshold, NULL);
 }
 
 //  POST /containers
@@ -315,8 +318,76 @@ static int s_change_host(const struct _u_request *request, struct _u_response *r
     char address[HMS_ADDRESS_MAX + 1];
     if (!s_address(request, response, address))
         return U_CALLBACK_COMPLETE;
-    bool add = strcmp(request->http_verb, "PUT") == 0;
-    return s_ask(self, response, add ? HMS_API_ADD : HMS_API_REMOVE, address, NULL);
+    if (strcmp(request->http_verb, "PUT") != 0)
+        return s_ask(self, response, HMS_API_REMOVE, address, NULL, NULL);
+    //  An optional body names the host's antagonist: {"antagonist": "host:port"}.
+    json_t *body;
+    if (s_body(request, response, &body))
+        return U_CALLBACK_COMPLETE;
+    char antagonist[HMS_ADDRESS_MAX + 1] = "";
+    json_t *field = json_object_get(body, "antagonist");
+    const char *text = json_string_value(field);
+    char pub[300], router[300];
+    bool bad = field && (!text || strlen(text) > HMS_ADDRESS_MAX ||
+                         hms_address_endpoints_antagonist(text, HMS_ANTAGONIST_PORT, pub, router,
+                                                          sizeof pub) != 0);
+    if (text && !bad)
+        snprintf(antagonist, sizeof antagonist, "%s", text);
+    json_decref(body);
+    if (bad)
+        return s_error(response, 400, "antagonist must be an address (host or host:port)");
+    return s_ask(self, response, HMS_API_ADD, address, antagonist, NULL);
+}
+
+//  The /test endpoints: the antagonist of every host (GET status, PUT its
+//  configuration, POST start, DELETE stop), or of one (/test/{address}).
+static int s_test(const struct _u_request *request, struct _u_response *response, void *arg,
+                  bool every_host)
+{
+    hms_rest_t *self = arg;
+    const char *verb = request->http_verb;
+    bool read = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0;
+    if (!read && !s_authorized(self, request))
+        return s_unauthorized(response);
+    char address[HMS_ADDRESS_MAX + 1] = "";
+    if (!every_host && !s_address(request, response, address))
+        return U_CALLBACK_COMPLETE;
+    const char *operation = read                        ? "status"
+                            : strcmp(verb, "PUT") == 0  ? "conf"
+                            : strcmp(verb, "POST") == 0 ? "start"
+                                                        : "stop";
+    if (strcmp(operation, "conf") != 0)
+        return s_ask(self, response, HMS_API_ANTAGONIST, address, operation, NULL);
+    json_t *body;
+    if (s_body(request, response, &body))
+        return U_CALLBACK_COMPLETE;
+    hms_antagonist_conf_t conf;
+    char problem[256];
+    if (!body || hms_json_parse_antagonist_conf(body, &conf, problem, sizeof problem) != 0) {
+        json_decref(body);
+        return s_error(response, 400, "%s",
+                       body ? problem
+                            : "send the configuration as a JSON object: loss, "
+                              "balance, heavy, frequency, duration");
+    }
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    int rc = text ? s_ask(self, response, HMS_API_ANTAGONIST, address, operation, text)
+                  : s_error(response, 500, "out of memory");
+    free(text);
+    return rc;
+}
+
+//  GET, PUT, POST, DELETE /test
+static int s_test_all(const struct _u_request *request, struct _u_response *response, void *arg)
+{
+    return s_test(request, response, arg, true);
+}
+
+//  GET, PUT, POST, DELETE /test/{address}
+static int s_test_host(const struct _u_request *request, struct _u_response *response, void *arg)
+{
+    return s_test(request, response, arg, false);
 }
 
 //  GET /containers/{address}/{containerID}
@@ -358,7 +429,7 @@ static int s_change_container(const struct _u_request *request, struct _u_respon
     if (!s_address(request, response, address) || !s_container(request, response, ref))
         return U_CALLBACK_COMPLETE;
     bool watch = strcmp(request->http_verb, "PUT") == 0;
-    return s_ask(self, response, watch ? HMS_API_WATCH : HMS_API_IGNORE, address, ref);
+    return s_ask(self, response, watch ? HMS_API_WATCH : HMS_API_IGNORE, address, ref, NULL);
 }
 
 //  GET /healthz
@@ -386,7 +457,7 @@ static int s_get_health(const struct _u_request *request, struct _u_response *re
 static int s_get_stats(const struct _u_request *request, struct _u_response *response, void *arg)
 {
     (void)request;
-    return s_ask(arg, response, HMS_API_STATS, NULL, NULL);
+    return s_ask(arg, response, HMS_API_STATS, NULL, NULL, NULL);
 }
 
 //  GET and PUT /config
@@ -394,7 +465,7 @@ static int s_config(const struct _u_request *request, struct _u_response *respon
 {
     hms_rest_t *self = arg;
     if (strcmp(request->http_verb, "PUT") != 0) //  GET and HEAD
-        return s_ask(self, response, HMS_API_CONFIG, NULL, NULL);
+        return s_ask(self, response, HMS_API_CONFIG, NULL, NULL, NULL);
     if (!s_authorized(self, request))
         return s_unauthorized(response);
     json_t *body;
@@ -404,7 +475,7 @@ static int s_config(const struct _u_request *request, struct _u_response *respon
         return s_error(response, 400, "send the settings to change as a JSON object");
     char *text = json_dumps(body, JSON_COMPACT);
     json_decref(body);
-    int rc = s_ask(self, response, HMS_API_CONFIG, text, NULL);
+    int rc = s_ask(self, response, HMS_API_CONFIG, text, NULL, NULL);
     free(text);
     return rc;
 }
@@ -451,6 +522,8 @@ static const struct {
     {"/healthz", s_get_health, NULL, NULL, NULL},
     {"/stats", s_get_stats, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL},
+    {"/test", s_test_all, s_test_all, s_test_all, s_test_all},
+    {"/test/:address", s_test_host, s_test_host, s_test_host, s_test_host},
 };
 #define ROUTES (sizeof s_routes / sizeof s_routes[0])
 

@@ -13,13 +13,16 @@
 
 //  Requests on the loop's inproc ROUTER: frames [command][argument...]; the
 //  loop answers [HTTP status][JSON body] (an empty body for 204).
-#define HMS_API_ADD       "add"       //  address
+#define HMS_API_ADD       "add"       //  address, [antagonist address]
 #define HMS_API_REMOVE    "remove"    //  address
 #define HMS_API_THRESHOLD "threshold" //  address ("" = every host), threshold
 #define HMS_API_IGNORE    "ignore"    //  address, container reference
 #define HMS_API_WATCH     "watch"     //  address, container reference
 #define HMS_API_CONFIG    "config"    //  [JSON object of settings to change]
 #define HMS_API_STATS     "stats"     //  -
+#define HMS_API_ANTAGONIST                                                                         \
+    "antagonist" //  address ("" = every host), status|conf|start|stop,
+                 //  [JSON configuration, for conf]
 
 //  The largest request timeout (--request-timeout, PUT /config), in ms.
 #define HMS_REQUEST_TIMEOUT_MAX 60000

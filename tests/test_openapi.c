@@ -47,7 +47,7 @@ static struct {
     char *id;                   //  and its id
     int http_port, router_port; //  the controller's
     int token_port;             //  the second controller's (test_token)
-    pid_t manager, controller, token_controller;
+    pid_t manager, controller, token_controller, antagonist;
     char manager_log[128], controller_log[128];
     json_t *doc; //  the document as the controller serves it
 } s_env;
@@ -75,6 +75,16 @@ static const char *const s_served[][2] = {
     {"GET", "/config"},
     {"HEAD", "/config"},
     {"PUT", "/config"},
+    {"GET", "/test"},
+    {"HEAD", "/test"},
+    {"PUT", "/test"},
+    {"POST", "/test"},
+    {"DELETE", "/test"},
+    {"GET", "/test/{address}"},
+    {"HEAD", "/test/{address}"},
+    {"PUT", "/test/{address}"},
+    {"POST", "/test/{address}"},
+    {"DELETE", "/test/{address}"},
     {"GET", "/openapi.json"},
     {"HEAD", "/openapi.json"},
     {"GET", "/docs"},
@@ -595,11 +605,13 @@ static int s_setup(void **state)
     snprintf(s_env.controller_log, sizeof s_env.controller_log, "%s/controller.log", s_env.dir);
 
     //  Every port up front, all different: a daemon binds its own later.
-    int ports[6];
+    int ports[8];
     ports[0] = s_port(NULL, 0, true); //  the manager's PUB
     ports[1] = ports[0] + 1;          //  and ROUTER
     for (size_t i = 2; i < 6; i++)
         ports[i] = s_port(ports, i, false);
+    ports[6] = s_port(ports, 6, true); //  the antagonist's ROUTER
+    ports[7] = ports[6] + 1;           //  and PUB
     snprintf(s_env.address, sizeof s_env.address, "127.0.0.1:%d", ports[0]);
     snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", ports[1]);
     snprintf(s_env.other, sizeof s_env.other, "127.0.0.1:%d", ports[2]);
@@ -630,12 +642,32 @@ static int s_setup(void **state)
                     NULL};
     s_env.manager = harness_spawn(s_env.manager_log, argv);
 
+    //  An antagonist for the /test endpoints, with no target: it attacks
+    //  nothing (its attempts find no container carrying the label).
+    char antagonist_router[64], antagonist_pub[64], nothing[64], antagonist_log[128];
+    snprintf(antagonist_router, sizeof antagonist_router, "tcp://127.0.0.1:%d", ports[6]);
+    snprintf(antagonist_pub, sizeof antagonist_pub, "tcp://127.0.0.1:%d", ports[7]);
+    snprintf(nothing, sizeof nothing, "hms.test=%s-nothing", harness_tag());
+    snprintf(antagonist_log, sizeof antagonist_log, "%s/antagonist.log", s_env.dir);
+    char *antagonist[] = {HMS_BINARY_DIR "/antagonist/hms-antagonist",
+                          "--router",
+                          antagonist_router,
+                          "--pub",
+                          antagonist_pub,
+                          "--targets",
+                          nothing,
+                          "--log-level",
+                          "info",
+                          NULL};
+    s_env.antagonist = harness_spawn(antagonist_log, antagonist);
+    char hosts[128];
+    snprintf(hosts, sizeof hosts, "%s=127.0.0.1:%d", s_env.address, ports[6]);
+
     snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%d", s_env.http_port);
     char router[64], controller_state[128];
     snprintf(router, sizeof router, "tcp://127.0.0.1:%d", s_env.router_port);
     snprintf(controller_state, sizeof controller_state, "%s/controller.state", s_env.dir);
-    s_env.controller =
-        s_start_controller(s_env.http_port, NULL, s_env.address, controller_state, router);
+    s_env.controller = s_start_controller(s_env.http_port, NULL, hosts, controller_state, router);
 
     assert_true(harness_wait(s_healthy, s_env.base, 5000));
     if (!harness_wait(s_container_active, NULL, 10000))
@@ -655,6 +687,8 @@ static int s_teardown(void **state)
         harness_stop(s_env.controller, SIGTERM, 5000);
     if (s_env.token_controller > 0)
         harness_stop(s_env.token_controller, SIGTERM, 5000);
+    if (s_env.antagonist > 0)
+        harness_stop(s_env.antagonist, SIGTERM, 5000);
     if (s_env.manager > 0) {
         kill(s_env.manager, SIGCONT); //  in case a test stopped it
         harness_stop(s_env.manager, SIGTERM, 5000);
@@ -797,6 +831,12 @@ static void test_routes_match(void **state)
 //  the second address.
 static int s_rank(const char *method, const char *path)
 {
+    //  The antagonist: configure, start, stop for all, then for one host
+    //  (starting one that runs is 409).
+    if (strncmp(path, "/test", 5) == 0 && strcmp(method, "GET") && strcmp(method, "HEAD")) {
+        int order = strcmp(method, "PUT") == 0 ? 0 : strcmp(method, "POST") == 0 ? 1 : 2;
+        return 20 + (strstr(path, "{address}") ? 3 : 0) + order;
+    }
     bool container = strstr(path, "{id}") != NULL;
     bool host = !container && strstr(path, "{address}") != NULL;
     if (strcmp(method, "GET") == 0)
@@ -835,11 +875,12 @@ static void s_concrete(const char *method, const char *path, json_t *item, json_
             }
             const char *value = NULL;
             if (strcmp(name, "address") == 0)
-                //  Hosts are added and removed at the second address.
-                value = strstr(path, "{id}") ||
-                                (strcmp(method, "PUT") != 0 && strcmp(method, "DELETE") != 0)
-                            ? s_env.address
-                            : s_env.other;
+                //  Hosts are added and removed at the second address;
+                //  everything else is done to the first.
+                value = strncmp(path, "/containers/{address}", 21) == 0 && !strstr(path, "{id}") &&
+                                (strcmp(method, "PUT") == 0 || strcmp(method, "DELETE") == 0)
+                            ? s_env.other
+                            : s_env.address;
             else if (strcmp(name, "id") == 0)
                 value = s_env.name;
             else
@@ -978,6 +1019,47 @@ static char *s_body_of(const char *method, const char *path)
 }
 
 //  400 for bad thresholds and bodies, with nothing changed.
+//  Bad antagonist configurations: 400 on the every-host and the one-host
+//  route, and the antagonist's configuration unchanged.
+static void test_bad_antagonist_conf(void **state)
+{
+    (void)state;
+    char one[160];
+    snprintf(one, sizeof one, "/test/%s", s_env.address);
+    http_t http = s_http("GET", one, NULL);
+    assert_int_equal(http.status, 200);
+    json_t *before = s_json(&http, "GET /test/{address}");
+    s_http_free(&http);
+    const char *bad[] = {
+        "{\"loss\": -1, \"balance\": 70, \"heavy\": 25, \"frequency\": 1, \"duration\": 5}",
+        "{\"loss\": 80, \"balance\": 170, \"heavy\": 25, \"frequency\": 1, \"duration\": 5}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": \"25\", \"frequency\": 1, \"duration\": 5}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 0, \"duration\": 5}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 1}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 1, \"duration\": 5, "
+        "\"mode\": \"explode\"}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 1, \"duration\": 5, "
+        "\"seed\": -3}",
+        "[80, 70, 25, 1, 5]",
+        "{\"loss\": 80,",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *paths[] = {"/test", one};
+        for (size_t p = 0; p < 2; p++) {
+            http = s_http("PUT", paths[p], bad[i]);
+            if (http.status != 400)
+                fail_msg("PUT %s %s: %ld, expected 400", paths[p], bad[i], http.status);
+            s_http_free(&http);
+        }
+    }
+    http = s_http("GET", one, NULL);
+    json_t *after = s_json(&http, "GET /test/{address}");
+    s_http_free(&http);
+    assert_true(json_equal(json_object_get(before, "config"), json_object_get(after, "config")));
+    json_decref(before);
+    json_decref(after);
+}
+
 static void test_bad_input(void **state)
 {
     (void)state;
@@ -1379,6 +1461,7 @@ int main(void)
         cmocka_unit_test(test_routes_match),
         cmocka_unit_test(test_walk),
         cmocka_unit_test(test_bad_input),
+        cmocka_unit_test(test_bad_antagonist_conf),
         cmocka_unit_test(test_not_found_and_conflict),
         cmocka_unit_test(test_offline_host),
         cmocka_unit_test(test_token),
