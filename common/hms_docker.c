@@ -596,6 +596,15 @@ static int s_submit(hms_docker_t *self, char *path, const char *id, bool post, i
     if (post) {
         curl_easy_setopt(request->easy, CURLOPT_POSTFIELDS, "");
         curl_easy_setopt(request->easy, CURLOPT_POSTFIELDSIZE, 0L);
+        //  A start or restart goes over a new connection, never a kept-alive
+        //  one. An engine that shuts down closes its listening socket first
+        //  and then stops its containers, still serving the connections
+        //  already open; a start sent over one of those races the shutdown
+        //  and can leave the container unstartable (task already exists).
+        //  Over a new connection it fails at once as "unreachable", and the
+        //  heal is retried against the next engine.
+        curl_easy_setopt(request->easy, CURLOPT_FRESH_CONNECT, 1L);
+        curl_easy_setopt(request->easy, CURLOPT_FORBID_REUSE, 1L);
     }
     curl_easy_setopt(request->easy, CURLOPT_TIMEOUT_MS, HMS_DOCKER_TOTAL_MS + 1000L * stop_s);
     request->handle = zlistx_add_end(self->requests, request);
