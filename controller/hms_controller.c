@@ -230,7 +230,7 @@ static void s_fetch(hms_controller_t *self, host_t *host)
     if (s_send(self, host, &request, NULL) == 0)
         host->fetching = request.corr_id;
     else
-        host->pending = true; //  again at the next window
+        host->pending = true; //  again at the next tick (s_tick)
 }
 
 //  Aggregation timer (one shot): every pending online host gets give_content.
@@ -645,10 +645,16 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     hms_controller_t *self = arg;
     uint64_t now = s_now();
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
+    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
         if (host->status == HMS_HOST_ONLINE &&
             now - host->last_hb > (uint64_t)self->miss_count * host->interval_ms)
             s_host_mark(self, host, HMS_HOST_OFFLINE);
+        //  A give_content that could not be sent (heartbeats are back but
+        //  the command connection is not yet): another window, another try.
+        if (host->pending && !host->fetching && host->status == HMS_HOST_ONLINE &&
+            !self->aggregating)
+            s_mark_pending(self, host);
+    }
     outstanding_t *entry = zlistx_first(self->outstanding);
     while (entry) {
         if (now >= entry->deadline) {
