@@ -1,0 +1,276 @@
+#!/usr/bin/env bash
+# Availability campaign: the seed's four antagonist scenarios against HMS
+# (aggregation windows 0.1, 1 and 2.5 s) and against two baselines on the
+# same attack schedule (no healer; Docker's --restart=always), measured by
+# an observer that is not HMS (bench/observer.py).
+#
+#   bench/campaign.sh [--minutes N] [--short] [--runs R] [--seed S]
+#                     [--scenarios a,b,...] [--systems none,always,hms]
+#                     [--aggregations 100,1000,2500] [--out FILE] [--no-report]
+#
+#   --minutes N     length of each run (default 5, the seed's)
+#   --short         30 s runs, for quick checks (writes bench/out/ unless --out)
+#   --runs R        runs per cell (default 1); run r uses seed S + r - 1, and
+#                   every system of a scenario sees that same seed
+#   --seed S        the antagonist's random seed for run 1 (default 1)
+#   --scenarios     any of low_low, low_high, high_low, high_high (default all)
+#   --systems       any of none, always, hms (default all)
+#   --aggregations  the controller's windows in ms for the HMS runs
+#   --out FILE      one CSV line per run (default bench/results/campaign.csv,
+#                   rewritten; an existing file is appended to with --append)
+#   --no-report     do not run bench/report.py at the end
+#
+# Each run: three fresh containers of hms/testbox:1, then (HMS) hms-manager
+# watching them and hms-controller following it with the run's aggregation
+# window, then the observer, then hms-antagonist --start on those three
+# only; after N minutes the observer's summary, the antagonist's counters and
+# events, the controller's GET /stats make one CSV line. Everything is
+# removed between runs and at exit. Needs root, Docker, fping and a build in
+# $BUILD (default build-camp/: hms-manager, hms-controller, hmsctl,
+# hms-antagonist); $ANTAGONIST overrides the antagonist binary. Raw files of
+# every run (logs, time series, events) stay in bench/out/campaign.TIMESTAMP/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+minutes=5
+runs=1
+seed=1
+scenarios=low_low,low_high,high_low,high_high
+systems=none,always,hms
+aggregations=100,1000,2500
+out=
+append=0
+report=1
+short=0
+while [ $# -gt 0 ]; do
+    case $1 in
+    --minutes) minutes=$2; shift ;;
+    --short) short=1 ;;
+    --runs) runs=$2; shift ;;
+    --seed) seed=$2; shift ;;
+    --scenarios) scenarios=$2; shift ;;
+    --systems) systems=$2; shift ;;
+    --aggregations) aggregations=$2; shift ;;
+    --out) out=$2; shift ;;
+    --append) append=1 ;;
+    --no-report) report=0 ;;
+    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "campaign.sh: unknown option $1 (--help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [ "$short" = 1 ]; then
+    seconds=30
+    idle=3
+    out=${out:-bench/out/campaign-short.csv}
+else
+    seconds=$(python3 -c "print(int(round(float('$minutes') * 60)))")
+    idle=10
+    out=${out:-bench/results/campaign.csv}
+fi
+
+build=${BUILD:-build-camp}
+manager=$build/manager/hms-manager
+controller=$build/controller/hms-controller
+hmsctl=$build/controller/hmsctl
+antagonist=${ANTAGONIST:-$build/antagonist/hms-antagonist}
+for bin in "$manager" "$controller" "$hmsctl" "$antagonist"; do
+    [ -x "$bin" ] || { echo "campaign.sh: $bin missing: build first (see the header)" >&2; exit 1; }
+done
+[ "$(id -u)" = 0 ] || { echo "campaign.sh: run as root (fping, iptables)" >&2; exit 1; }
+docker info >/dev/null 2>&1 || { echo "campaign.sh: no Docker engine (scripts/setup)" >&2; exit 1; }
+command -v fping >/dev/null || { echo "campaign.sh: fping missing (scripts/setup)" >&2; exit 1; }
+
+# The seed's scenarios: loss 80 %, balance 70 % everywhere; heavy %,
+# frequency (s between attempts), duration (s of a loss attack).
+declare -A heavy=([low_low]=25 [low_high]=25 [high_low]=90 [high_high]=90)
+declare -A frequency=([low_low]=1 [low_high]=0.1 [high_low]=1 [high_high]=0.1)
+declare -A duration=([low_low]=5 [low_high]=5 [high_low]=20 [high_high]=20)
+for s in ${scenarios//,/ }; do
+    [ -n "${heavy[$s]:-}" ] || { echo "campaign.sh: unknown scenario $s" >&2; exit 2; }
+done
+
+camp=hmsc$$
+work=bench/out/campaign.$(date +%Y%m%d-%H%M%S)
+mkdir -p "$work" "$(dirname "$out")"
+pids=()
+say() { echo "campaign.sh: $*" >&2; }
+
+stop_pids() {
+    local pid
+    for pid in "${pids[@]}"; do [ -n "$pid" ] && kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do [ -n "$pid" ] && wait "$pid" 2>/dev/null || true; done
+    pids=()
+}
+remove_containers() {
+    docker ps -aq --filter "label=hms.campaign=$camp" | xargs -r docker rm -f >/dev/null 2>&1 || true
+}
+cleanup() {
+    trap - EXIT INT TERM
+    stop_pids
+    remove_containers
+}
+trap cleanup EXIT
+trap 'say interrupted; exit 130' INT TERM
+
+# Two consecutive free TCP ports on loopback, the lower one printed.
+free_pair() {
+    python3 - <<'PY'
+import random, socket
+for _ in range(1000):
+    p = random.randrange(20000, 40000, 2)
+    socks = []
+    try:
+        for q in (p, p + 1):
+            s = socket.socket()
+            s.bind(("127.0.0.1", q))
+            socks.append(s)
+        print(p)
+        break
+    except OSError:
+        pass
+    finally:
+        for s in socks:
+            s.close()
+PY
+}
+
+wait_for() { # seconds command...
+    local tries=$(($1 * 10))
+    shift
+    for _ in $(seq 1 "$tries"); do
+        "$@" >/dev/null 2>&1 && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+sampling() { # observer-csv: true once it holds a sample
+    [ -f "$1" ] && [ "$(wc -l <"$1")" -ge 2 ]
+}
+
+all_active() { # http-port manager-address
+    curl -sf "http://127.0.0.1:$1/containers/$2" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+cs = d.get("containers", d) if isinstance(d, dict) else d
+cs = cs if isinstance(cs, list) else list(cs.values())
+sys.exit(0 if len(cs) == 3 and all(c.get("status") == "active" for c in cs) else 1)'
+}
+
+[ "$append" = 1 ] || rm -f "$out" # report.py row writes the header
+
+# One run: scenario system aggregation(ms or -) seed run-index
+run_one() {
+    local scenario=$1 system=$2 agg=$3 rseed=$4 r=$5
+    local id="$scenario-$system${agg:+-$agg}-s$rseed"
+    local dir=$work/$id
+    local runtag=$camp-$r-$scenario-$system${agg:+-$agg}
+    mkdir -p "$dir"
+    say "run $id ($seconds s)"
+
+    local names=() restart=()
+    [ "$system" = always ] && restart=(--restart=always)
+    for i in 1 2 3; do
+        names+=("$runtag-t$i")
+        docker run -d --name "$runtag-t$i" --label "hms.campaign=$camp" \
+            --label "hms.antagonist=$runtag" "${restart[@]}" hms/testbox:1 >/dev/null ||
+            { say "run $id: docker run failed"; remove_containers; return 1; }
+    done
+
+    local mport=0 hport=0 aport
+    aport=$(free_pair)
+    if [ "$system" = hms ]; then
+        mport=$(free_pair)
+        hport=$(free_pair)
+        "$manager" --label "hms.antagonist=$runtag" --address "127.0.0.1:$mport" \
+            --pub "tcp://127.0.0.1:$mport" --router "tcp://127.0.0.1:$((mport + 1))" \
+            --state-file "" --log-level notice >"$dir/manager.log" 2>&1 &
+        local manager_pid=$!
+        pids+=($manager_pid)
+        "$controller" --http-bind 127.0.0.1 --http-port "$hport" --router "" --state-file "" \
+            --hosts "127.0.0.1:$mport" --aggregation "$agg" --log-level notice \
+            >"$dir/controller.log" 2>&1 &
+        pids+=($!)
+        if ! wait_for 20 all_active "$hport" "127.0.0.1:$mport"; then
+            say "run $id: HMS did not show 3 active containers; see $dir"
+            stop_pids
+            remove_containers
+            return 1
+        fi
+        # The control plane at rest (heartbeats only), then the counters at
+        # the start of the measurement.
+        curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-idle0.json"
+        sleep "$idle"
+        curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-idle1.json"
+        "$hmsctl" watch --json --pub "tcp://127.0.0.1:$mport" >"$dir/manager-pub.jsonl" 2>/dev/null &
+        pids+=($!)
+    fi
+
+    "$hmsctl" antagonist watch --json --pub "tcp://127.0.0.1:$((aport + 1))" \
+        >"$dir/attacks.jsonl" 2>"$dir/attacks.err" &
+    pids+=($!)
+    python3 bench/observer.py --duration "$seconds" --csv "$dir/observer.csv" \
+        --json "$dir/observer.json" "${names[@]}" >/dev/null 2>"$dir/observer.err" &
+    local observer=$!
+    pids+=($observer)
+    # The antagonist starts once the observer samples (its first line).
+    wait_for 10 sampling "$dir/observer.csv" || say "run $id: the observer did not start"
+    [ "$system" = hms ] && curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-start.json"
+    # One antagonist per Docker host: another one starting clears our rules.
+    others=$(pgrep -c -x hms-antagonist || true)
+    [ "$others" = 0 ] || say "run $id: $others other hms-antagonist process(es) on this host"
+    "$antagonist" --address 127.0.0.1 --router "tcp://127.0.0.1:$aport" --pub "tcp://127.0.0.1:$((aport + 1))" \
+        --docker /var/run/docker.sock --targets "hms.antagonist=$runtag" --name "$scenario" \
+        --loss 80 --balance 70 --heavy "${heavy[$scenario]}" \
+        --frequency "${frequency[$scenario]}" --duration "${duration[$scenario]}" \
+        --seed "$rseed" --mode stop --loss-scope container --start true --log-level info \
+        >"$dir/antagonist.log" 2>&1 &
+    local antagonist_pid=$!
+    pids+=($antagonist_pid)
+
+    wait "$observer" || say "run $id: observer exited with $?"
+    [ "$system" = hms ] && curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-end.json"
+    "$hmsctl" antagonist status --json -e "tcp://127.0.0.1:$aport" -t 2000 \
+        >"$dir/antagonist-status.json" 2>/dev/null || true
+    read -r load1 load5 _ </proc/loadavg
+    others=$((others + $(pgrep -c -x hms-antagonist || true) - 1))
+    kill -0 "$antagonist_pid" 2>/dev/null || say "run $id: the antagonist had exited (see its log)"
+    if [ "$system" = hms ]; then
+        kill -0 "$manager_pid" 2>/dev/null || say "run $id: the manager had exited (see its log)"
+    fi
+    # The antagonist first, while its targets still exist: it removes its rules.
+    kill -TERM "$antagonist_pid" 2>/dev/null || true
+    wait "$antagonist_pid" 2>/dev/null || true
+    pids=("${pids[@]/#$antagonist_pid}")
+    stop_pids
+    remove_containers
+
+    python3 bench/report.py row "$dir" "$out" "$scenario" "$system" "${agg:--}" "$rseed" "$r" \
+        "$load1" "$load5" "$others"
+}
+
+say "campaign $camp: scenarios $scenarios, systems $systems, windows $aggregations ms," \
+    "$runs run(s) of $seconds s per cell, seed $seed; raw files in $work; results in $out"
+for r in $(seq 1 "$runs"); do
+    rseed=$((seed + r - 1))
+    for scenario in ${scenarios//,/ }; do
+        for system in ${systems//,/ }; do
+            if [ "$system" = hms ]; then
+                for agg in ${aggregations//,/ }; do
+                    run_one "$scenario" hms "$agg" "$rseed" "$r" || say "run failed"
+                done
+            else
+                run_one "$scenario" "$system" "" "$rseed" "$r" || say "run failed"
+            fi
+        done
+    done
+done
+if [ "$report" = 1 ]; then
+    if [ "$out" = bench/results/campaign.csv ]; then
+        python3 bench/report.py doc --csv "$out"
+    else # a trial: its report stays with its raw files
+        python3 bench/report.py doc --csv "$out" --md "$work/AVAILABILITY.md" --img "$work"
+    fi
+fi
+say "done: $out"
