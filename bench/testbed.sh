@@ -15,7 +15,8 @@
 #              done during the partition.
 # Host 2's manager runs with backoff off (hmsctl config backoff_max_ms=0) so
 # that a kill every run is always healed at once. Brings the testbed up (and
-# down again) unless it is up already. Results: bench/results/testbed.md.
+# down again) unless it is up already. Prints the report in markdown
+# (bench/results/testbed.md: `bench/testbed.sh 8 > bench/results/testbed.md`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-10}
@@ -42,8 +43,8 @@ api_matches() { [ "$(api_restarts)" = "$(mgr_restarts)" ]; }
 failed=0
 restarted=0
 for run in $(seq 1 "$runs"); do
-    # A controller left with a stale table by a failed run (a known bug:
-    # testbed_late_commands) would fail every later run: start it again.
+    # A controller left with a stale table by a failed run would fail every
+    # later run: start it again (and say so in the report).
     if ! api_matches; then
         echo "run $run: the controller's table is stale: restarting the controller" >&2
         scripts/testbed controller stop
