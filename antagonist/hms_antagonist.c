@@ -20,6 +20,7 @@
 #include "hms_docker.h"
 #include "hms_log.h"
 #include "hms_msg.h"
+#include "hms_server.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -1066,54 +1067,18 @@ static void s_handle(hms_antagonist_t *self, const hms_msg_t *request, hms_msg_t
     }
 }
 
-//  ROUTER reader: one request, one reply. A REQ peer's empty delimiter
-//  frame is accepted and echoed.
+//  Request handler of hms_server_serve.
+static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
+{
+    s_handle(arg, request, reply);
+}
+
+//  ROUTER reader: one request, one reply (hms_server).
 static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 {
     (void)loop;
     hms_antagonist_t *self = arg;
-    zmsg_t *message = zmsg_recv(router);
-    if (!message)
-        return 0; //  interrupted
-    zframe_t *identity = zmsg_pop(message);
-    zframe_t *delimiter = NULL;
-    if (zmsg_size(message) == 2 && zframe_size(zmsg_first(message)) == 0)
-        delimiter = zmsg_pop(message);
-    zframe_t *body = zmsg_pop(message);
-    hms_msg_t request, reply;
-    hms_msg_init(&request, HMS_MSG_NONE);
-    hms_msg_init(&reply, HMS_MSG_NONE);
-    if (!identity || !body || zmsg_size(message) != 0) {
-        hms_msg_error(&reply, 0, HMS_CODE_BAD_REQUEST, "a request is one frame");
-        self->bad_requests++;
-    } else if (hms_msg_decode(&request, zframe_data(body), zframe_size(body)) != 0) {
-        hms_msg_error(&reply, request.corr_id, hms_msg_error_code(request.decode_error), "%s",
-                      request.decode_text);
-        hms_warning("bad request (%zu bytes): %s", zframe_size(body), request.decode_text);
-        self->bad_requests++;
-    } else
-        s_handle(self, &request, &reply);
-
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    if (identity && hms_msg_encode(&reply, &buffer) == 0) {
-        zmsg_t *out = zmsg_new();
-        zmsg_append(out, &identity);
-        if (delimiter)
-            zmsg_append(out, &delimiter);
-        zmsg_addmem(out, buffer.data, buffer.size);
-        if (zmsg_send(&out, router) != 0) {
-            hms_info("reply not delivered: peer gone");
-            zmsg_destroy(&out);
-        }
-    }
-    msgpack_sbuffer_destroy(&buffer);
-    hms_msg_reset(&request);
-    hms_msg_reset(&reply);
-    zframe_destroy(&identity);
-    zframe_destroy(&delimiter);
-    zframe_destroy(&body);
-    zmsg_destroy(&message);
+    hms_server_serve(router, s_serve, self, &self->bad_requests);
     return 0;
 }
 

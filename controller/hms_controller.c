@@ -15,6 +15,7 @@
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_msg.h"
+#include "hms_server.h"
 #include "hms_rest.h"
 #include "hms_view.h"
 
@@ -904,64 +905,41 @@ static int s_api_reader(zloop_t *loop, zsock_t *api, void *arg)
 }
 
 //  The controller's own ROUTER: ping and list_hosts.
-static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
+static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
-    (void)loop;
     hms_controller_t *self = arg;
-    zmsg_t *message = zmsg_recv(router);
-    if (!message)
-        return 0;
-    zframe_t *identity = zmsg_pop(message);
-    zframe_t *delimiter = zmsg_size(message) == 2 ? zmsg_pop(message) : NULL;
-    zframe_t *body = zmsg_pop(message);
-    hms_msg_t request, reply;
-    hms_msg_init(&reply, HMS_MSG_NONE);
-    hms_host_t *hosts = NULL;
-    if (!body || hms_msg_decode(&request, zframe_data(body), zframe_size(body)) != 0)
-        hms_msg_error(&reply, body ? request.corr_id : 0,
-                      body ? hms_msg_error_code(request.decode_error) : HMS_CODE_BAD_REQUEST, "%s",
-                      body ? request.decode_text : "a request is one frame");
-    else if (request.type == HMS_MSG_PING) {
-        hms_msg_ok(&reply, HMS_MSG_PING, request.corr_id);
-        snprintf(reply.pong.address, sizeof reply.pong.address, "controller");
-        reply.pong.role = HMS_ROLE_CONTROLLER;
-        snprintf(reply.pong.version, sizeof reply.pong.version, "%s", HMS_VERSION);
-        reply.pong.uptime_ms = s_now() - self->started_mono;
-    } else if (request.type == HMS_MSG_LIST_HOSTS) {
-        hms_msg_ok(&reply, HMS_MSG_LIST_HOSTS, request.corr_id);
+    if (request->type == HMS_MSG_PING) {
+        hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
+        snprintf(reply->pong.address, sizeof reply->pong.address, "controller");
+        reply->pong.role = HMS_ROLE_CONTROLLER;
+        snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
+        reply->pong.uptime_ms = s_now() - self->started_mono;
+    } else if (request->type == HMS_MSG_LIST_HOSTS) {
         size_t count = zlistx_size(self->hosts), i = 0;
-        hosts = calloc(count ? count : 1, sizeof *hosts);
-        for (host_t *host = zlistx_first(self->hosts); hosts && host;
-             host = zlistx_next(self->hosts), i++) {
+        hms_host_t *hosts = calloc(count ? count : 1, sizeof *hosts);
+        if (!hosts) {
+            hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
+            return;
+        }
+        for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts), i++) {
             snprintf(hosts[i].address, sizeof hosts[i].address, "%s", host->address);
             hosts[i].status = host->status;
             hosts[i].last_seen_ms = host->last_seen_ms;
             hosts[i].containers = host->content ? host->content->count : 0;
         }
-        reply.hosts.hosts = hosts;
-        reply.hosts.count = hosts ? count : 0;
+        hms_msg_ok(reply, HMS_MSG_LIST_HOSTS, request->corr_id);
+        reply->hosts.hosts = hosts;
+        reply->hosts.count = count;
+        reply->owned = hosts; //  freed once sent
     } else
-        hms_msg_error(&reply, request.corr_id, HMS_CODE_NOT_IMPLEMENTED,
-                      "'%s' is not served by a controller", hms_msg_type_name(request.type));
-    if (body)
-        hms_msg_reset(&request);
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    if (identity && hms_msg_encode(&reply, &buffer) == 0) {
-        zmsg_t *out = zmsg_new();
-        zmsg_append(out, &identity);
-        if (delimiter)
-            zmsg_append(out, &delimiter);
-        zmsg_addmem(out, buffer.data, buffer.size);
-        zmsg_send(&out, router);
-        zmsg_destroy(&out);
-    }
-    msgpack_sbuffer_destroy(&buffer);
-    free(hosts);
-    zframe_destroy(&identity);
-    zframe_destroy(&delimiter);
-    zframe_destroy(&body);
-    zmsg_destroy(&message);
+        hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
+                      "'%s' is not served by a controller", hms_msg_type_name(request->type));
+}
+
+static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void)loop;
+    hms_server_serve(router, s_serve, arg, NULL);
     return 0;
 }
 
