@@ -1020,8 +1020,9 @@ static void s_log_conf(const hms_antagonist_conf_t *conf, const char *how)
 }
 
 //  Answers one request into reply.
-static void s_handle(hms_antagonist_t *self, const hms_msg_t *request, hms_msg_t *reply)
+static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
+    hms_antagonist_t *self = arg;
     switch (request->type) {
     case HMS_MSG_PING:
         hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
@@ -1067,18 +1068,12 @@ static void s_handle(hms_antagonist_t *self, const hms_msg_t *request, hms_msg_t
     }
 }
 
-//  Request handler of hms_server_serve.
-static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
-{
-    s_handle(arg, request, reply);
-}
-
 //  ROUTER reader: one request, one reply (hms_server).
 static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 {
     (void)loop;
     hms_antagonist_t *self = arg;
-    hms_server_serve(router, s_serve, self, &self->bad_requests);
+    hms_server_serve(router, s_handle, self, &self->bad_requests);
     return 0;
 }
 

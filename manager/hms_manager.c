@@ -533,8 +533,9 @@ static void s_apply_settings(hms_manager_t *self)
 }
 
 //  Answers one request into reply.
-static void s_handle(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply)
+static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
+    hms_manager_t *self = arg;
     uint64_t now = s_now();
     switch (request->type) {
     case HMS_MSG_PING:
@@ -632,18 +633,12 @@ static void s_handle(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *r
     }
 }
 
-//  Request handler of hms_server_serve.
-static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
-{
-    s_handle(arg, request, reply);
-}
-
 //  ROUTER reader: one request, one reply (hms_server).
 static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 {
     (void)loop;
     hms_manager_t *self = arg;
-    hms_server_serve(router, s_serve, self, &self->bad_requests);
+    hms_server_serve(router, s_handle, self, &self->bad_requests);
     s_after_change(self);
     return 0;
 }
