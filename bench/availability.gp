@@ -3,6 +3,8 @@
 # datafile columns: scenario none always hms100 hms1000 hms2500 seed100 seed1000 seed2500
 set terminal pngcairo size 1000,520 font "sans,10"
 set output outfile
+set termoption noenhanced
+set datafile columnheaders
 set title "Availability under the seed's four antagonist scenarios (all three targets up)"
 set ylabel "availability (% of 100 ms samples)"
 set yrange [0:105]

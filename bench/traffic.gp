@@ -3,6 +3,8 @@
 # datafile columns: scenario total100 total1000 total2500 idle100 idle1000 idle2500 (bit/s)
 set terminal pngcairo size 1000,520 font "sans,10"
 set output outfile
+set termoption noenhanced
+set datafile columnheaders
 set title "Control-plane traffic during the runs (bars) and at rest (heartbeats only, points)"
 set ylabel "bit/s"
 set yrange [0:*]

@@ -4,6 +4,8 @@
 # mean after a loss attack per window, then the maxima in the same order.
 set terminal pngcairo size 1000,520 font "sans,10"
 set output outfile
+set termoption noenhanced
+set datafile columnheaders
 set multiplot layout 1,2 title "HMS: time from an attack to its target being up again (mean; max as a line)"
 set style data histograms
 set style histogram errorbars gap 1.5 lw 1
