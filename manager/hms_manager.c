@@ -373,6 +373,9 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
             hms_info("event die %.12s (%s): heal requested %.3f ms after the engine's event",
                      event->id, event->name, (double)(s_wall_ns() - event->time_nano) / 1e6);
         return;
+    } else if (strcmp(action, "kill") == 0) {
+        hms_table_on_kill(self->table, event->id, event->time_nano);
+        return;
     } else if (strcmp(action, "start") == 0) {
         hms_table_on_start(self->table, event->id, now);
         s_inspect(self, event->id); //  new container, or a new address

@@ -33,6 +33,7 @@ typedef struct {
     uint64_t due_at;               //  when a waiting heal is queued
     uint64_t restarts;             //  heals that Docker accepted
     uint64_t failures;             //  quick failures in a row
+    uint64_t kill_ns;              //  the engine's kill event since the last start; 0: none
     uint64_t last_heal_at;         //  when the last accepted heal ended; 0: never
     uint64_t heal_done_ns;         //  the same, wall ns: older events are HMS's own
     uint64_t grace_until;          //  not probed before this
@@ -194,9 +195,12 @@ static void s_queue(hms_table_t *self, container_t *c, hms_heal_t kind)
 }
 
 //  A watched container needs a heal. Counts quick failures and either
-//  queues the heal at once or makes it wait (backoff).
+//  queues the heal at once or makes it wait (backoff). A failure that is
+//  not the container's own (own false: it was stopped or killed through the
+//  engine's API) is healed at once and leaves the count as it is: backoff
+//  is for containers that keep failing by themselves.
 static void s_need_heal(hms_table_t *self, container_t *c, hms_heal_t kind, uint64_t now,
-                        const char *reason)
+                        const char *reason, bool own)
 {
     if (!c->watched || s_ignored(self, c) || c->queued || c->in_flight || c->waiting) {
         s_refresh(self, c);
@@ -204,6 +208,11 @@ static void s_need_heal(hms_table_t *self, container_t *c, hms_heal_t kind, uint
     }
     snprintf(c->reason, sizeof c->reason, "%s", reason);
     const hms_table_policy_t *policy = &self->policy;
+    if (!own) {
+        s_queue(self, c, kind);
+        s_refresh(self, c);
+        return;
+    }
     if (c->last_heal_at && now - c->last_heal_at < policy->backoff_window_ms)
         c->failures++;
     else
@@ -289,7 +298,7 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
         if (!c)
             continue;
         if (self->synced && !stale && c->watched && !s_running(c))
-            s_need_heal(self, c, HMS_HEAL_START, now, "found stopped");
+            s_need_heal(self, c, HMS_HEAL_START, now, "found stopped", true);
         else
             s_refresh(self, c);
     }
@@ -320,7 +329,17 @@ void hms_table_on_die(hms_table_t *self, const char *id, uint64_t time_ns, uint6
     snprintf(c->state, sizeof c->state, "exited");
     c->loss = NAN;
     c->rtt_ms = NAN;
-    s_need_heal(self, c, HMS_HEAL_START, now, "died");
+    bool stopped = c->kill_ns != 0;
+    c->kill_ns = 0;
+    s_need_heal(self, c, HMS_HEAL_START, now, stopped ? "stopped" : "died", !stopped);
+}
+
+void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns)
+{
+    container_t *c = s_lookup(self, id);
+    if (!c || time_ns <= c->heal_done_ns || c->in_flight)
+        return; //  unknown, or HMS's own restart
+    c->kill_ns = time_ns;
 }
 
 void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now)
@@ -331,6 +350,7 @@ void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now)
     c->touched_at = now;
     snprintf(c->state, sizeof c->state, "running");
     c->watched = true;
+    c->kill_ns = 0;
     if (c->waiting)
         s_cancel_heal(c);
     s_refresh(self, c);
@@ -342,7 +362,7 @@ void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns,
     if (!c || time_ns <= c->heal_done_ns || !s_running(c))
         return;
     c->touched_at = now;
-    s_need_heal(self, c, HMS_HEAL_RESTART, now, "unhealthy");
+    s_need_heal(self, c, HMS_HEAL_RESTART, now, "unhealthy", true);
 }
 
 void hms_table_on_destroy(hms_table_t *self, const char *id)
@@ -375,7 +395,7 @@ void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double r
     if (loss > self->policy.threshold) {
         char reason[64];
         snprintf(reason, sizeof reason, "loss %.0f%% above %g%%", loss, self->policy.threshold);
-        s_need_heal(self, c, HMS_HEAL_RESTART, now, reason);
+        s_need_heal(self, c, HMS_HEAL_RESTART, now, reason, true);
     }
 }
 
@@ -505,7 +525,8 @@ hms_status_t hms_table_watch(hms_table_t *self, const char *id, uint64_t now)
     c->touched_at = now;
     if (!s_running(c)) {
         c->last_heal_at = 0; //  a command, not a failure
-        s_need_heal(self, c, HMS_HEAL_START, now, "added");
+        c->failures = 0;
+        s_need_heal(self, c, HMS_HEAL_START, now, "added", false);
     } else
         s_refresh(self, c);
     return c->status;

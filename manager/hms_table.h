@@ -79,6 +79,10 @@ void hms_table_update(hms_table_t *self, const hms_table_docker_t *container, ui
 //  Docker events. time_ns is the event's timeNano; events older than the
 //  end of HMS's own last heal of that container are HMS's own and ignored.
 void hms_table_on_die(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
+//  kill: a stop, kill or restart asked through the engine's API. The die
+//  that follows is then not the container's own failure: healed at once,
+//  never counted for backoff.
+void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns);
 void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now);
 void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
 void hms_table_on_destroy(hms_table_t *self, const char *id);

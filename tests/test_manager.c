@@ -468,6 +468,37 @@ static void test_dockerd_restart(void **state)
     assert_true(harness_wait(s_running, s_env.web, 2000));
 }
 
+static bool s_backing_off(void *id)
+{
+    return s_entry(id).status == HMS_STATUS_BACKOFF;
+}
+
+//  Backoff is for a container that keeps failing by itself: one that exits
+//  half a second after each start ends up in backoff, while one stopped
+//  through the engine's API again and again is healed at once every time.
+static void test_backoff_own_failures_only(void **state)
+{
+    (void)state;
+    uint64_t before = s_entry(s_env.db).restarts;
+    for (int i = 0; i < 6; i++) {
+        assert_true(harness_wait(s_active, s_env.db, 5000));
+        assert_int_equal(harness_sh("docker stop -t 1 %s >/dev/null", s_env.db), 0);
+        assert_true(harness_wait(s_running, s_env.db, 2000));
+        assert_int_not_equal(s_entry(s_env.db).status, HMS_STATUS_BACKOFF);
+    }
+    assert_int_equal(s_entry(s_env.db).restarts, before + 6);
+
+    char *crashy = harness_sh_output("docker run -d --name %s-crashy --label hms.test=%s "
+                                     "hms/testbox:1 sh -c 'sleep 0.5; exit 3'",
+                                     harness_tag(), harness_tag());
+    assert_non_null(crashy);
+    //  The first failure and --backoff-after (3) quick ones are healed at
+    //  once: about a second each.
+    assert_true(harness_wait(s_backing_off, crashy, 15000));
+    assert_true(s_entry(crashy).restarts >= 3);
+    free(crashy);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -478,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_bad_requests),
         cmocka_unit_test(test_state_survives_sigkill),
         cmocka_unit_test(test_dockerd_restart),
+        cmocka_unit_test(test_backoff_own_failures_only),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

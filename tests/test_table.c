@@ -202,6 +202,46 @@ static void test_backoff(void **state)
     hms_table_destroy(&table);
 }
 
+//  A container stopped or killed through the engine's API (a kill event
+//  before its die) is healed at once however often it happens, and those
+//  heals do not count towards backoff; a die of its own still does.
+static void test_stops_from_outside(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    uint64_t now = 100000;
+    for (int i = 0; i < 10; i++) {
+        hms_table_on_kill(table, ID_WEB, now * 1000000);
+        hms_table_on_die(table, ID_WEB, now * 1000000 + 1, now);
+        assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_RESTARTING);
+        s_expect_heal(table, ID_WEB, HMS_HEAL_START);
+        now += 100;
+        hms_table_heal_done(table, ID_WEB, true, 204, now * 1000000, now);
+        hms_table_on_start(table, ID_WEB, now);
+        now += 1000;
+    }
+    //  A kill seen while HMS's own heal is in flight is HMS's own.
+    hms_table_on_die(table, ID_WEB, now * 1000000, now);
+    s_expect_heal(table, ID_WEB, HMS_HEAL_START);
+    hms_table_on_kill(table, ID_WEB, now * 1000000 + 5);
+    now += 100;
+    hms_table_heal_done(table, ID_WEB, true, 204, now * 1000000, now);
+    now += 1000;
+    //  Its own failures (1 s after a start: quick ones): that one was the
+    //  first (backoff_after = 2), one more goes at once, the next backs off.
+    for (int i = 0; i < 1; i++) {
+        hms_table_on_die(table, ID_WEB, now * 1000000, now);
+        s_expect_heal(table, ID_WEB, HMS_HEAL_START);
+        now += 100;
+        hms_table_heal_done(table, ID_WEB, true, 204, now * 1000000, now);
+        now += 1000;
+    }
+    hms_table_on_die(table, ID_WEB, now * 1000000, now);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_BACKOFF);
+    s_expect_no_heal(table);
+    hms_table_destroy(&table);
+}
+
 static void test_backoff_cancelled_by_start(void **state)
 {
     (void)state;
@@ -388,6 +428,7 @@ int main(void)
         cmocka_unit_test(test_die_heals_once),
         cmocka_unit_test(test_loss),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_stops_from_outside),
         cmocka_unit_test(test_backoff_cancelled_by_start),
         cmocka_unit_test(test_heal_failures),
         cmocka_unit_test(test_ignore_and_watch),
