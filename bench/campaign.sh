@@ -15,16 +15,18 @@
 #   --seed S        the antagonist's random seed for run 1 (default 1)
 #   --scenarios     any of low_low, low_high, high_low, high_high (default all)
 #   --systems       any of none, always, hms (default all)
-#   --aggregations  the controller's windows in ms for the HMS runs
+#   --aggregations  the controllers' windows in ms (one controller each, same HMS run)
 #   --out FILE      one CSV line per run (default bench/results/campaign.csv,
 #                   rewritten; an existing file is appended to with --append)
 #   --no-report     do not run bench/report.py at the end
 #
 # Each run: three fresh containers of hms/testbox:1, then (HMS) hms-manager
-# watching them and hms-controller following it with the run's aggregation
-# window, then the observer, then hms-antagonist --start on those three
-# only; after N minutes the observer's summary, the antagonist's counters and
-# events, the controller's GET /stats make one CSV line. Everything is
+# watching them and one hms-controller per aggregation window following it
+# (the manager heals on its own: the window changes what a controller
+# fetches, so all windows are measured in one run, on the same attacks),
+# then the observer, then hms-antagonist --start on those three only; after
+# N minutes the observer's summary, the antagonist's counters and events and
+# each controller's GET /stats make one CSV line per window. Everything is
 # removed between runs and at exit. Needs root, Docker, fping and a build in
 # $BUILD (default build-camp/: hms-manager, hms-controller, hmsctl,
 # hms-antagonist); $ANTAGONIST overrides the antagonist binary. Raw files of
@@ -160,12 +162,21 @@ sys.exit(0 if len(cs) == 3 and all(c.get("status") == "active" for c in cs) else
 
 [ "$append" = 1 ] || rm -f "$out" # report.py row writes the header
 
-# One run: scenario system aggregation(ms or -) seed run-index
+# The counters of every controller of the run: stats-WHEN-WINDOW.json.
+stats() { # when
+    local entry
+    for entry in "${hports[@]}"; do
+        curl -sf "http://127.0.0.1:${entry#*:}/stats" >"$dir/stats-$1-${entry%%:*}.json" || true
+    done
+}
+
+# One run: scenario system aggregation(ms list for hms, or empty) seed run-index
 run_one() {
     local scenario=$1 system=$2 agg=$3 rseed=$4 r=$5
-    local id="$scenario-$system${agg:+-$agg}-s$rseed"
+    local windows=${agg//,/_}
+    local id="$scenario-$system${windows:+-$windows}-s$rseed"
     local dir=$work/$id
-    local runtag=$camp-$r-$scenario-$system${agg:+-$agg}
+    local runtag=$camp-$r-$scenario-$system${windows:+-$windows}
     mkdir -p "$dir"
     say "run $id ($seconds s)"
 
@@ -180,18 +191,26 @@ run_one() {
 
     local mport=0 hport=0 aport
     aport=$(free_pair)
+    # HMS: one manager (the healer) and one controller per aggregation window,
+    # all following that manager: the window changes what a controller
+    # fetches and shows, not what the manager heals, so every window is
+    # measured in the same run, on the same attacks.
+    local hports=() a
     if [ "$system" = hms ]; then
         mport=$(free_pair)
-        hport=$(free_pair)
         "$manager" --label "hms.antagonist=$runtag" --address "127.0.0.1:$mport" \
             --pub "tcp://127.0.0.1:$mport" --router "tcp://127.0.0.1:$((mport + 1))" \
-            --state-file "" --log-level notice >"$dir/manager.log" 2>&1 &
+            --state-file "" --log-level info >"$dir/manager.log" 2>&1 &
         local manager_pid=$!
         pids+=($manager_pid)
-        "$controller" --http-bind 127.0.0.1 --http-port "$hport" --router "" --state-file "" \
-            --hosts "127.0.0.1:$mport" --aggregation "$agg" --log-level notice \
-            >"$dir/controller.log" 2>&1 &
-        pids+=($!)
+        for a in ${agg//,/ }; do
+            hport=$(free_pair)
+            hports+=("$a:$hport")
+            "$controller" --http-bind 127.0.0.1 --http-port "$hport" --router "" --state-file "" \
+                --hosts "127.0.0.1:$mport" --aggregation "$a" --log-level notice \
+                >"$dir/controller-$a.log" 2>&1 &
+            pids+=($!)
+        done
         if ! wait_for 20 all_active "$hport" "127.0.0.1:$mport"; then
             say "run $id: HMS did not show 3 active containers; see $dir"
             stop_pids
@@ -200,9 +219,9 @@ run_one() {
         fi
         # The control plane at rest (heartbeats only), then the counters at
         # the start of the measurement.
-        curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-idle0.json"
+        stats idle0
         sleep "$idle"
-        curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-idle1.json"
+        stats idle1
         "$hmsctl" watch --json --pub "tcp://127.0.0.1:$mport" >"$dir/manager-pub.jsonl" 2>/dev/null &
         pids+=($!)
     fi
@@ -216,7 +235,7 @@ run_one() {
     pids+=($observer)
     # The antagonist starts once the observer samples (its first line).
     wait_for 10 sampling "$dir/observer.csv" || say "run $id: the observer did not start"
-    [ "$system" = hms ] && curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-start.json"
+    [ "$system" = hms ] && stats start
     # One antagonist per Docker host: another one starting clears our rules.
     others=$(pgrep -c -x hms-antagonist || true)
     [ "$others" = 0 ] || say "run $id: $others other hms-antagonist process(es) on this host"
@@ -230,7 +249,7 @@ run_one() {
     pids+=($antagonist_pid)
 
     wait "$observer" || say "run $id: observer exited with $?"
-    [ "$system" = hms ] && curl -sf "http://127.0.0.1:$hport/stats" >"$dir/stats-end.json"
+    [ "$system" = hms ] && stats end
     "$hmsctl" antagonist status --json -e "tcp://127.0.0.1:$aport" -t 2000 \
         >"$dir/antagonist-status.json" 2>/dev/null || true
     read -r load1 load5 _ </proc/loadavg
@@ -246,8 +265,11 @@ run_one() {
     stop_pids
     remove_containers
 
-    python3 bench/report.py row "$dir" "$out" "$scenario" "$system" "${agg:--}" "$rseed" "$r" \
-        "$load1" "$load5" "$others"
+    local window
+    for window in $(tr , ' ' <<<"${agg:--}"); do
+        python3 bench/report.py row "$dir" "$out" "$scenario" "$system" "$window" "$rseed" "$r" \
+            "$load1" "$load5" "$others"
+    done
 }
 
 say "campaign $camp: scenarios $scenarios, systems $systems, windows $aggregations ms," \
@@ -257,9 +279,7 @@ for r in $(seq 1 "$runs"); do
     for scenario in ${scenarios//,/ }; do
         for system in ${systems//,/ }; do
             if [ "$system" = hms ]; then
-                for agg in ${aggregations//,/ }; do
-                    run_one "$scenario" hms "$agg" "$rseed" "$r" || say "run failed"
-                done
+                run_one "$scenario" hms "$aggregations" "$rseed" "$r" || say "run failed"
             else
                 run_one "$scenario" "$system" "" "$rseed" "$r" || say "run failed"
             fi

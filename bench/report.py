@@ -204,8 +204,10 @@ def row(argv):
                 _fmt(max(detect)) if detect else "", undetected]
 
     cp = [""] * 5
-    s0, s1 = _load(f"{d}/stats-start.json"), _load(f"{d}/stats-end.json")
-    i0, i1 = _load(f"{d}/stats-idle0.json"), _load(f"{d}/stats-idle1.json")
+    # One controller per window (stats-WHEN-WINDOW.json); older runs had one.
+    tag = f"-{agg}" if os.path.exists(f"{d}/stats-start-{agg}.json") else ""
+    s0, s1 = _load(f"{d}/stats-start{tag}.json"), _load(f"{d}/stats-end{tag}.json")
+    i0, i1 = _load(f"{d}/stats-idle0{tag}.json"), _load(f"{d}/stats-idle1{tag}.json")
     if s0 and s1:
         dt = (s1["uptime_ms"] - s0["uptime_ms"]) / 1000
         db = sum(s1["total"][k] - s0["total"][k] for k in ("bytes_in", "bytes_out"))
@@ -485,8 +487,11 @@ def doc(argv):
       "heals (targets are the labelled containers sorted by name, running or not, and a "
       "loss attack holds the antagonist for its planned duration).\n"
       "* **Systems**: HMS = `hms-manager` (defaults: 20 echoes 10 ms apart every second, "
-      "threshold 50 %, grace 1 s, backoff after 3 quick failures) and `hms-controller` with "
-      "`--aggregation` 100, 1000 or 2500 ms; *no healer*; *restart=always* (containers "
+      "threshold 50 %, grace 1 s, backoff after 3 quick failures of its own) and three "
+      "`hms-controller`s following it in the same run, with `--aggregation` 100, 1000 and "
+      "2500 ms (the manager heals by itself, the window only changes what a controller "
+      "fetches: one run measures the three windows on the same attacks, and the HMS "
+      "availability is the same in the three columns); *no healer*; *restart=always* (containers "
       "created with `--restart=always`, no HMS: Docker does not restart a container "
       "stopped through its API, and nothing heals a loss).\n"
       "* **Availability** (`bench/observer.py`, independent of HMS): ten samples a second; "
