@@ -77,7 +77,7 @@ const hms_option_t hms_antagonist_options[] = {
     {"sigma", 0, HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, sigma), "10", 0, 100, "PERCENT",
      "standard deviation of the loss %"},
     {"seed", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, seed), "0", 0, 0, "N",
-     "random seed, 0 to 2^64-1 (0: chosen from the clock, and reported)"},
+     "random seed, 0 to 2^53-1 (0: chosen from the clock, and reported)"},
     {"mode", 'm', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, mode), "stop", 0, 0,
      "stop|kill", "how a shutdown attack stops a container"},
     {"stop-timeout", 0, HMS_OPT_INT, offsetof(hms_antagonist_config_t, stop_timeout_s), "1", 0, 600,
@@ -225,12 +225,13 @@ static double s_gaussian(rng_t *rng)
     return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
 }
 
-//  A seed for "0": from the clocks and the pid, never 0.
+//  A seed for "0": from the clocks and the pid, never 0, at most
+//  HMS_SEED_MAX (it is reported, JSON included).
 static uint64_t s_pick_seed(void)
 {
     uint64_t state =
         (uint64_t)zclock_time() * 1000003u ^ (uint64_t)zclock_usecs() ^ ((uint64_t)getpid() << 32);
-    uint64_t seed = s_splitmix64(&state);
+    uint64_t seed = s_splitmix64(&state) & HMS_SEED_MAX;
     return seed ? seed : 1;
 }
 
@@ -1147,8 +1148,8 @@ static int s_parse(hms_antagonist_t *self, const hms_antagonist_config_t *config
     char *end = NULL;
     errno = 0;
     unsigned long long value = strtoull(seed, &end, 10);
-    if (!isdigit((unsigned char)seed[0]) || errno || *end) {
-        hms_error("--seed: '%s' is not an integer in [0, 2^64-1]", seed);
+    if (!isdigit((unsigned char)seed[0]) || errno || *end || value > HMS_SEED_MAX) {
+        hms_error("--seed: '%s' is not an integer in [0, 2^53-1]", seed);
         return -1;
     }
     conf->seed = value;

@@ -86,8 +86,9 @@ int hms_json_parse_antagonist_conf(json_t *object, hms_antagonist_conf_t *conf, 
     if (name)
         snprintf(conf->name, sizeof conf->name, "%s", json_string_value(name));
     json_t *seed = json_object_get(object, "seed");
-    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0)) {
-        snprintf(error, error_size, "seed must be an integer >= 0");
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0 ||
+                 (uint64_t)json_integer_value(seed) > HMS_SEED_MAX)) {
+        snprintf(error, error_size, "seed must be an integer in [0, 2^53-1]");
         return -1;
     }
     if (seed)

@@ -217,7 +217,7 @@ static const field_t s_antagonist_fields[] = {
     DBL("frequency", hms_antagonist_conf_t, frequency, REQ, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX),
     DBL("duration", hms_antagonist_conf_t, duration, REQ, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX),
     DBL("sigma", hms_antagonist_conf_t, sigma, 0, 0, 100),
-    UINT("seed", hms_antagonist_conf_t, seed, 0, 0, U64MAX),
+    UINT("seed", hms_antagonist_conf_t, seed, 0, 0, (double)HMS_SEED_MAX),
     ENUM("mode", hms_antagonist_conf_t, mode, 0, s_mode_names),
 };
 static const spec_t s_antagonist = {"conf_antagonist", s_antagonist_fields, N(s_antagonist_fields),

@@ -23,20 +23,21 @@
 #define HMS_PROTOCOL_VERSION 1
 
 //  Limits (bytes of text, without the terminating NUL).
-#define HMS_ADDRESS_MAX 255     //  a manager's address, host[:port]
-#define HMS_ID_MAX      64      //  a Docker container id (64 hex digits)
-#define HMS_REF_MAX     128     //  a container reference: id, id prefix or name
-#define HMS_NAME_MAX    128     //  a container name, without Docker's leading '/'
-#define HMS_IMAGE_MAX   255     //  an image reference
-#define HMS_IP_MAX      45      //  an IPv4 or IPv6 address in text
-#define HMS_STATE_MAX   15      //  Docker's state word: running, exited, ...
-#define HMS_TEXT_MAX    255     //  error messages, reasons, names of tests
-#define HMS_VERSION_MAX 31      //  software version string
-#define HMS_CONTENT_MAX 4096    //  containers in one give_content reply
-#define HMS_HOSTS_MAX   4096    //  hosts in one list_hosts reply
-#define HMS_DEPTH_MAX   4       //  nesting limit: messages use 3 (map > array > map)
-#define HMS_REQUEST_MAX 65536   //  largest request a ROUTER accepts
-#define HMS_MESSAGE_MAX 4194304 //  largest message any socket accepts
+#define HMS_ADDRESS_MAX 255                 //  a manager's address, host[:port]
+#define HMS_ID_MAX      64                  //  a Docker container id (64 hex digits)
+#define HMS_REF_MAX     128                 //  a container reference: id, id prefix or name
+#define HMS_NAME_MAX    128                 //  a container name, without Docker's leading '/'
+#define HMS_IMAGE_MAX   255                 //  an image reference
+#define HMS_SEED_MAX    9007199254740991ull //  2^53 - 1: a seed stays exact in JSON
+#define HMS_IP_MAX      45                  //  an IPv4 or IPv6 address in text
+#define HMS_STATE_MAX   15                  //  Docker's state word: running, exited, ...
+#define HMS_TEXT_MAX    255                 //  error messages, reasons, names of tests
+#define HMS_VERSION_MAX 31                  //  software version string
+#define HMS_CONTENT_MAX 4096                //  containers in one give_content reply
+#define HMS_HOSTS_MAX   4096                //  hosts in one list_hosts reply
+#define HMS_DEPTH_MAX   4                   //  nesting limit: messages use 3 (map > array > map)
+#define HMS_REQUEST_MAX 65536               //  largest request a ROUTER accepts
+#define HMS_MESSAGE_MAX 4194304             //  largest message any socket accepts
 
 typedef enum {
     HMS_MSG_NONE = 0,

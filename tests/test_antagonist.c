@@ -455,6 +455,10 @@ static void s_pack_abc(msgpack_packer *pk)
 {
     msgpack_pack_str_with_body(pk, "abc", 3);
 }
+static void s_pack_2p53(msgpack_packer *pk)
+{
+    msgpack_pack_uint64(pk, HMS_SEED_MAX + 1);
+}
 static void s_pack_pause(msgpack_packer *pk)
 {
     msgpack_pack_str_with_body(pk, "pause", 5);
@@ -501,14 +505,23 @@ static void test_commands(void **state)
         const char *key;
         pack_fn pack;
     } bad[] = {
-        {"loss", s_pack_minus_1},  {"loss", s_pack_minus_half},
-        {"balance", s_pack_150},   {"heavy", s_pack_100_5},
-        {"frequency", s_pack_0},   {"duration", s_pack_0},
-        {"frequency", s_pack_nan}, {"loss", s_pack_abc},
-        {"heavy", s_pack_abc},     {"sigma", s_pack_150},
-        {"seed", s_pack_minus_1},  {"seed", s_pack_abc},
-        {"mode", s_pack_pause},    {"balance", NULL},
-        {"frequency", NULL},       {"loss", NULL},
+        {"loss", s_pack_minus_1},
+        {"loss", s_pack_minus_half},
+        {"balance", s_pack_150},
+        {"heavy", s_pack_100_5},
+        {"frequency", s_pack_0},
+        {"duration", s_pack_0},
+        {"frequency", s_pack_nan},
+        {"loss", s_pack_abc},
+        {"heavy", s_pack_abc},
+        {"sigma", s_pack_150},
+        {"seed", s_pack_minus_1},
+        {"seed", s_pack_abc},
+        {"seed", s_pack_2p53},
+        {"mode", s_pack_pause},
+        {"balance", NULL},
+        {"frequency", NULL},
+        {"loss", NULL},
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         hms_msg_t reply;
@@ -530,6 +543,7 @@ static void test_commands(void **state)
     assert_true(reply.antagonist_status.config.sigma == 10);
     assert_int_equal(reply.antagonist_status.config.mode, HMS_MODE_STOP);
     assert_true(reply.antagonist_status.config.seed != 0);
+    assert_true(reply.antagonist_status.config.seed <= HMS_SEED_MAX);
     hms_msg_reset(&reply);
 
     //  No attack in this test: heavy 0.

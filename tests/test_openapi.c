@@ -1040,6 +1040,8 @@ static void test_bad_antagonist_conf(void **state)
         "\"mode\": \"explode\"}",
         "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 1, \"duration\": 5, "
         "\"seed\": -3}",
+        "{\"loss\": 80, \"balance\": 70, \"heavy\": 25, \"frequency\": 1, \"duration\": 5, "
+        "\"seed\": 9007199254740992}",
         "[80, 70, 25, 1, 5]",
         "{\"loss\": 80,",
     };
