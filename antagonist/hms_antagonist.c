@@ -17,6 +17,7 @@
 */
 
 #include "hms_antagonist.h"
+#include "hms_client.h"
 #include "hms_docker.h"
 #include "hms_log.h"
 #include "hms_msg.h"
@@ -1098,27 +1099,6 @@ static void s_check_ready(hms_antagonist_t *self)
 
 //  Setup.
 
-//  This host's first IPv4 address that is up, not loopback and not a Docker
-//  bridge or veth; the host name when there is none (as the manager's).
-static void s_default_address(char *address, size_t size)
-{
-    struct ifaddrs *interfaces = NULL;
-    address[0] = '\0';
-    if (getifaddrs(&interfaces) == 0) {
-        for (struct ifaddrs *i = interfaces; i && !address[0]; i = i->ifa_next) {
-            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-                (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0 ||
-                strncmp(i->ifa_name, "br-", 3) == 0 || strncmp(i->ifa_name, "veth", 4) == 0)
-                continue;
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, address,
-                      (socklen_t)size);
-        }
-        freeifaddrs(interfaces);
-    }
-    if (!address[0] && gethostname(address, size) != 0)
-        snprintf(address, size, "localhost");
-}
-
 static zsock_t *s_bind(int type, const char *endpoint)
 {
     zsock_t *sock = zsock_new(type);
@@ -1200,7 +1180,7 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     if (*config->address)
         snprintf(self->address, sizeof self->address, "%s", config->address);
     else
-        s_default_address(self->address, sizeof self->address);
+        hms_default_address(self->address, sizeof self->address);
     self->label = *config->targets ? strdup(config->targets) : NULL;
     self->attacks = zlistx_new();
     self->loop = zloop_new();

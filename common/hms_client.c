@@ -2,7 +2,12 @@
 
 #include "hms_client.h"
 
+#include <arpa/inet.h>
 #include <czmq.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -218,4 +223,25 @@ const char *hms_client_error(hms_client_t *self)
 {
     assert(self);
     return self->error;
+}
+
+//  This host's first IPv4 address that is up, not loopback and not a Docker
+//  bridge or veth; the host name when there is none.
+void hms_default_address(char *address, size_t size)
+{
+    struct ifaddrs *interfaces = NULL;
+    address[0] = '\0';
+    if (getifaddrs(&interfaces) == 0) {
+        for (struct ifaddrs *i = interfaces; i && !address[0]; i = i->ifa_next) {
+            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
+                (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0 ||
+                strncmp(i->ifa_name, "br-", 3) == 0 || strncmp(i->ifa_name, "veth", 4) == 0)
+                continue;
+            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, address,
+                      (socklen_t)size);
+        }
+        freeifaddrs(interfaces);
+    }
+    if (!address[0] && gethostname(address, size) != 0)
+        snprintf(address, size, "localhost");
 }

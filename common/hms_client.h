@@ -70,4 +70,9 @@ int hms_client_request(hms_client_t *self, hms_msg_t *request, hms_msg_t *reply)
 //  Why the last request failed, for people: "" after a success. Borrowed.
 const char *hms_client_error(hms_client_t *self);
 
+//  The address a manager or antagonist announces when none is configured:
+//  this host's first IPv4 address that is up, not loopback and not a Docker
+//  bridge or veth; the host name when there is none.
+void hms_default_address(char *address, size_t size);
+
 #endif

@@ -8,6 +8,7 @@
 */
 
 #include "hms_manager.h"
+#include "hms_client.h"
 #include "hms_docker.h"
 #include "hms_log.h"
 #include "hms_msg.h"
@@ -648,27 +649,6 @@ static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 
 //  Setup.
 
-//  This host's first IPv4 address that is up, not loopback and not a Docker
-//  bridge or veth; the host name when there is none.
-static void s_default_address(char *address, size_t size)
-{
-    struct ifaddrs *interfaces = NULL;
-    address[0] = '\0';
-    if (getifaddrs(&interfaces) == 0) {
-        for (struct ifaddrs *i = interfaces; i && !address[0]; i = i->ifa_next) {
-            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-                (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0 ||
-                strncmp(i->ifa_name, "br-", 3) == 0 || strncmp(i->ifa_name, "veth", 4) == 0)
-                continue;
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, address,
-                      (socklen_t)size);
-        }
-        freeifaddrs(interfaces);
-    }
-    if (!address[0] && gethostname(address, size) != 0)
-        snprintf(address, size, "localhost");
-}
-
 static void s_load_state(hms_manager_t *self)
 {
     if (!self->state_file)
@@ -730,7 +710,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     if (*config->address)
         snprintf(self->address, sizeof self->address, "%s", config->address);
     else
-        s_default_address(self->address, sizeof self->address);
+        hms_default_address(self->address, sizeof self->address);
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->label = *config->label ? strdup(config->label) : NULL;
     hms_settings_t *settings = &self->settings;
