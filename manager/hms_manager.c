@@ -109,11 +109,12 @@ struct _hms_manager_t {
     hms_probe_target_t *targets;
     char (*target_ids)[HMS_ID_MAX + 1];
     size_t target_capacity;
-    uint64_t hb_seq;       //  last heartbeat's seq
-    uint64_t update_seq;   //  last update notice's seq
-    uint64_t started_ms;   //  Unix ms of our start
-    uint64_t started_mono; //  monotonic ms of our start
-    uint64_t bad_requests; //  requests answered with an error
+    uint64_t round_started; //  monotonic ms when the round under way began
+    uint64_t hb_seq;        //  last heartbeat's seq
+    uint64_t update_seq;    //  last update notice's seq
+    uint64_t started_ms;    //  Unix ms of our start
+    uint64_t started_mono;  //  monotonic ms of our start
+    uint64_t bad_requests;  //  requests answered with an error
 };
 
 static uint64_t s_wall_ns(void)
@@ -410,7 +411,8 @@ static void s_on_round(hms_probe_t *probe, hms_probe_target_t *targets, size_t c
     for (size_t i = 0; i < count; i++) {
         const char *id = self->target_ids[(size_t)targets[i].arg];
         hms_debug("probe %.12s: loss %.0f%%, rtt %.3f ms", id, targets[i].loss, targets[i].rtt_ms);
-        hms_table_on_probe(self->table, id, targets[i].loss, targets[i].rtt_ms, now);
+        hms_table_on_probe(self->table, id, targets[i].loss, targets[i].rtt_ms, self->round_started,
+                           now);
     }
     s_after_change(self);
 }
@@ -467,6 +469,7 @@ static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
     hms_probe_settings_t settings = {(uint32_t)self->settings.probe_count,
                                      (uint32_t)self->settings.probe_interval_ms,
                                      (uint32_t)self->settings.probe_timeout_ms};
+    self->round_started = s_now();
     if (hms_probe_round(self->probe, self->targets, used, &settings, s_on_round, self) != 0)
         hms_warning("probe round refused");
     return 0;

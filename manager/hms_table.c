@@ -383,11 +383,15 @@ static bool s_same_percent(double a, double b)
     return lround(a) == lround(b);
 }
 
-void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double rtt_ms, uint64_t now)
+void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double rtt_ms,
+                        uint64_t started, uint64_t now)
 {
     container_t *c = s_lookup(self, id);
-    if (!c || c->status != HMS_STATUS_ACTIVE)
-        return; //  changed while the round ran
+    //  A round that began before the container's last event or heal
+    //  measured another life of it: its echoes may have gone out while it
+    //  was down, or to the container before a restart.
+    if (!c || c->status != HMS_STATUS_ACTIVE || c->touched_at >= started)
+        return;
     if (!s_same_percent(c->loss, loss))
         s_changed(self, "%s loss %.0f%%", c->name, loss);
     c->loss = loss;

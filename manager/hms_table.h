@@ -87,9 +87,11 @@ void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now);
 void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
 void hms_table_on_destroy(hms_table_t *self, const char *id);
 
-//  Result of a probe round for one container. loss in %, rtt_ms NAN if none.
+//  Result of a probe round for one container, begun at started. loss in %,
+//  rtt_ms NAN if none. Ignored when the container had an event or a heal
+//  since started: the round measured its previous life.
 void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double rtt_ms,
-                        uint64_t now);
+                        uint64_t started, uint64_t now);
 
 //  Fires heals whose backoff or retry time has come. Call every ~100 ms.
 void hms_table_tick(hms_table_t *self, uint64_t now);

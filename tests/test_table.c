@@ -138,16 +138,16 @@ static void test_loss(void **state)
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 2000), 2);
     hms_table_changed(table, NULL);
     //  At the threshold is fine; above it restarts.
-    hms_table_on_probe(table, ID_DB, 60, 0.1, 2000);
+    hms_table_on_probe(table, ID_DB, 60, 0.1, 2000 - 300, 2000);
     s_expect_no_heal(table);
     assert_true(hms_table_changed(table, NULL));
-    hms_table_on_probe(table, ID_DB, 59.8, 0.1, 3000);
+    hms_table_on_probe(table, ID_DB, 59.8, 0.1, 3000 - 300, 3000);
     assert_false(hms_table_changed(table, NULL)); //  same whole percent
-    hms_table_on_probe(table, ID_WEB, 85, 0.1, 3000);
+    hms_table_on_probe(table, ID_WEB, 85, 0.1, 3000 - 300, 3000);
     s_expect_heal(table, ID_WEB, HMS_HEAL_RESTART);
     //  Not probed while restarting, nor during the grace period after.
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 3001), 1);
-    hms_table_on_probe(table, ID_WEB, 90, 0.1, 3002);
+    hms_table_on_probe(table, ID_WEB, 90, 0.1, 3002 - 300, 3002);
     s_expect_no_heal(table);
     hms_table_heal_done(table, ID_WEB, true, 204, 3500000000, 3500);
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 4000), 1);
@@ -162,8 +162,31 @@ static void test_loss(void **state)
     hms_table_changed(table, NULL);
     hms_table_set_policy(table, &policy);
     assert_true(hms_table_changed(table, NULL));
-    hms_table_on_probe(table, ID_DB, 85, 0.1, 20000);
+    hms_table_on_probe(table, ID_DB, 85, 0.1, 20000 - 300, 20000);
     s_expect_no_heal(table);
+    hms_table_destroy(&table);
+}
+
+//  A round that spans a death and a heal saw the container down: its loss
+//  is not the restarted container's, and must not restart it again.
+static void test_round_across_heal(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    hms_table_on_die(table, ID_WEB, 5000000000, 5000);
+    s_expect_heal(table, ID_WEB, HMS_HEAL_START);
+    hms_table_heal_done(table, ID_WEB, true, 204, 5200000000, 5200);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_ACTIVE);
+    //  The round began at 4900, before the death, and ends after the heal.
+    hms_table_on_probe(table, ID_WEB, 80, NAN, 4900, 5300);
+    s_expect_no_heal(table);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_ACTIVE);
+    hms_container_t content[8];
+    hms_table_content(table, content, 8);
+    assert_true(isnan(content[3].loss)); //  web: nothing measured yet
+    //  A round begun after the heal counts.
+    hms_table_on_probe(table, ID_WEB, 80, NAN, 6300, 6600);
+    s_expect_heal(table, ID_WEB, HMS_HEAL_RESTART);
     hms_table_destroy(&table);
 }
 
@@ -361,7 +384,7 @@ static void test_content(void **state)
 {
     (void)state;
     hms_table_t *table = s_discovered();
-    hms_table_on_probe(table, ID_DB, 5, 0.25, 2000);
+    hms_table_on_probe(table, ID_DB, 5, 0.25, 2000 - 300, 2000);
     hms_container_t content[8];
     assert_int_equal(hms_table_content(table, content, 8), 4);
     assert_string_equal(content[0].name, "db");
@@ -427,6 +450,7 @@ int main(void)
         cmocka_unit_test(test_discovery),
         cmocka_unit_test(test_die_heals_once),
         cmocka_unit_test(test_loss),
+        cmocka_unit_test(test_round_across_heal),
         cmocka_unit_test(test_backoff),
         cmocka_unit_test(test_stops_from_outside),
         cmocka_unit_test(test_backoff_cancelled_by_start),
