@@ -17,6 +17,18 @@ failed=0
 fail() { say "FAIL: $*"; failed=1; }
 
 main_engine=$(pgrep -x dockerd -a | awk '!/hms-testbed/ {print $1; exit}' || true)
+# Live processes whose cgroup names container ID. A zombie is not live: a
+# container whose shim was killed is reparented to PID 1, which reaps it
+# in its own time.
+live_in_container() {
+    local f pid
+    for f in $(grep -ls "$1" /proc/[0-9]*/cgroup 2>/dev/null); do
+        pid=${f#/proc/}
+        pid=${pid%/cgroup}
+        [ "$(sed 's/.*) //' "/proc/$pid/stat" 2>/dev/null | cut -c1)" = Z ] && continue
+        [ -e "/proc/$pid" ] && echo "$pid"
+    done
+}
 # Host engines' containers: "HOST ID" lines.
 record_ids() {
     local i
@@ -49,7 +61,7 @@ verify_gone() {
     [ -n "$ids" ] || fail "$what: no container ids were recorded (nothing to check)"
     while read -r host id; do
         [ -n "$id" ] || continue
-        [ -z "$(grep -ls "$id" /proc/[0-9]*/cgroup)" ] || fail "$what: processes of container $id remain"
+        [ -z "$(live_in_container "$id")" ] || fail "$what: processes of container $id remain: $(live_in_container "$id" | tr '\n' ' ')"
         [ -z "$(find /sys/fs/cgroup -maxdepth 3 -type d -name "$id*" 2>/dev/null)" ] || fail "$what: cgroups of $id remain"
         local sock
         sock=/run/containerd/s/$(printf '%s' "/run/hms-testbed/$host/exec/containerd/containerd.sock/moby/$id" | sha256sum | cut -d' ' -f1)
