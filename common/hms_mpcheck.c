@@ -15,7 +15,7 @@ static uint64_t s_read_be(const uint8_t *p, int width)
     return value;
 }
 
-hms_mpcheck_result_t hms_mpcheck(const void *data, size_t size, int max_depth)
+hms_mpcheck_result_t hms_mpcheck(const void *data, size_t size, int max_depth, size_t max_objects)
 {
     const uint8_t *buffer = data;
     if (max_depth > HMS_MPCHECK_STACK)
@@ -26,10 +26,13 @@ hms_mpcheck_result_t hms_mpcheck(const void *data, size_t size, int max_depth)
     int depth = 0;
     pending[0] = 1;
     size_t pos = 0;
+    size_t objects = 0;
 
     while (depth >= 0) {
         if (pos >= size)
             return HMS_MPCHECK_TRUNCATED;
+        if (++objects > max_objects)
+            return HMS_MPCHECK_TOO_MANY;
         uint8_t byte = buffer[pos++];
         size_t left = size - pos;
         uint64_t skip = 0;     //  payload bytes after the header

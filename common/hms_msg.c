@@ -124,6 +124,7 @@ static const char *const s_decode_names[] = {"ok",
                                              "declared length exceeds the message",
                                              "too deep",
                                              "reserved byte 0xc1",
+                                             "too many objects",
                                              "too large",
                                              "not a map",
                                              "duplicate key",
@@ -955,7 +956,7 @@ int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
     decoder_t self = {msg, size};
     if (size > HMS_MESSAGE_MAX)
         return s_fail(&self, HMS_DECODE_TOO_LARGE, "%zu bytes", size);
-    hms_mpcheck_result_t check = hms_mpcheck(data, size, HMS_DEPTH_MAX);
+    hms_mpcheck_result_t check = hms_mpcheck(data, size, HMS_DEPTH_MAX, HMS_ELEMENTS_MAX);
     if (check != HMS_MPCHECK_OK)
         //  hms_mpcheck's results are the first decode errors, same numbers.
         return s_fail(&self, (hms_decode_error_t)check, NULL);

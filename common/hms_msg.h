@@ -23,21 +23,24 @@
 #define HMS_PROTOCOL_VERSION 1
 
 //  Limits (bytes of text, without the terminating NUL).
-#define HMS_ADDRESS_MAX 255                 //  a manager's address, host[:port]
-#define HMS_ID_MAX      64                  //  a Docker container id (64 hex digits)
-#define HMS_REF_MAX     128                 //  a container reference: id, id prefix or name
-#define HMS_NAME_MAX    128                 //  a container name, without Docker's leading '/'
-#define HMS_IMAGE_MAX   255                 //  an image reference
-#define HMS_SEED_MAX    9007199254740991ull //  2^53 - 1: a seed stays exact in JSON
-#define HMS_IP_MAX      45                  //  an IPv4 or IPv6 address in text
-#define HMS_STATE_MAX   15                  //  Docker's state word: running, exited, ...
-#define HMS_TEXT_MAX    255                 //  error messages, reasons, names of tests
-#define HMS_VERSION_MAX 31                  //  software version string
-#define HMS_CONTENT_MAX 4096                //  containers in one give_content reply
-#define HMS_HOSTS_MAX   4096                //  hosts in one list_hosts reply
-#define HMS_DEPTH_MAX   4                   //  nesting limit: messages use 3 (map > array > map)
-#define HMS_REQUEST_MAX 65536               //  largest request a ROUTER accepts
-#define HMS_MESSAGE_MAX 4194304             //  largest message any socket accepts
+#define HMS_ADDRESS_MAX  255                 //  a manager's address, host[:port]
+#define HMS_ID_MAX       64                  //  a Docker container id (64 hex digits)
+#define HMS_REF_MAX      128                 //  a container reference: id, id prefix or name
+#define HMS_NAME_MAX     128                 //  a container name, without Docker's leading '/'
+#define HMS_IMAGE_MAX    255                 //  an image reference
+#define HMS_SEED_MAX     9007199254740991ull //  2^53 - 1: a seed stays exact in JSON
+#define HMS_IP_MAX       45                  //  an IPv4 or IPv6 address in text
+#define HMS_STATE_MAX    15                  //  Docker's state word: running, exited, ...
+#define HMS_TEXT_MAX     255                 //  error messages, reasons, names of tests
+#define HMS_VERSION_MAX  31                  //  software version string
+#define HMS_CONTENT_MAX  4096                //  containers in one give_content reply
+#define HMS_HOSTS_MAX    4096                //  hosts in one list_hosts reply
+#define HMS_DEPTH_MAX    4                   //  nesting limit: messages use 3 (map > array > map)
+#define HMS_REQUEST_MAX  65536               //  largest request a ROUTER accepts
+#define HMS_MESSAGE_MAX  4194304             //  largest message any socket accepts
+#define HMS_PUB_MAX      1024                //  largest published message (hb, update, attack)
+#define HMS_SUB_HWM      100                 //  messages a subscriber queues per publisher
+#define HMS_ELEMENTS_MAX 65536               //  msgpack objects in one message
 
 typedef enum {
     HMS_MSG_NONE = 0,
@@ -97,7 +100,7 @@ typedef enum { HMS_HOST_NONE = 0, HMS_HOST_ONLINE, HMS_HOST_OFFLINE } hms_host_s
 #define HMS_CODE_UNAVAILABLE     503 //  the peer's Docker engine does not answer
 #define HMS_CODE_BAD_VERSION     505 //  "v" is not a version this peer speaks
 
-//  Why a decode failed. The first five are hms_mpcheck's results.
+//  Why a decode failed. The first six are hms_mpcheck's results.
 typedef enum {
     HMS_DECODE_OK = 0,
     HMS_DECODE_TRUNCATED,  //  the buffer ends inside the object
@@ -105,6 +108,7 @@ typedef enum {
     HMS_DECODE_BAD_LENGTH, //  a declared length exceeds the message
     HMS_DECODE_TOO_DEEP,   //  nesting beyond HMS_DEPTH_MAX
     HMS_DECODE_BAD_BYTE,   //  0xc1
+    HMS_DECODE_TOO_MANY,   //  more than HMS_ELEMENTS_MAX objects
     HMS_DECODE_TOO_LARGE,  //  the buffer exceeds HMS_MESSAGE_MAX
     HMS_DECODE_NOT_MAP,    //  the body (or a nested entry) is not a map
     HMS_DECODE_DUPLICATE,  //  a key appears twice in one map

@@ -17,7 +17,7 @@
 #define CHECK(result, ...)                                                                         \
     do {                                                                                           \
         const uint8_t bytes_[] = {__VA_ARGS__};                                                    \
-        assert_int_equal(hms_mpcheck(bytes_, sizeof bytes_, 8), result);                           \
+        assert_int_equal(hms_mpcheck(bytes_, sizeof bytes_, 8, 1000), result);                     \
     } while (0)
 
 static void test_scalars(void **state)
@@ -45,7 +45,7 @@ static void test_scalars(void **state)
     CHECK(HMS_MPCHECK_TRUNCATED, 0xcd, 0x01);
     CHECK(HMS_MPCHECK_TRUNCATED, 0xcb, 1, 2, 3, 4, 5, 6, 7);
     CHECK(HMS_MPCHECK_TRUNCATED, 0xd3, 1);
-    assert_int_equal(hms_mpcheck("", 0, 8), HMS_MPCHECK_TRUNCATED);
+    assert_int_equal(hms_mpcheck("", 0, 8, 1000), HMS_MPCHECK_TRUNCATED);
     CHECK(HMS_MPCHECK_BAD_BYTE, 0xc1);
     CHECK(HMS_MPCHECK_TRAILING, 0x01, 0x02);
 }
@@ -106,20 +106,43 @@ static void test_depth(void **state)
 {
     (void)state;
     const uint8_t three[] = {0x91, 0x91, 0x91, 0x01};
-    assert_int_equal(hms_mpcheck(three, sizeof three, 3), HMS_MPCHECK_OK);
-    assert_int_equal(hms_mpcheck(three, sizeof three, 2), HMS_MPCHECK_TOO_DEEP);
+    assert_int_equal(hms_mpcheck(three, sizeof three, 3, 1000), HMS_MPCHECK_OK);
+    assert_int_equal(hms_mpcheck(three, sizeof three, 2, 1000), HMS_MPCHECK_TOO_DEEP);
     //  Empty containers count as a level.
     const uint8_t empty[] = {0x91, 0x91, 0x90};
-    assert_int_equal(hms_mpcheck(empty, sizeof empty, 3), HMS_MPCHECK_OK);
-    assert_int_equal(hms_mpcheck(empty, sizeof empty, 2), HMS_MPCHECK_TOO_DEEP);
+    assert_int_equal(hms_mpcheck(empty, sizeof empty, 3, 1000), HMS_MPCHECK_OK);
+    assert_int_equal(hms_mpcheck(empty, sizeof empty, 2, 1000), HMS_MPCHECK_TOO_DEEP);
     //  Depth returns after a nested container closes: [[1],[1]] is 2 deep.
     const uint8_t siblings[] = {0x92, 0x91, 0x01, 0x91, 0x01};
-    assert_int_equal(hms_mpcheck(siblings, sizeof siblings, 2), HMS_MPCHECK_OK);
+    assert_int_equal(hms_mpcheck(siblings, sizeof siblings, 2, 1000), HMS_MPCHECK_OK);
     //  Deeper than the internal stack is still just too deep.
     uint8_t deep[200];
     memset(deep, 0x91, sizeof deep);
     deep[sizeof deep - 1] = 0x01;
-    assert_int_equal(hms_mpcheck(deep, sizeof deep, 1000), HMS_MPCHECK_TOO_DEEP);
+    assert_int_equal(hms_mpcheck(deep, sizeof deep, 1000, 1000), HMS_MPCHECK_TOO_DEEP);
+}
+
+//  Each key, value and element is an object; the limit counts them all.
+static void test_objects(void **state)
+{
+    (void)state;
+    //  [1, 2, {3: 4}]: the array, 1, 2, the map, 3, 4 = 6 objects.
+    const uint8_t six[] = {0x93, 0x01, 0x02, 0x81, 0x03, 0x04};
+    assert_int_equal(hms_mpcheck(six, sizeof six, 8, 6), HMS_MPCHECK_OK);
+    assert_int_equal(hms_mpcheck(six, sizeof six, 8, 5), HMS_MPCHECK_TOO_MANY);
+    //  One megabyte of one-byte elements: legal msgpack, too many objects.
+    size_t size = 5 + 1000000;
+    uint8_t *many = malloc(size);
+    assert_non_null(many);
+    many[0] = 0xdd;
+    many[1] = 0x00;
+    many[2] = 0x0f;
+    many[3] = 0x42;
+    many[4] = 0x40; //  array32 of 1,000,000
+    memset(many + 5, 0xc0, size - 5);
+    assert_int_equal(hms_mpcheck(many, size, 8, SIZE_MAX), HMS_MPCHECK_OK);
+    assert_int_equal(hms_mpcheck(many, size, 8, 65536), HMS_MPCHECK_TOO_MANY);
+    free(many);
 }
 
 //  A random object packed with msgpack-c, at most depth levels deep.
@@ -162,7 +185,7 @@ static void s_random_object(msgpack_packer *pk, int depth, unsigned *seed)
 //  Accepted by hms_mpcheck implies unpacked whole by msgpack-c.
 static void s_agree(const uint8_t *data, size_t size)
 {
-    if (hms_mpcheck(data, size, 8) != HMS_MPCHECK_OK)
+    if (hms_mpcheck(data, size, 8, SIZE_MAX) != HMS_MPCHECK_OK)
         return;
     msgpack_unpacked unpacked;
     msgpack_unpacked_init(&unpacked);
@@ -185,18 +208,19 @@ static void test_agrees_with_msgpack_c(void **state)
         msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
         s_random_object(&pk, 1 + rand_r(&seed) % 6, &seed);
         //  Well-formed within the limit: accepted, and msgpack-c agrees.
-        assert_int_equal(hms_mpcheck(buffer.data, buffer.size, 8), HMS_MPCHECK_OK);
+        assert_int_equal(hms_mpcheck(buffer.data, buffer.size, 8, SIZE_MAX), HMS_MPCHECK_OK);
         s_agree((uint8_t *)buffer.data, buffer.size);
         //  Cut anywhere: never accepted.
         if (buffer.size > 1)
-            assert_int_not_equal(hms_mpcheck(buffer.data, 1 + rand_r(&seed) % (buffer.size - 1), 8),
-                                 HMS_MPCHECK_OK);
+            assert_int_not_equal(
+                hms_mpcheck(buffer.data, 1 + rand_r(&seed) % (buffer.size - 1), 8, SIZE_MAX),
+                HMS_MPCHECK_OK);
         //  Flip a byte: whatever is accepted, msgpack-c unpacks whole.
         for (int flip = 0; flip < 5; flip++) {
             size_t at = rand_r(&seed) % buffer.size;
             uint8_t saved = (uint8_t)buffer.data[at];
             buffer.data[at] = (char)(rand_r(&seed) & 0xff);
-            if (hms_mpcheck(buffer.data, buffer.size, 8) == HMS_MPCHECK_OK)
+            if (hms_mpcheck(buffer.data, buffer.size, 8, SIZE_MAX) == HMS_MPCHECK_OK)
                 accepted_mutants++;
             s_agree((uint8_t *)buffer.data, buffer.size);
             buffer.data[at] = (char)saved;
@@ -210,11 +234,9 @@ static void test_agrees_with_msgpack_c(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_scalars),
-        cmocka_unit_test(test_strings_and_ext),
-        cmocka_unit_test(test_containers),
-        cmocka_unit_test(test_depth),
-        cmocka_unit_test(test_agrees_with_msgpack_c),
+        cmocka_unit_test(test_scalars),    cmocka_unit_test(test_strings_and_ext),
+        cmocka_unit_test(test_containers), cmocka_unit_test(test_depth),
+        cmocka_unit_test(test_objects),    cmocka_unit_test(test_agrees_with_msgpack_c),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

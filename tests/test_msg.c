@@ -607,6 +607,16 @@ static void test_malformed(void **state)
     memset(very_deep + 3, 0x91, sizeof very_deep - 4);
     very_deep[sizeof very_deep - 1] = 0x01;
     s_expect(very_deep, sizeof very_deep, HMS_DECODE_TOO_DEEP, &msg);
+
+    //  {"v": [nil x 100,000]}: 300 KB, well under the size limit, but more
+    //  objects than any HMS message has (msgpack-c would allocate 2.4 MB).
+    size_t count = 100000, size = 3 + 5 + count;
+    uint8_t *many = malloc(size);
+    assert_non_null(many);
+    memcpy(many, "\x81\xa1v\xdd\x00\x01\x86\xa0", 8);
+    memset(many + 8, 0xc0, count);
+    s_expect(many, size, HMS_DECODE_TOO_MANY, &msg);
+    free(many);
     hms_msg_reset(&msg);
 }
 
@@ -647,6 +657,100 @@ static void test_array_limits(void **state)
                  &msg);
         msgpack_sbuffer_destroy(&buffer);
     }
+}
+
+static void s_fill(char *text, size_t size, char c)
+{
+    memset(text, c, size - 1);
+    text[size - 1] = '\0';
+}
+
+static size_t s_encoded_size(const hms_msg_t *msg)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    assert_int_equal(hms_msg_encode(msg, &buffer), 0);
+    size_t size = buffer.size;
+    hms_msg_t back;
+    assert_int_equal(hms_msg_decode(&back, buffer.data, buffer.size), 0);
+    hms_msg_reset(&back);
+    msgpack_sbuffer_destroy(&buffer);
+    return size;
+}
+
+//  The largest legitimate messages fit the limits subscribers and decoders
+//  enforce: published ones HMS_PUB_MAX, the largest replies
+//  HMS_ELEMENTS_MAX objects and HMS_MESSAGE_MAX bytes.
+static void test_largest_messages(void **state)
+{
+    (void)state;
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_HB);
+    s_fill(msg.hb.address, sizeof msg.hb.address, 'a');
+    msg.hb.seq = msg.hb.update_seq = msg.hb.containers = msg.hb.monitored = UINT64_MAX;
+    msg.hb.started_ms = UINT64_MAX;
+    msg.hb.interval_ms = HMS_PERIOD_MAX;
+    size_t hb = s_encoded_size(&msg);
+    hms_msg_init(&msg, HMS_MSG_UPDATE);
+    s_fill(msg.update.address, sizeof msg.update.address, 'a');
+    s_fill(msg.update.reason, sizeof msg.update.reason, 'r');
+    msg.update.update_seq = UINT64_MAX;
+    size_t update = s_encoded_size(&msg);
+    hms_msg_init(&msg, HMS_MSG_ATTACK);
+    hms_attack_t *attack = &msg.attack;
+    s_fill(attack->address, sizeof attack->address, 'a');
+    s_fill(attack->container, sizeof attack->container, 'c');
+    s_fill(attack->name, sizeof attack->name, 'n');
+    attack->seq = attack->attack_id = attack->ts_ms = UINT64_MAX;
+    attack->duration_ms = UINT64_MAX;
+    attack->phase = HMS_PHASE_START;
+    attack->kind = HMS_ATTACK_LOSS;
+    attack->loss = 99.999;
+    size_t attack_size = s_encoded_size(&msg);
+    print_message("largest hb %zu, update %zu, attack %zu bytes (limit %d)\n", hb, update,
+                  attack_size, HMS_PUB_MAX);
+    assert_true(hb <= HMS_PUB_MAX && update <= HMS_PUB_MAX && attack_size <= HMS_PUB_MAX);
+    //  ... and the limit is not far above them.
+    assert_true(update > HMS_PUB_MAX / 4);
+
+    //  give_content with every entry at its longest.
+    hms_container_t *entries = calloc(HMS_CONTENT_MAX, sizeof *entries);
+    assert_non_null(entries);
+    for (size_t i = 0; i < HMS_CONTENT_MAX; i++) {
+        hms_container_t *entry = &entries[i];
+        s_fill(entry->id, sizeof entry->id, 'f');
+        s_fill(entry->name, sizeof entry->name, 'n');
+        s_fill(entry->image, sizeof entry->image, 'i');
+        snprintf(entry->ip, sizeof entry->ip, "255.255.255.255");
+        snprintf(entry->state, sizeof entry->state, "running");
+        entry->status = HMS_STATUS_ACTIVE;
+        entry->loss = 12.5;
+        entry->rtt_ms = 0.25;
+        entry->restarts = entry->since_ms = UINT64_MAX;
+    }
+    hms_msg_ok(&msg, HMS_MSG_GIVE_CONTENT, UINT64_MAX);
+    s_fill(msg.content.address, sizeof msg.content.address, 'a');
+    msg.content.content = entries;
+    msg.content.count = HMS_CONTENT_MAX;
+    msg.content.threshold = 50;
+    size_t content = s_encoded_size(&msg);
+    free(entries);
+    //  list_hosts with as many hosts as it may carry.
+    hms_host_t *hosts = calloc(HMS_HOSTS_MAX, sizeof *hosts);
+    assert_non_null(hosts);
+    for (size_t i = 0; i < HMS_HOSTS_MAX; i++) {
+        s_fill(hosts[i].address, sizeof hosts[i].address, 'h');
+        hosts[i].status = HMS_HOST_ONLINE;
+        hosts[i].last_seen_ms = hosts[i].containers = UINT64_MAX;
+    }
+    hms_msg_ok(&msg, HMS_MSG_LIST_HOSTS, 1);
+    msg.hosts.hosts = hosts;
+    msg.hosts.count = HMS_HOSTS_MAX;
+    size_t list = s_encoded_size(&msg);
+    free(hosts);
+    print_message("largest give_content %zu, list_hosts %zu bytes (limit %d)\n", content, list,
+                  HMS_MESSAGE_MAX);
+    assert_true(content <= HMS_MESSAGE_MAX && list <= HMS_MESSAGE_MAX);
 }
 
 static void s_pack_array_7(msgpack_packer *pk)
@@ -746,6 +850,7 @@ int main(void)
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_array_limits),
+        cmocka_unit_test(test_largest_messages),
         cmocka_unit_test(test_container_tuples),
         cmocka_unit_test(test_encode_refuses_invalid),
         cmocka_unit_test(test_names),
