@@ -1,7 +1,8 @@
-/*  hms_file: durable replacement of a small file.  */
+/*  hms_file: small files read and replaced safely.  */
 
 #include "hms_file.h"
 
+#include <czmq.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -11,42 +12,24 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-//  mkdir -p of the directory that holds path.
-static int s_make_parent(const char *path)
-{
-    char *copy = strdup(path);
-    if (!copy)
-        return -1;
-    char *dir = dirname(copy);
-    int rc = 0;
-    for (char *slash = dir + 1; rc == 0; slash++) {
-        if (*slash == '/' || *slash == '\0') {
-            char saved = *slash;
-            *slash = '\0';
-            if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-                rc = -1;
-            *slash = saved;
-            if (saved == '\0')
-                break;
-        }
-    }
-    free(copy);
-    return rc;
-}
-
 int hms_file_replace(const char *path, const void *data, size_t size, char *error,
                      size_t error_size)
 {
     char temporary[4096];
-    if (snprintf(temporary, sizeof temporary, "%s.tmp", path) >= (int)sizeof temporary) {
+    if (snprintf(temporary, sizeof temporary, "%s.XXXXXX", path) >= (int)sizeof temporary) {
         snprintf(error, error_size, "%s: path too long", path);
         return -1;
     }
-    if (s_make_parent(path) != 0) {
-        snprintf(error, error_size, "%s: cannot create its directory: %s", path, strerror(errno));
+    char *copy = strdup(path);
+    if (!copy || zsys_dir_create("%s", dirname(copy)) != 0) {
+        snprintf(error, error_size, "%s: cannot create its directory: %s", path,
+                 copy ? strerror(errno) : "out of memory");
+        free(copy);
         return -1;
     }
-    int fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    free(copy);
+    //  O_CREAT | O_EXCL under a fresh name: nothing planted is followed.
+    int fd = mkostemp(temporary, O_CLOEXEC);
     if (fd < 0) {
         snprintf(error, error_size, "%s: %s", temporary, strerror(errno));
         return -1;
@@ -65,12 +48,56 @@ int hms_file_replace(const char *path, const void *data, size_t size, char *erro
         return -1;
     }
     //  Make the rename itself durable.
-    char *copy = strdup(path);
+    copy = strdup(path);
     int dir = copy ? open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
     if (dir >= 0) {
         fsync(dir);
         close(dir);
     }
     free(copy);
+    return 0;
+}
+
+int hms_file_read(const char *path, size_t max_size, char **data, size_t *size, char *error,
+                  size_t error_size)
+{
+    *data = NULL;
+    *size = 0;
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 1;
+        snprintf(error, error_size, "%s: %s", path,
+                 errno == ELOOP ? "a symbolic link (refused)" : strerror(errno));
+        return -1;
+    }
+    struct stat info;
+    const char *problem = NULL;
+    if (fstat(fd, &info) != 0)
+        problem = strerror(errno);
+    else if (!S_ISREG(info.st_mode))
+        problem = "not a regular file";
+    else if ((size_t)info.st_size > max_size)
+        problem = "too large";
+    char *buffer = problem ? NULL : malloc((size_t)info.st_size + 1);
+    if (!problem && !buffer)
+        problem = "out of memory";
+    size_t got = 0;
+    while (!problem && got < (size_t)info.st_size) {
+        ssize_t n = read(fd, buffer + got, (size_t)info.st_size - got);
+        if (n <= 0)
+            problem = n < 0 ? strerror(errno) : "changed while read";
+        else
+            got += (size_t)n;
+    }
+    close(fd);
+    if (problem) {
+        snprintf(error, error_size, "%s: %s", path, problem);
+        free(buffer);
+        return -1;
+    }
+    buffer[got] = '\0';
+    *data = buffer;
+    *size = got;
     return 0;
 }

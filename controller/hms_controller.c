@@ -23,8 +23,9 @@
 #include <inttypes.h>
 #include <math.h>
 
-#define TICK_MS       100
-#define DEFAULT_HB_MS 1000 //  until a host's first heartbeat tells its interval
+#define TICK_MS         100
+#define DEFAULT_HB_MS   1000 //  until a host's first heartbeat tells its interval
+#define STATE_MAX_BYTES (16 << 20)
 
 const hms_option_t hms_controller_options[] = {
     {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "0.0.0.0", 0, 0,
@@ -947,10 +948,19 @@ static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 
 static void s_load(hms_controller_t *self)
 {
-    if (!self->state_file || !zsys_file_exists(self->state_file))
+    if (!self->state_file)
         return;
+    char *saved, why[512];
+    size_t size;
+    int read = hms_file_read(self->state_file, STATE_MAX_BYTES, &saved, &size, why, sizeof why);
+    if (read != 0) {
+        if (read < 0)
+            hms_warning("state file ignored: %s", why);
+        return;
+    }
     json_error_t error;
-    json_t *root = json_load_file(self->state_file, JSON_REJECT_DUPLICATES, &error);
+    json_t *root = json_loadb(saved, size, JSON_REJECT_DUPLICATES, &error);
+    free(saved);
     json_t *hosts = json_object_get(root, "hosts");
     json_t *aggregation = json_object_get(root, "aggregation_ms");
     if (!json_is_object(root) || json_integer_value(json_object_get(root, "v")) != 1 ||

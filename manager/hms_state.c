@@ -56,19 +56,14 @@ int hms_state_load(hms_state_t *state, const char *path, char *error, size_t err
 {
     memset(state, 0, sizeof *state);
     state->threshold = NAN;
-    struct stat info;
-    if (stat(path, &info) != 0) {
-        if (errno == ENOENT)
-            return 1;
-        snprintf(error, error_size, "%s: %s", path, strerror(errno));
-        return -1;
-    }
-    if (info.st_size > STATE_MAX_BYTES) {
-        snprintf(error, error_size, "%s: larger than %d bytes", path, STATE_MAX_BYTES);
-        return -1;
-    }
+    char *text;
+    size_t size;
+    int read = hms_file_read(path, STATE_MAX_BYTES, &text, &size, error, error_size);
+    if (read != 0)
+        return read;
     json_error_t json_error;
-    json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &json_error);
+    json_t *root = json_loadb(text, size, JSON_REJECT_DUPLICATES, &json_error);
+    free(text);
     if (!root) {
         snprintf(error, error_size, "%s:%d: %s", path, json_error.line, json_error.text);
         return -1;

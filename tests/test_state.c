@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "hms_file.h"
 #include "hms_state.h"
 
 #include <czmq.h>
@@ -14,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define ID_A "aaaa1111bbbb2222cccc3333dddd4444eeee5555ffff6666aaaa7777bbbb8888"
@@ -44,6 +49,25 @@ static void s_write(const char *path, const char *text)
     fclose(file);
 }
 
+//  Files beside path whose names start with path's name and a dot: the
+//  temporary files of a replacement.
+static int s_leftovers(const char *path)
+{
+    char *copy = strdup(path);
+    char *slash = strrchr(copy, '/');
+    *slash = '\0';
+    const char *base = slash + 1;
+    int count = 0;
+    DIR *dir = opendir(copy);
+    assert_non_null(dir);
+    for (struct dirent *entry = readdir(dir); entry; entry = readdir(dir))
+        if (strncmp(entry->d_name, base, strlen(base)) == 0 && entry->d_name[strlen(base)] == '.')
+            count++;
+    closedir(dir);
+    free(copy);
+    return count;
+}
+
 static void test_round_trip(void **state)
 {
     (void)state;
@@ -64,10 +88,9 @@ static void test_round_trip(void **state)
     assert_null(loaded.watch[1]);
     hms_state_free(&loaded);
     hms_state_free(&loaded);
-    //  No temporary file is left behind.
-    char temporary[160];
-    snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    assert_false(zsys_file_exists(temporary));
+    //  No temporary file is left behind, and the file is private.
+    assert_int_equal(s_leftovers(path), 0);
+    assert_int_equal(zsys_file_mode(path) & 0777, 0600);
     //  Empty lists.
     assert_int_equal(hms_state_save(path, 0, NULL, NULL, error, sizeof error), 0);
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
@@ -114,13 +137,17 @@ static void test_atomic(void **state)
     const char *ignore[] = {ID_A, NULL};
     assert_int_equal(hms_state_save(path, 40, ignore, NULL, error, sizeof error), 0);
     //  A write that cannot happen leaves the old file as it was: here the
-    //  temporary file's name is taken by a directory.
-    char temporary[160];
-    snprintf(temporary, sizeof temporary, "%s.tmp", path);
-    assert_int_equal(mkdir(temporary, 0755), 0);
-    assert_int_equal(hms_state_save(path, 90, NULL, NULL, error, sizeof error), -1);
-    assert_non_null(strstr(error, ".tmp"));
-    rmdir(temporary);
+    //  file size limit (which binds root too) stops it, and the temporary
+    //  file goes.
+    struct rlimit limit;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &limit), 0);
+    struct rlimit small = {16, limit.rlim_max};
+    signal(SIGXFSZ, SIG_IGN);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
+    int rc = hms_state_save(path, 90, NULL, NULL, error, sizeof error);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
+    assert_int_equal(rc, -1);
+    assert_int_equal(s_leftovers(path), 0);
     hms_state_t loaded;
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
     assert_true(loaded.threshold == 40);
@@ -132,12 +159,57 @@ static void test_atomic(void **state)
     assert_int_equal(hms_state_save(under, 10, NULL, NULL, error, sizeof error), -1);
 }
 
+//  Symlinks planted where the state is written or read are not followed.
+static void test_symlinks(void **state)
+{
+    (void)state;
+    char path[128], victim[128], planted[160], error[256];
+    snprintf(path, sizeof path, "%s/links.state", s_dir);
+    snprintf(victim, sizeof victim, "%s/victim", s_dir);
+    s_write(victim, "precious");
+    //  At a temporary name (the one a fixed-name writer would use).
+    snprintf(planted, sizeof planted, "%s.tmp", path);
+    assert_int_equal(symlink(victim, planted), 0);
+    assert_int_equal(hms_state_save(path, 33, NULL, NULL, error, sizeof error), 0);
+    char *text = NULL;
+    size_t size;
+    assert_int_equal(hms_file_read(victim, 1024, &text, &size, error, sizeof error), 0);
+    assert_string_equal(text, "precious");
+    free(text);
+    struct stat info;
+    assert_int_equal(lstat(planted, &info), 0);
+    assert_true(S_ISLNK(info.st_mode)); //  left alone, not written through
+    unlink(planted);
+    //  At the state file itself: replaced, not written through.
+    unlink(path);
+    assert_int_equal(symlink(victim, path), 0);
+    hms_state_t loaded;
+    assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), -1);
+    assert_non_null(strstr(error, "symbolic link"));
+    hms_state_free(&loaded);
+    assert_int_equal(hms_state_save(path, 44, NULL, NULL, error, sizeof error), 0);
+    assert_int_equal(lstat(path, &info), 0);
+    assert_true(S_ISREG(info.st_mode));
+    assert_int_equal(hms_file_read(victim, 1024, &text, &size, error, sizeof error), 0);
+    assert_string_equal(text, "precious");
+    free(text);
+    assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
+    assert_true(loaded.threshold == 44);
+    hms_state_free(&loaded);
+    //  Not a regular file, or too large: refused.
+    assert_int_equal(hms_file_read(s_dir, 1024, &text, &size, error, sizeof error), -1);
+    assert_non_null(strstr(error, "not a regular file"));
+    assert_int_equal(hms_file_read(path, 4, &text, &size, error, sizeof error), -1);
+    assert_non_null(strstr(error, "too large"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
         cmocka_unit_test(test_corrupt),
         cmocka_unit_test(test_atomic),
+        cmocka_unit_test(test_symlinks),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
