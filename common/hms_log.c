@@ -39,15 +39,36 @@ int hms_log_level_from_name(const char *name)
     return -1;
 }
 
+//  Copies text into out with every byte outside printable ASCII written as
+//  \xNN: names, messages and addresses from peers cannot forge log lines
+//  or send escape sequences to a terminal.
+static void s_escape(const char *text, char *out, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t used = 0;
+    for (const unsigned char *p = (const unsigned char *)text; *p && used + 5 < size; p++) {
+        if (*p >= 0x20 && *p < 0x7f)
+            out[used++] = (char)*p;
+        else {
+            out[used++] = '\\';
+            out[used++] = 'x';
+            out[used++] = hex[*p >> 4];
+            out[used++] = hex[*p & 15];
+        }
+    }
+    out[used] = '\0';
+}
+
 void hms_log_write(hms_log_level_t level, const char *format, ...)
 {
     if (level < HMS_LOG_ERROR || level > HMS_LOG_DEBUG)
         level = HMS_LOG_ERROR;
-    char message[1024];
+    char raw[1024], message[4 * sizeof raw];
     va_list args;
     va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
+    vsnprintf(raw, sizeof raw, format, args);
     va_end(args);
+    s_escape(raw, message, sizeof message);
 
     if (s_syslog) {
         syslog(s_syslog_priority[level], "%s", message);
