@@ -19,6 +19,7 @@
 #include "hms_antagonist.h"
 #include "hms_client.h"
 #include "hms_docker.h"
+#include "hms_file.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_server.h"
@@ -51,10 +52,12 @@
 extern char **environ;
 
 const hms_option_t hms_antagonist_options[] = {
-    {"router", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, router_endpoint),
-     "tcp://*:7603", 0, 0, "ENDPOINT", "ROUTER socket for commands"},
-    {"pub", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, pub_endpoint), "tcp://*:7604", 0,
-     0, "ENDPOINT", "PUB socket for attack events"},
+    {"router", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, router_endpoint), "", 0, 0,
+     "ENDPOINT",
+     "ROUTER socket for commands (default: tcp://*:7603 with a key pair, else "
+     "tcp://127.0.0.1:7603; tcp://HOST:* for both picks two free ports)"},
+    {"pub", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, pub_endpoint), "", 0, 0,
+     "ENDPOINT", "PUB socket for attack events (default: the ROUTER port + 1)"},
     {"address", 'a', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, address), "", 0, 0, "HOST",
      "address reported to peers (default: this host's first IPv4 address)"},
     {"docker", 'd', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, docker_socket),
@@ -88,6 +91,9 @@ const hms_option_t hms_antagonist_options[] = {
      "drop packets in the target's own namespace (a restart clears it) or on the host"},
     {"start", 's', HMS_OPT_BOOL, offsetof(hms_antagonist_config_t, start), "false", 0, 0, NULL,
      "attack from launch instead of waiting for start_antagonist"},
+    HMS_TRANSPORT_OPTIONS(hms_antagonist_config_t, transport),
+    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, ready_file), "", 0, 0,
+     "PATH", "once serving, write the endpoints bound and the address here (key=value lines)"},
     {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_antagonist_config_t, log_level), "notice", 0,
      0, NULL, "error, warning, notice (attacks), info (attempts) or debug"},
     {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_antagonist_config_t, syslog), "false", 0, 0, NULL,
@@ -156,12 +162,14 @@ struct _hms_antagonist_t {
     size_t sweep_pending; //  inspects of the sweep in flight
     size_t sweep_removed; //  stale chains it removed
     zloop_t *loop;
-    zsock_t *router;       //  commands
-    zsock_t *pub;          //  attack events
-    hms_docker_t *docker;  //  engine client
-    zlistx_t *attacks;     //  attack_t not yet done
-    attack_t *loss_attack; //  the loss attack in progress, or NULL
-    int attempt_timer;     //  zloop timer ids, -1 when none
+    hms_transport_t *transport; //  keys and the ZAP handler of router and pub
+    char *ready_file;           //  written once commands are served; NULL: none
+    zsock_t *router;            //  commands
+    zsock_t *pub;               //  attack events
+    hms_docker_t *docker;       //  engine client
+    zlistx_t *attacks;          //  attack_t not yet done
+    attack_t *loss_attack;      //  the loss attack in progress, or NULL
+    int attempt_timer;          //  zloop timer ids, -1 when none
     int end_timer;
     int sweep_timer;
     uint64_t base_ms;      //  monotonic ms the next attempt is planned from
@@ -1093,32 +1101,18 @@ static void s_check_ready(hms_antagonist_t *self)
     zloop_reader(self->loop, self->router, s_router_reader, self);
     zloop_reader_set_tolerant(self->loop, self->router);
     hms_notice("ready: %zu targets", self->target_count);
+    char error[512];
+    if (self->ready_file &&
+        hms_file_ready(self->ready_file, error, sizeof error, "router",
+                       zsock_endpoint(self->router), "pub", zsock_endpoint(self->pub), "address",
+                       self->address, "public_key", hms_transport_public_key(self->transport),
+                       NULL) != 0)
+        hms_error("ready file: %s", error);
     if (self->start_at_ready)
         s_start(self);
 }
 
 //  Setup.
-
-static zsock_t *s_bind(int type, const char *endpoint)
-{
-    zsock_t *sock = zsock_new(type);
-    if (!sock)
-        return NULL;
-    zsock_set_maxmsgsize(sock, HMS_REQUEST_MAX);
-    if (type == ZMQ_ROUTER) {
-        zsock_set_router_mandatory(sock, 1);
-        zsock_set_sndtimeo(sock, 0);
-        //  ZMTP heartbeats: a frozen peer is dropped, its queue freed.
-        zsock_set_heartbeat_ivl(sock, 1000);
-        zsock_set_heartbeat_timeout(sock, 3000);
-    } else
-        zsock_set_linger(sock, 1000); //  the ends published at exit go out
-    if (zsock_bind(sock, "%s", endpoint) < 0) {
-        hms_error("cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
-        zsock_destroy(&sock);
-    }
-    return sock;
-}
 
 //  Reads the options that are text. Returns 0, or -1 (logged).
 static int s_parse(hms_antagonist_t *self, const hms_antagonist_config_t *config)
@@ -1182,6 +1176,10 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     else
         hms_default_address(self->address, sizeof self->address);
     self->label = *config->targets ? strdup(config->targets) : NULL;
+    //  A ready file left by an earlier run must not announce this one.
+    self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
+    if (self->ready_file)
+        unlink(self->ready_file);
     self->attacks = zlistx_new();
     self->loop = zloop_new();
     if ((*config->targets && !self->label) || !self->attacks || !self->loop) {
@@ -1201,12 +1199,21 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     //  Before anything: what a crash left on the host.
     s_sweep_ns(NULL, "the host");
 
-    self->pub = s_bind(ZMQ_PUB, config->pub_endpoint);
-    self->router = s_bind(ZMQ_ROUTER, config->router_endpoint);
-    self->docker = hms_docker_new(self->loop, config->docker_socket);
-    if (!self->pub || !self->router || !self->docker) {
+    self->transport = hms_transport_new(&config->transport, true);
+    int port = self->transport
+                   ? hms_transport_bind_pair(self->transport, HMS_ANTAGONIST_PORT, ZMQ_ROUTER,
+                                             config->router_endpoint, ZMQ_PUB, config->pub_endpoint,
+                                             &self->router, &self->pub)
+                   : -1;
+    self->docker = port > 0 ? hms_docker_new(self->loop, config->docker_socket) : NULL;
+    if (!self->docker) {
         hms_antagonist_destroy(&self);
         return NULL;
+    }
+    zsock_set_linger(self->pub, 1000); //  the ends published at exit go out
+    if (!*config->address && port != HMS_ANTAGONIST_PORT) {
+        size_t length = strlen(self->address);
+        snprintf(self->address + length, sizeof self->address - length, ":%d", port);
     }
     static const char *const actions[] = {"create", "destroy", "rename", NULL};
     hms_docker_events(self->docker, actions, s_on_event, s_on_events_state, self);
@@ -1215,8 +1222,9 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     s_list_targets(self);
     self->sweep_timer = zloop_timer(self->loop, SWEEP_TIMEOUT_MS, 1, s_sweep_timer, self);
     zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
-    hms_notice("antagonist %s: ROUTER %s, PUB %s, Docker %s, targets %s, loss scope %s",
-               self->address, config->router_endpoint, config->pub_endpoint, config->docker_socket,
+    hms_notice("antagonist %s: ROUTER %s, PUB %s (%s), Docker %s, targets %s, loss scope %s",
+               self->address, zsock_endpoint(self->router), zsock_endpoint(self->pub),
+               hms_transport_secure(self->transport) ? "CURVE" : "plaintext", config->docker_socket,
                self->label ? self->label : "(every container)",
                self->scope == SCOPE_HOST ? "host" : "container");
     s_log_conf(&self->conf, "from the command line");
@@ -1250,7 +1258,11 @@ void hms_antagonist_destroy(hms_antagonist_t **self_p)
     zlistx_destroy(&self->attacks);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
+    hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);
+    if (self->ready_file)
+        unlink(self->ready_file);
+    free(self->ready_file);
     free(self->targets);
     free(self->label);
     free(self);

@@ -17,6 +17,7 @@
 #define HMS_ANTAGONIST_H_INCLUDED
 
 #include "hms_config.h"
+#include "hms_transport.h"
 
 #include <stdbool.h>
 
@@ -25,25 +26,27 @@
 #define HMS_ANTAGONIST_CHAIN "HMS-ANTAGONIST"
 
 typedef struct {
-    char *router_endpoint; //  ROUTER: commands
-    char *pub_endpoint;    //  PUB: attack events
-    char *address;         //  address reported to peers; "" picks this host's
-    char *docker_socket;   //  the Docker engine's unix socket
-    char *targets;         //  label selecting the targets; "": every container
-    char *name;            //  name of the test
-    double loss;           //  mean % of packets a loss attack drops
-    double balance;        //  % of attacks that are shutdowns
-    double heavy;          //  % chance that an attempt attacks
-    double frequency;      //  seconds between attempts
-    double duration;       //  seconds a loss attack lasts
-    double sigma;          //  standard deviation of the loss %
-    char *seed;            //  random seed as text; "0": chosen from the clock
-    char *mode;            //  "stop" or "kill"
-    int stop_timeout_s;    //  what docker stop gives a container before SIGKILL
-    char *loss_scope;      //  "container" or "host"
-    bool start;            //  attack from launch, without waiting for start_antagonist
-    int log_level;         //  hms_log level
-    bool syslog;           //  log to syslog instead of stderr
+    char *router_endpoint;            //  ROUTER: commands; "": the default
+    char *pub_endpoint;               //  PUB: attack events; "": the default
+    char *address;                    //  address reported to peers; "" picks this host's
+    char *docker_socket;              //  the Docker engine's unix socket
+    char *targets;                    //  label selecting the targets; "": every container
+    char *name;                       //  name of the test
+    double loss;                      //  mean % of packets a loss attack drops
+    double balance;                   //  % of attacks that are shutdowns
+    double heavy;                     //  % chance that an attempt attacks
+    double frequency;                 //  seconds between attempts
+    double duration;                  //  seconds a loss attack lasts
+    double sigma;                     //  standard deviation of the loss %
+    char *seed;                       //  random seed as text; "0": chosen from the clock
+    char *mode;                       //  "stop" or "kill"
+    int stop_timeout_s;               //  what docker stop gives a container before SIGKILL
+    char *loss_scope;                 //  "container" or "host"
+    bool start;                       //  attack from launch, without waiting for start_antagonist
+    hms_transport_config_t transport; //  keys, allowed clients, --insecure
+    char *ready_file; //  where the bound endpoints are written once serving; "": none
+    int log_level;    //  hms_log level
+    bool syslog;      //  log to syslog instead of stderr
 } hms_antagonist_config_t;
 
 //  The options of hms-antagonist: defaults, bounds and help, in one table.

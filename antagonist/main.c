@@ -25,6 +25,7 @@ static const hms_program_t s_program = {
 
 int main(int argc, char **argv)
 {
+    hms_transport_raise_limits();
     hms_antagonist_config_t config;
     int positional = argc;
     int rc = hms_config_parse(hms_antagonist_options, &config, &s_program, argc, argv, &positional);

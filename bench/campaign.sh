@@ -115,26 +115,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'say interrupted; exit 130' INT TERM
 
-# Two consecutive free TCP ports on loopback, the lower one printed.
-free_pair() {
-    python3 - <<'PY'
-import random, socket
-for _ in range(1000):
-    p = random.randrange(20000, 40000, 2)
-    socks = []
-    try:
-        for q in (p, p + 1):
-            s = socket.socket()
-            s.bind(("127.0.0.1", q))
-            socks.append(s)
-        print(p)
-        break
-    except OSError:
-        pass
-    finally:
-        for s in socks:
-            s.close()
-PY
+# Keys, as on real hosts: every ZeroMQ socket speaks CURVE. The manager
+# and the antagonist admit the controllers and hmsctl (admin).
+keys=$work/keys
+mkdir -p "$keys/allow"
+for name in manager antagonist controller admin; do
+    "$hmsctl" keygen "$keys/$name" >/dev/null
+done
+cp "$keys/controller" "$keys/admin" "$keys/allow/"
+pubkey() { sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$1"; }
+curve() { echo --curve-secret "$keys/${1}_secret" --curve-allow "$keys/allow"; }
+admin() { echo -k "$keys/admin_secret" -K "$keys/$1"; }
+
+# ready FILE KEY: a value of a daemon's ready file, once it exists (20 s).
+ready() {
+    wait_for 20 test -f "$1" || { say "no ready file $1"; return 1; }
+    sed -n "s/^$2=//p" "$1"
 }
 
 wait_for() { # seconds command...
@@ -189,27 +185,30 @@ run_one() {
             { say "run $id: docker run failed"; remove_containers; return 1; }
     done
 
-    local mport=0 hport=0 aport
-    aport=$(free_pair)
+    local mport=0 hport=0 apub
     # HMS: one manager (the healer) and one controller per aggregation window,
     # all following that manager: the window changes what a controller
     # fetches and shows, not what the manager heals, so every window is
-    # measured in the same run, on the same attacks.
+    # measured in the same run, on the same attacks. Every daemon picks its
+    # ports and writes them in its ready file.
     local hports=() a
     if [ "$system" = hms ]; then
-        mport=$(free_pair)
-        "$manager" --label "hms.antagonist=$runtag" --address "127.0.0.1:$mport" \
-            --pub "tcp://127.0.0.1:$mport" --router "tcp://127.0.0.1:$((mport + 1))" \
-            --state-file "" --log-level info >"$dir/manager.log" 2>&1 &
+        "$manager" --label "hms.antagonist=$runtag" --pub 'tcp://127.0.0.1:*' \
+            --state-file "" --log-level info $(curve manager) --ready-file "$dir/manager.ready" \
+            >"$dir/manager.log" 2>&1 &
         local manager_pid=$!
         pids+=($manager_pid)
+        mport=$(ready "$dir/manager.ready" pub) || { stop_pids; remove_containers; return 1; }
+        mport=${mport##*:}
         for a in ${agg//,/ }; do
-            hport=$(free_pair)
-            hports+=("$a:$hport")
-            "$controller" --http-bind 127.0.0.1 --http-port "$hport" --router "" --state-file "" \
-                --hosts "127.0.0.1:$mport" --aggregation "$a" --log-level notice \
+            "$controller" --http-bind 127.0.0.1 --http-port 0 --router none --state-file "" \
+                --hosts "127.0.0.1:$mport@$(pubkey "$keys/manager")" --aggregation "$a" \
+                --log-level notice $(curve controller) --ready-file "$dir/controller-$a.ready" \
                 >"$dir/controller-$a.log" 2>&1 &
             pids+=($!)
+            hport=$(ready "$dir/controller-$a.ready" http_port) ||
+                { stop_pids; remove_containers; return 1; }
+            hports+=("$a:$hport")
         done
         if ! wait_for 20 all_active "$hport" "127.0.0.1:$mport"; then
             say "run $id: HMS did not show 3 active containers; see $dir"
@@ -222,13 +221,32 @@ run_one() {
         stats idle0
         sleep "$idle"
         stats idle1
-        "$hmsctl" watch --json --pub "tcp://127.0.0.1:$mport" >"$dir/manager-pub.jsonl" 2>/dev/null &
+        "$hmsctl" watch --json $(admin manager) --pub "tcp://127.0.0.1:$mport" \
+            >"$dir/manager-pub.jsonl" 2>/dev/null &
         pids+=($!)
     fi
 
-    "$hmsctl" antagonist watch --json --pub "tcp://127.0.0.1:$((aport + 1))" \
+    # One antagonist per Docker host: another one starting clears our rules.
+    others=$(pgrep -c -x hms-antagonist || true)
+    [ "$others" = 0 ] || say "run $id: $others other hms-antagonist process(es) on this host"
+    "$antagonist" --address 127.0.0.1 --router 'tcp://127.0.0.1:*' $(curve antagonist) \
+        --docker /var/run/docker.sock --targets "hms.antagonist=$runtag" --name "$scenario" \
+        --loss 80 --balance 70 --heavy "${heavy[$scenario]}" \
+        --frequency "${frequency[$scenario]}" --duration "${duration[$scenario]}" \
+        --seed "$rseed" --mode stop --loss-scope container --log-level info \
+        --ready-file "$dir/antagonist.ready" >"$dir/antagonist.log" 2>&1 &
+    local antagonist_pid=$!
+    pids+=($antagonist_pid)
+    local arouter
+    arouter=$(ready "$dir/antagonist.ready" router) || { stop_pids; remove_containers; return 1; }
+    apub=$(ready "$dir/antagonist.ready" pub)
+    "$hmsctl" antagonist watch --json $(admin antagonist) --pub "$apub" \
         >"$dir/attacks.jsonl" 2>"$dir/attacks.err" &
-    pids+=($!)
+    local watcher=$!
+    pids+=($watcher)
+    # Every attack is seen: the watcher is connected before the first.
+    wait_for 10 eval "ss -tnpH state established dport = ${apub##*:} | grep -q 'pid=$watcher,'" ||
+        say "run $id: the attack watcher did not connect"
     python3 bench/observer.py --duration "$seconds" --csv "$dir/observer.csv" \
         --json "$dir/observer.json" "${names[@]}" >/dev/null 2>"$dir/observer.err" &
     local observer=$!
@@ -236,21 +254,12 @@ run_one() {
     # The antagonist starts once the observer samples (its first line).
     wait_for 10 sampling "$dir/observer.csv" || say "run $id: the observer did not start"
     [ "$system" = hms ] && stats start
-    # One antagonist per Docker host: another one starting clears our rules.
-    others=$(pgrep -c -x hms-antagonist || true)
-    [ "$others" = 0 ] || say "run $id: $others other hms-antagonist process(es) on this host"
-    "$antagonist" --address 127.0.0.1 --router "tcp://127.0.0.1:$aport" --pub "tcp://127.0.0.1:$((aport + 1))" \
-        --docker /var/run/docker.sock --targets "hms.antagonist=$runtag" --name "$scenario" \
-        --loss 80 --balance 70 --heavy "${heavy[$scenario]}" \
-        --frequency "${frequency[$scenario]}" --duration "${duration[$scenario]}" \
-        --seed "$rseed" --mode stop --loss-scope container --start true --log-level info \
-        >"$dir/antagonist.log" 2>&1 &
-    local antagonist_pid=$!
-    pids+=($antagonist_pid)
+    "$hmsctl" antagonist start $(admin antagonist) -e "$arouter" -t 2000 >/dev/null ||
+        say "run $id: the antagonist did not start"
 
     wait "$observer" || say "run $id: observer exited with $?"
     [ "$system" = hms ] && stats end
-    "$hmsctl" antagonist status --json -e "tcp://127.0.0.1:$aport" -t 2000 \
+    "$hmsctl" antagonist status --json $(admin antagonist) -e "$arouter" -t 2000 \
         >"$dir/antagonist-status.json" 2>/dev/null || true
     read -r load1 load5 _ </proc/loadavg
     others=$((others + $(pgrep -c -x hms-antagonist || true) - 1))

@@ -32,7 +32,7 @@ ips=$(docker ps -q --filter "label=hms.bench=$tag" | xargs docker inspect -f '{{
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
 hz=$(getconf CLK_TCK)
 
-"$manager" --label "hms.bench=$tag" --pub tcp://127.0.0.1:0 --router tcp://127.0.0.1:0 \
+"$manager" --label "hms.bench=$tag" --pub 'tcp://127.0.0.1:*' \
     --state-file "" --address bench >"$work/manager.log" 2>&1 &
 manager_pid=$!
 sleep 3 # discovery and the first rounds

@@ -36,7 +36,7 @@ events_pid=$!
 # Backoff is the policy for containers that keep failing; this bench kills
 # the same container every second on purpose, so a short window keeps every
 # kill a first failure.
-"$manager" --label "hms.bench=$tag" --pub tcp://127.0.0.1:0 --router tcp://127.0.0.1:0 \
+"$manager" --label "hms.bench=$tag" --pub 'tcp://127.0.0.1:*' \
     --state-file "" --address bench --log-level info --backoff-window 300 \
     >"$work/manager.log" 2>&1 &
 manager_pid=$!

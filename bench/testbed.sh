@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT
 a2=$(scripts/testbed hosts | sed -n 2p)
-"$build/controller/hmsctl" -H "$a2" config backoff_max_ms=0 >/dev/null
+scripts/testbed hmsctl 2 config backoff_max_ms=0 >/dev/null
 # shellcheck source=../tests/testbed/lib.sh
 . tests/testbed/lib.sh "$build"
 api_matches() { [ "$(api_restarts)" = "$(mgr_restarts)" ]; }
@@ -48,7 +48,8 @@ for run in $(seq 1 "$runs"); do
     if ! api_matches; then
         echo "run $run: the controller's table is stale: restarting the controller" >&2
         scripts/testbed controller stop
-        scripts/testbed controller start "${URL##*:}"
+        scripts/testbed controller start 0
+        URL=$(scripts/testbed url)
         wait_until 20 "the restarted controller at rest" at_rest
         wait_until 10 "the restarted controller showing the managers' counts" api_matches
         restarted=$((restarted + 1))
@@ -61,7 +62,7 @@ for run in $(seq 1 "$runs"); do
     fi
     grep '^FIGURE' "$work/run-$run" >>"$work/figures" || true
 done
-"$build/controller/hmsctl" -H "$a2" config backoff_max_ms=30000 >/dev/null
+scripts/testbed hmsctl 2 config backoff_max_ms=30000 >/dev/null
 
 python3 - "$work/figures" "$runs" "$failed" "$restarted" <<'PY'
 import collections, platform, statistics, subprocess, sys, datetime

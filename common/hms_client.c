@@ -87,34 +87,25 @@ int hms_address_endpoints_antagonist(const char *address, int default_port, char
 
 //  Client.
 
-hms_client_t *hms_client_new(const char *endpoint, int timeout_ms)
+hms_client_t *hms_client_new(const char *endpoint, int timeout_ms, hms_transport_t *transport,
+                             const char *server_key)
 {
     assert(endpoint);
     assert(timeout_ms > 0);
+    assert(transport);
     hms_client_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->dealer = zsock_new(ZMQ_DEALER);
+    //  A DEALER as §2.2 wants it: immediate (a request to a peer that is
+    //  down fails instead of queueing), size limit, ZMTP heartbeats.
+    self->dealer = hms_transport_client(transport, ZMQ_DEALER, server_key);
     self->endpoint = strdup(endpoint);
-    if (!self->dealer || !self->endpoint) {
+    if (!self->dealer || !self->endpoint ||
+        hms_transport_connect(transport, self->dealer, endpoint) != 0) {
         hms_client_destroy(&self);
         return NULL;
     }
     self->timeout_ms = timeout_ms;
-    //  A peer that is down: the send fails at once (after the send timeout)
-    //  instead of queueing a request that would arrive stale later.
-    zsock_set_immediate(self->dealer, 1);
-    zsock_set_maxmsgsize(self->dealer, HMS_MESSAGE_MAX);
-    zsock_set_linger(self->dealer, 0);
-    //  A peer frozen behind an open TCP connection is dropped (§2.2).
-    zsock_set_heartbeat_ivl(self->dealer, 1000);
-    zsock_set_heartbeat_timeout(self->dealer, 3000);
-    if (zsock_connect(self->dealer, "%s", endpoint) != 0) {
-        int error = zmq_errno();
-        hms_client_destroy(&self);
-        errno = error;
-        return NULL;
-    }
     return self;
 }
 

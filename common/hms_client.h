@@ -21,6 +21,7 @@
 #define HMS_CLIENT_H_INCLUDED
 
 #include "hms_msg.h"
+#include "hms_transport.h"
 
 #include <stddef.h>
 
@@ -51,9 +52,13 @@ typedef struct _hms_client_t hms_client_t;
 
 //  Creates a DEALER connected to endpoint (a ROUTER, e.g. tcp://host:7602)
 //  with ZMQ_IMMEDIATE, so that a request to a peer that is not there fails
-//  instead of queueing. timeout_ms (> 0) bounds each request. Returns NULL
-//  when the endpoint is not valid (zmq_errno () says why).
-hms_client_t *hms_client_new(const char *endpoint, int timeout_ms);
+//  instead of queueing. It speaks CURVE to a server whose public key is
+//  server_key, plaintext when server_key is NULL or "" (hms_transport's
+//  policy applies; transport must outlive the client). timeout_ms (> 0)
+//  bounds each request. Returns NULL (reason logged) when the endpoint or
+//  the key is not valid, or the policy refuses plaintext.
+hms_client_t *hms_client_new(const char *endpoint, int timeout_ms, hms_transport_t *transport,
+                             const char *server_key);
 
 //  Closes the socket and frees the client; sets *self_p to NULL. Safe on NULL.
 void hms_client_destroy(hms_client_t **self_p);

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,4 +101,24 @@ int hms_file_read(const char *path, size_t max_size, char **data, size_t *size, 
     *data = buffer;
     *size = got;
     return 0;
+}
+
+int hms_file_ready(const char *path, char *error, size_t error_size, ...)
+{
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    if (!out) {
+        snprintf(error, error_size, "%s: out of memory", path);
+        return -1;
+    }
+    va_list args;
+    va_start(args, error_size);
+    for (const char *key = va_arg(args, const char *); key; key = va_arg(args, const char *))
+        fprintf(out, "%s=%s\n", key, va_arg(args, const char *));
+    va_end(args);
+    fclose(out);
+    int rc = text ? hms_file_replace(path, text, size, error, error_size) : -1;
+    free(text);
+    return rc;
 }

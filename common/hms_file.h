@@ -26,4 +26,10 @@ int hms_file_replace(const char *path, const void *data, size_t size, char *erro
 int hms_file_read(const char *path, size_t max_size, char **data, size_t *size, char *error,
                   size_t error_size);
 
+//  Writes a daemon's ready file: `key=value` lines from the NULL-terminated
+//  list of key, value, key, value, ..., replaced atomically, so that a
+//  reader sees it whole once the daemon serves. Returns 0, or -1 with
+//  error set.
+int hms_file_ready(const char *path, char *error, size_t error_size, ...) __attribute__((sentinel));
+
 #endif

@@ -14,6 +14,8 @@ volatile int hms_log_level = HMS_LOG_NOTICE;
 static char s_ident[32] = "hms";
 //  True when lines go to syslog instead of stderr.
 static bool s_syslog = false;
+//  True for lines without time and level.
+static bool s_plain = false;
 
 static const char *s_names[] = {"error", "warning", "notice", "info", "debug"};
 static const char s_letters[] = "EWNID";
@@ -29,6 +31,11 @@ void hms_log_init(const char *ident, hms_log_level_t level, bool use_syslog)
     s_syslog = use_syslog;
     if (s_syslog)
         openlog(s_ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+void hms_log_plain(bool plain)
+{
+    s_plain = plain;
 }
 
 int hms_log_level_from_name(const char *name)
@@ -72,6 +79,10 @@ void hms_log_write(hms_log_level_t level, const char *format, ...)
 
     if (s_syslog) {
         syslog(s_syslog_priority[level], "%s", message);
+        return;
+    }
+    if (s_plain) {
+        fprintf(stderr, "%s: %s\n", s_ident, message);
         return;
     }
     //  One fprintf per line: stdio's lock keeps lines from different threads

@@ -26,6 +26,10 @@ extern volatile int hms_log_level;
 //  or syslog's daemon facility when use_syslog is true). May be called again.
 void hms_log_init(const char *ident, hms_log_level_t level, bool use_syslog);
 
+//  Plain lines: "ident: message" on stderr, without time or level, as a
+//  command-line tool writes them.
+void hms_log_plain(bool plain);
+
 //  Parses "error", "warning", "notice", "info" or "debug". Returns the level,
 //  or -1 when the name is unknown.
 int hms_log_level_from_name(const char *name);

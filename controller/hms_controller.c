@@ -2,7 +2,8 @@
 
     A manager ("host") is followed with two sockets: a SUB on its PUB for
     heartbeats and update notices, and a DEALER on its ROUTER for
-    give_content and commands. A host is online while heartbeats arrive and
+    give_content and commands; both speak CURVE when the host was added
+    with its public key. A host is online while heartbeats arrive and
     offline after miss_count intervals without one. An update notice (or a
     heartbeat showing one we missed, or a host coming online) marks the host
     pending; when the aggregation window closes, every pending host gets
@@ -10,44 +11,82 @@
 */
 
 #include "hms_controller.h"
+#include "hms_api.h"
 #include "hms_client.h"
 #include "hms_file.h"
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_msg.h"
-#include "hms_server.h"
 #include "hms_rest.h"
+#include "hms_server.h"
 #include "hms_view.h"
 
 #include <czmq.h>
 #include <inttypes.h>
 #include <math.h>
+#include <sys/stat.h>
 
 #define TICK_MS         100
 #define DEFAULT_HB_MS   1000 //  until a host's first heartbeat tells its interval
 #define STATE_MAX_BYTES (16 << 20)
+//  Descriptors a followed host may hold: a SUB, a DEALER and one to its
+//  antagonist, each with its mailbox and its connection.
+#define FILES_PER_HOST 6
+//  Descriptors kept for everything else (besides the HTTP connections).
+#define FILES_RESERVED 256
+//  The shortest token accepted.
+#define TOKEN_MIN 16
 
 const hms_option_t hms_controller_options[] = {
-    {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "0.0.0.0", 0, 0,
-     "ADDRESS", "IPv4 address the REST API and web page listen on"},
-    {"http-port", 'p', HMS_OPT_INT, offsetof(hms_controller_config_t, http_port), "8080", 1, 65535,
-     "PORT", "port of the REST API and web page"},
-    {"router", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, router_endpoint),
-     "tcp://*:7600", 0, 0, "ENDPOINT", "ROUTER socket for ping and list_hosts (\"\": none)"},
+    {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "", 0, 0,
+     "ADDRESS",
+     "IPv4 address of the REST API and web page (default: 0.0.0.0 with a token, else 127.0.0.1)"},
+    {"http-port", 'p', HMS_OPT_INT, offsetof(hms_controller_config_t, http_port), "8080", 0, 65535,
+     "PORT", "port of the REST API and web page (0: a free one, see --ready-file)"},
+    {"http-host", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_hosts), "", 0, 0,
+     "NAME,...",
+     "names clients may give in the Host header, besides localhost and this host's addresses"},
+    {"token-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, token_file), "", 0, 0,
+     "PATH",
+     "file holding the bearer token changes need (default: $CREDENTIALS_DIRECTORY/token if "
+     "there is one; none otherwise)"},
+    {"token-reads", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, token_reads), "false", 0, 0,
+     NULL, "reads of the API need the token too"},
+    {"tls-cert", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_cert), "", 0, 0, "PATH",
+     "PEM certificate: serve HTTPS (with --tls-key)"},
+    {"tls-key", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_key), "", 0, 0, "PATH",
+     "PEM private key of that certificate"},
+    {"http-connections", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_connections), "512",
+     1, 4096, "N", "HTTP connections at once"},
+    {"http-per-ip", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_per_ip), "32", 1, 4096,
+     "N", "HTTP connections at once from one client address"},
+    {"http-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_timeout_s), "10", 1,
+     3600, "S", "an idle HTTP connection is closed after this"},
+    {"router", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, router_endpoint), "", 0, 0,
+     "ENDPOINT",
+     "ROUTER socket for ping and list_hosts (default: tcp://*:7600 with a key pair, else "
+     "tcp://127.0.0.1:7600; \"none\": no ROUTER)"},
     {"state-file", 's', HMS_OPT_STRING, offsetof(hms_controller_config_t, state_file),
      "/var/lib/hms/controller.state", 0, 0, "PATH",
      "hosts and settings are kept here across restarts (\"\": nowhere)"},
     {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
-     "ADDRESS[=ANTAGONIST],...",
-     "managers to follow from the start (host or host:port; =address of its antagonist)"},
+     "ADDRESS[=ANTAGONIST][@KEY[@KEY]],...",
+     "managers to follow from the start: host or host:port, =address of its antagonist, "
+     "@public key of the manager and @ of its antagonist (default: the manager's)"},
+    {"max-hosts", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, max_hosts), "4096", 1,
+     HMS_HOSTS_MAX, "N", "hosts followed at most (fewer if file descriptors lack: see the log)"},
     {"aggregation", 'a', HMS_OPT_INT, offsetof(hms_controller_config_t, aggregation_ms), "100", 0,
-     60000, "MS", "window between an update notice and give_content (also PUT /config)"},
-    {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3", 1, 100, "N",
+     HMS_API_AGGREGATION_MAX, "MS",
+     "window between an update notice and give_content (also PUT /config)"},
+    {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3",
+     HMS_API_MISS_COUNT_MIN, HMS_API_MISS_COUNT_MAX, "N",
      "heartbeats missed before a manager is offline"},
     {"request-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, request_timeout_ms),
-     "2000", 100, 60000, "MS", "a manager that has not answered by then gives 504"},
-    {"token", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, token), "", 0, 0, "TOKEN",
-     "REST calls that change things need 'Authorization: Bearer TOKEN' (\"\": no check)"},
+     "2000", HMS_API_TIMEOUT_MIN, HMS_API_TIMEOUT_MAX, "MS",
+     "a manager that has not answered by then gives 504"},
+    HMS_TRANSPORT_OPTIONS(hms_controller_config_t, transport),
+    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, ready_file), "", 0, 0,
+     "PATH", "once serving, write the HTTP port and endpoints here (key=value lines)"},
     {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_controller_config_t, log_level), "notice", 0,
      0, NULL, "error, warning, notice, info or debug"},
     {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, syslog), "false", 0, 0, NULL,
@@ -56,71 +95,85 @@ const hms_option_t hms_controller_options[] = {
 
 typedef struct _hms_controller_t hms_controller_t;
 
+//  What a host is added with.
+typedef struct {
+    const char *address;        //  host or host:port
+    const char *antagonist;     //  its antagonist; NULL or "": the manager's host, port 7603
+    const char *public_key;     //  the manager's key; NULL or "": plaintext
+    const char *antagonist_key; //  the antagonist's; NULL or "": the manager's
+} host_spec_t;
+
 //  A manager followed.
 typedef struct {
     hms_controller_t *self;
-    char address[HMS_ADDRESS_MAX + 1];    //  as added
-    char router[300];                     //  its ROUTER endpoint
-    char pub[300];                        //  its PUB endpoint
-    zsock_t *sub;                         //  heartbeats and update notices
-    zsock_t *dealer;                      //  give_content and commands
-    char antagonist[HMS_ADDRESS_MAX + 1]; //  its antagonist's address (the /test endpoints)
-    zsock_t *antagonist_dealer;           //  antagonist commands
-    hms_host_status_t status;             //  online / offline
-    uint64_t status_since_ms;             //  Unix ms of the last status change
-    uint64_t last_hb;                     //  monotonic ms of the last heartbeat; 0: never
-    uint64_t last_seen_ms;                //  Unix ms of the same
-    uint64_t interval_ms;                 //  its heartbeat interval
-    uint64_t hb_seq;                      //  last heartbeat's seq
-    uint64_t started_ms;                  //  the manager instance we follow
-    uint64_t manager_restarts;            //  instances seen after the first
-    uint64_t hb_gaps;                     //  heartbeats missed
-    uint64_t update_seq;                  //  highest update_seq seen
-    bool pending;                         //  give_content is due
-    uint64_t fetching;                    //  corr_id of the give_content in flight; 0: none
-    double threshold;                     //  from its last give_content; NAN: not yet
-    hms_content_block_t *content;         //  its containers, from the same
-    uint64_t msgs_in, bytes_in;           //  control-plane traffic from it
-    uint64_t msgs_out, bytes_out;         //  and to it
-    uint64_t bad_messages;                //  messages from it that did not decode
+    char address[HMS_ADDRESS_MAX + 1];       //  as added
+    char router[300];                        //  its ROUTER endpoint
+    char pub[300];                           //  its PUB endpoint
+    char public_key[HMS_KEY_LENGTH + 1];     //  the manager's; "": plaintext
+    zsock_t *sub;                            //  heartbeats and update notices
+    zsock_t *dealer;                         //  give_content and commands
+    char antagonist[HMS_ADDRESS_MAX + 1];    //  its antagonist's address (the /test endpoints)
+    char antagonist_router[300];             //  its ROUTER endpoint
+    char antagonist_key[HMS_KEY_LENGTH + 1]; //  its key; "": plaintext
+    bool antagonist_key_given;               //  not the manager's key by default
+    zsock_t *antagonist_dealer;              //  antagonist commands; NULL until needed
+    hms_host_status_t status;                //  online / offline
+    uint64_t status_since_ms;                //  Unix ms of the last status change
+    uint64_t last_hb;                        //  monotonic ms of the last heartbeat; 0: never
+    uint64_t last_seen_ms;                   //  Unix ms of the same
+    uint64_t interval_ms;                    //  its heartbeat interval
+    uint64_t hb_seq;                         //  last heartbeat's seq
+    uint64_t started_ms;                     //  the manager instance we follow
+    uint64_t manager_restarts;               //  instances seen after the first
+    uint64_t hb_gaps;                        //  heartbeats missed
+    uint64_t update_seq;                     //  highest update_seq seen
+    bool pending;                            //  give_content is due
+    uint64_t fetching;                       //  corr_id of the give_content in flight; 0: none
+    double threshold;                        //  from its last give_content; NAN: not yet
+    hms_content_block_t *content;            //  its containers, from the same
+    uint64_t msgs_in, bytes_in;              //  control-plane traffic from it
+    uint64_t msgs_out, bytes_out;            //  and to it
+    uint64_t bad_messages;                   //  messages from it that did not decode
+    uint64_t unsent;                         //  requests to it that found no connection
 } host_t;
 
 //  A REST request waiting for managers' answers.
 typedef struct {
-    zframe_t *identity;  //  the REST thread's REQ socket
-    hms_msg_type_t type; //  the command forwarded
-    bool every_host;     //  POST /containers: answer for all
-    size_t outstanding;  //  answers still expected
-    json_t *results;     //  one entry per host
-    int status;          //  HTTP status: 200 unless a host failed
-    char message[600];   //  the first failure
+    hms_api_request_t *request; //  the REST thread's
+    hms_msg_type_t type;        //  the command forwarded
+    bool every_host;            //  POST /containers, /test: answer for all
+    size_t outstanding;         //  answers still expected
+    json_t *results;            //  one entry per host
+    int status;                 //  HTTP status: 200 unless a host failed
+    char message[600];          //  the first failure
 } api_t;
 
-//  A request to a manager in flight.
+//  A request to a manager (or antagonist) in flight.
 typedef struct {
     uint64_t corr_id;
     host_t *host;
     api_t *api;        //  NULL for give_content
     uint64_t deadline; //  monotonic ms
+    zframe_t *unsent;  //  an antagonist request waiting for its connection
 } outstanding_t;
 
 struct _hms_controller_t {
     zloop_t *loop;
-    zsock_t *api;            //  inproc ROUTER for the REST threads
-    char api_endpoint[64];   //  its name
-    zsock_t *router;         //  ping and list_hosts; NULL when disabled
-    zlistx_t *hosts;         //  host_t
-    zlistx_t *outstanding;   //  outstanding_t
-    hms_view_store_t *views; //  published for the REST threads
-    hms_rest_t *rest;        //  the HTTP server
-    char *state_file;        //  NULL: none
-    int aggregation_ms;      //  run-time settings
-    int miss_count;
-    int request_timeout_ms;
-    bool aggregating;      //  the aggregation timer is armed
-    bool dirty;            //  the view is older than the hosts
-    uint64_t corr_id;      //  last corr_id sent
-    uint64_t started_mono; //  for ping's uptime
+    hms_transport_t *transport;  //  keys; the ZAP handler of router
+    hms_api_t *api;              //  the REST threads' requests
+    zsock_t *router;             //  ping and list_hosts; NULL when disabled
+    zlistx_t *hosts;             //  host_t
+    zlistx_t *outstanding;       //  outstanding_t
+    hms_view_store_t *views;     //  published for the REST threads
+    hms_rest_t *rest;            //  the HTTP server
+    char *state_file;            //  NULL: none
+    char *ready_file;            //  NULL: none
+    size_t max_hosts;            //  what fits in our descriptors, at most --max-hosts
+    hms_api_settings_t settings; //  run-time settings (all present)
+    bool aggregating;            //  the aggregation timer is armed
+    bool dirty;                  //  the view is older than the hosts
+    uint64_t corr_id;            //  last corr_id sent
+    uint64_t started_mono;       //  for ping's uptime
 };
 
 static uint64_t s_now(void)
@@ -145,6 +198,7 @@ static void s_publish(hms_controller_t *self)
     for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts), i++) {
         hms_view_host_t *out = &hosts[i];
         snprintf(out->address, sizeof out->address, "%s", host->address);
+        snprintf(out->public_key, sizeof out->public_key, "%s", host->public_key);
         out->status = host->status;
         out->status_since_ms = host->status_since_ms;
         out->last_seen_ms = host->last_seen_ms;
@@ -168,12 +222,17 @@ static void s_save(hms_controller_t *self)
     if (!self->state_file)
         return;
     json_t *hosts = json_array();
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        json_array_append_new(hosts, json_pack("{s:s, s:s}", "address", host->address, "antagonist",
-                                               host->antagonist));
-    json_t *root = json_pack("{s:i, s:o, s:i, s:i, s:i}", "v", 1, "hosts", hosts, "aggregation_ms",
-                             self->aggregation_ms, "miss_count", self->miss_count,
-                             "request_timeout_ms", self->request_timeout_ms);
+    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
+        json_t *entry =
+            json_pack("{s:s, s:s}", "address", host->address, "antagonist", host->antagonist);
+        if (*host->public_key)
+            json_object_set_new(entry, "public_key", json_string(host->public_key));
+        if (host->antagonist_key_given)
+            json_object_set_new(entry, "antagonist_key", json_string(host->antagonist_key));
+        json_array_append_new(hosts, entry);
+    }
+    json_t *root = json_pack("{s:i, s:o}", "v", 1, "hosts", hosts);
+    json_object_update_new(root, hms_api_settings_json(&self->settings));
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
     json_decref(root);
     char error[512];
@@ -189,22 +248,58 @@ static bool s_for_antagonist(hms_msg_type_t type)
     return type >= HMS_MSG_CONF_ANTAGONIST && type <= HMS_MSG_ANTAGONIST_STATUS;
 }
 
+static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg);
+
+//  A DEALER to a ROUTER peer whose public key is key ("": plaintext).
+static zsock_t *s_dealer(hms_controller_t *self, host_t *host, const char *endpoint,
+                         const char *key)
+{
+    zsock_t *dealer = hms_transport_client(self->transport, ZMQ_DEALER, key);
+    //  Connecting to a peer that is not up yet is fine: libzmq retries.
+    if (dealer && hms_transport_connect(self->transport, dealer, endpoint) != 0)
+        zsock_destroy(&dealer);
+    if (dealer) {
+        zloop_reader(self->loop, dealer, s_dealer_reader, host);
+        zloop_reader_set_tolerant(self->loop, dealer);
+    }
+    return dealer;
+}
+
+static void s_outstanding_free(void **item)
+{
+    outstanding_t *entry = *item;
+    zframe_destroy(&entry->unsent);
+    free(entry);
+    *item = NULL;
+}
+
 //  Sends request to host's manager (or antagonist, for its commands);
 //  registers it as outstanding for api (NULL: a give_content of ours).
-//  Returns 0, or -1 when the peer is unreachable.
+//  Returns 0, or -1 when the peer is unreachable. A manager is known to be
+//  up from its heartbeats; an antagonist is not, and its DEALER is made on
+//  first use: its request waits for the connection until its deadline.
 static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_t *api)
 {
     bool antagonist = s_for_antagonist(request->type);
+    //  Most hosts never meet their antagonist: its DEALER is made when needed.
+    if (antagonist && !host->antagonist_dealer)
+        host->antagonist_dealer =
+            s_dealer(self, host, host->antagonist_router, host->antagonist_key);
     zsock_t *dealer = antagonist ? host->antagonist_dealer : host->dealer;
     request->corr_id = ++self->corr_id;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
-    int rc = hms_msg_encode(request, &buffer);
+    zframe_t *unsent = NULL;
+    int rc = dealer ? hms_msg_encode(request, &buffer) : -1;
     if (rc == 0) {
         zframe_t *frame = zframe_new(buffer.data, buffer.size);
         //  ZMQ_IMMEDIATE: with no connection up this fails at once.
-        rc = zframe_send(&frame, dealer, ZFRAME_DONTWAIT);
-        zframe_destroy(&frame);
+        rc = zframe_send(&frame, dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE);
+        if (rc != 0 && antagonist && api) {
+            unsent = frame; //  s_tick tries again
+            rc = 0;
+        } else
+            zframe_destroy(&frame);
     }
     if (rc == 0 && !antagonist) { //  control-plane traffic: managers only
         host->msgs_out++;
@@ -216,9 +311,11 @@ static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_
             entry->corr_id = request->corr_id;
             entry->host = host;
             entry->api = api;
-            entry->deadline = s_now() + (uint64_t)self->request_timeout_ms;
+            entry->deadline = s_now() + (uint64_t)self->settings.request_timeout_ms;
+            entry->unsent = unsent;
             zlistx_add_end(self->outstanding, entry);
-        }
+        } else
+            zframe_destroy(&unsent);
     }
     msgpack_sbuffer_destroy(&buffer);
     return rc == 0 ? 0 : -1;
@@ -231,8 +328,10 @@ static void s_fetch(hms_controller_t *self, host_t *host)
     host->pending = false;
     if (s_send(self, host, &request, NULL) == 0)
         host->fetching = request.corr_id;
-    else
+    else {
+        host->unsent++;
         host->pending = true; //  again at the next tick (s_tick)
+    }
 }
 
 //  Aggregation timer (one shot): every pending online host gets give_content.
@@ -253,47 +352,39 @@ static void s_mark_pending(hms_controller_t *self, host_t *host)
     host->pending = true;
     if (!self->aggregating) {
         self->aggregating = true;
-        zloop_timer(self->loop, (size_t)(self->aggregation_ms ? self->aggregation_ms : 1), 1,
-                    s_aggregation_timer, self);
+        int window = self->settings.aggregation_ms;
+        zloop_timer(self->loop, (size_t)(window ? window : 1), 1, s_aggregation_timer, self);
     }
 }
 
 //  REST requests that wait for managers.
 
-static void s_api_reply(hms_controller_t *self, zframe_t **identity, int status, const char *body)
+//  Answers request with status and body (taken over; NULL: none).
+static void s_api_reply(hms_controller_t *self, hms_api_request_t **request, int status, char *body)
 {
-    zmsg_t *reply = zmsg_new();
-    zmsg_append(reply, identity);
-    zmsg_addstr(reply, "");
-    zmsg_addstrf(reply, "%d", status);
-    zmsg_addstr(reply, body ? body : "");
-    zmsg_send(&reply, self->api);
+    hms_api_answer(self->api, request, status, body);
 }
 
-static void s_api_error(hms_controller_t *self, zframe_t **identity, int status, const char *format,
-                        ...) __attribute__((format(printf, 4, 5)));
+static void s_api_json(hms_controller_t *self, hms_api_request_t **request, int status,
+                       json_t *body)
+{
+    s_api_reply(self, request, status, body ? json_dumps(body, JSON_COMPACT) : NULL);
+    json_decref(body);
+}
 
-static void s_api_error(hms_controller_t *self, zframe_t **identity, int status, const char *format,
-                        ...)
+static void s_api_error(hms_controller_t *self, hms_api_request_t **request, int status,
+                        const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+static void s_api_error(hms_controller_t *self, hms_api_request_t **request, int status,
+                        const char *format, ...)
 {
     char message[512];
     va_list args;
     va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
-    json_t *body = json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", message);
-    char *text = json_dumps(body, JSON_COMPACT);
-    s_api_reply(self, identity, status, text);
-    free(text);
-    json_decref(body);
-}
-
-static void s_api_json(hms_controller_t *self, zframe_t **identity, int status, json_t *body)
-{
-    char *text = json_dumps(body, JSON_COMPACT);
-    s_api_reply(self, identity, status, text);
-    free(text);
-    json_decref(body);
+    s_api_json(self, request, status,
+               json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", message));
 }
 
 //  One host's outcome for api: a result object, or an error.
@@ -334,22 +425,22 @@ static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const
             json_object_set_new(
                 body, "error",
                 json_pack("{s:i, s:s}", "code", api->status, "message", api->message));
-        s_api_json(self, &api->identity, api->status, body);
+        s_api_json(self, &api->request, api->status, body);
     } else if (api->status != 200)
-        s_api_error(self, &api->identity, api->status, "%s", api->message);
+        s_api_error(self, &api->request, api->status, "%s", api->message);
     else
-        s_api_json(self, &api->identity, 200, json_incref(json_array_get(api->results, 0)));
+        s_api_json(self, &api->request, 200, json_incref(json_array_get(api->results, 0)));
     json_decref(api->results);
     free(api);
 }
 
-static api_t *s_api_new(zframe_t **identity, hms_msg_type_t type)
+static api_t *s_api_new(hms_api_request_t **request, hms_msg_type_t type)
 {
     api_t *api = calloc(1, sizeof *api);
     if (!api)
         return NULL;
-    api->identity = *identity;
-    *identity = NULL;
+    api->request = *request;
+    *request = NULL;
     api->type = type;
     api->results = json_array();
     api->status = 200;
@@ -362,8 +453,10 @@ static void s_forward(hms_controller_t *self, api_t *api, host_t *host, hms_msg_
     if (s_for_antagonist(request->type)) {
         if (s_send(self, host, request, api) != 0)
             s_api_result(self, api, host, NULL, 504, "antagonist unreachable");
-    } else if (host->status != HMS_HOST_ONLINE || s_send(self, host, request, api) != 0)
+    } else if (host->status != HMS_HOST_ONLINE || s_send(self, host, request, api) != 0) {
+        host->unsent += host->status == HMS_HOST_ONLINE;
         s_api_result(self, api, host, NULL, 504, "manager unreachable (offline)");
+    }
 }
 
 //  Hosts.
@@ -467,6 +560,29 @@ static outstanding_t *s_take_outstanding(hms_controller_t *self, host_t *host, u
     return NULL;
 }
 
+//  A give_content answer: the host's new containers.
+static void s_on_content(hms_controller_t *self, host_t *host, hms_msg_t *reply)
+{
+    host->fetching = 0;
+    if (reply->type == HMS_MSG_OK && reply->re == HMS_MSG_GIVE_CONTENT) {
+        hms_content_block_t *block =
+            hms_content_block_new(reply->content.content, reply->content.count);
+        reply->owned = NULL; //  the block owns the array now
+        if (block) {
+            hms_content_block_release(&host->content);
+            host->content = block;
+            host->threshold = reply->content.threshold;
+            if (reply->content.update_seq > host->update_seq)
+                host->update_seq = reply->content.update_seq;
+            s_publish(self);
+        }
+    } else
+        hms_warning("manager %s: give_content failed: %s", host->address,
+                    reply->type == HMS_MSG_ERROR ? reply->error.message : "unexpected answer");
+    if (host->pending)
+        s_mark_pending(self, host); //  an update came while we fetched
+}
+
 //  DEALER reader: answers of one manager, or of its antagonist.
 static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
 {
@@ -483,38 +599,14 @@ static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
             hms_info("manager %s: late answer %" PRIu64 " dropped", host->address, reply.corr_id);
         else if (entry->api)
             s_api_result(self, entry->api, host, &reply, 0, NULL);
-        else {
-            host->fetching = 0;
-            if (reply.type == HMS_MSG_OK && reply.re == HMS_MSG_GIVE_CONTENT) {
-                hms_content_block_t *block =
-                    hms_content_block_new(reply.content.content, reply.content.count);
-                reply.owned = NULL; //  the block owns the array now
-                if (block) {
-                    hms_content_block_release(&host->content);
-                    host->content = block;
-                    host->threshold = reply.content.threshold;
-                    if (reply.content.update_seq > host->update_seq)
-                        host->update_seq = reply.content.update_seq;
-                    s_publish(self);
-                }
-            } else
-                hms_warning("manager %s: give_content failed: %s", host->address,
-                            reply.type == HMS_MSG_ERROR ? reply.error.message
-                                                        : "unexpected answer");
-            if (host->pending)
-                s_mark_pending(self, host); //  an update came while we fetched
-        }
-        free(entry);
+        else
+            s_on_content(self, host, &reply);
+        if (entry)
+            s_outstanding_free((void **)&entry);
         hms_msg_reset(&reply);
     }
     zframe_destroy(&frame);
     return 0;
-}
-
-static void s_outstanding_free(void **item)
-{
-    free(*item);
-    *item = NULL;
 }
 
 static void s_host_destroy(host_t **host_p)
@@ -532,82 +624,100 @@ static void s_host_destroy(host_t **host_p)
     *host_p = NULL;
 }
 
-//  A DEALER to a ROUTER peer: requests fail at once when it is not connected.
-static zsock_t *s_dealer(hms_controller_t *self, host_t *host, const char *endpoint)
+//  The endpoints and keys of spec into host. Returns 0, or 400 with why.
+static int s_host_check(hms_controller_t *self, const host_spec_t *spec, host_t *host, char *why,
+                        size_t size)
 {
-    zsock_t *dealer = zsock_new(ZMQ_DEALER);
-    if (!dealer)
-        return NULL;
-    zsock_set_maxmsgsize(dealer, HMS_MESSAGE_MAX);
-    zsock_set_immediate(dealer, 1);
-    zsock_set_sndtimeo(dealer, 0);
-    zsock_set_heartbeat_ivl(dealer, 1000);
-    zsock_set_heartbeat_timeout(dealer, 3000);
-    //  Connecting to a peer that is not up yet is fine: libzmq retries.
-    if (zsock_connect(dealer, "%s", endpoint) != 0) {
-        zsock_destroy(&dealer);
-        return NULL;
+    char host_name[HMS_ADDRESS_MAX + 1], pub[300];
+    int port;
+    const char *antagonist = spec->antagonist && *spec->antagonist ? spec->antagonist : NULL;
+    if (strlen(spec->address) > HMS_ADDRESS_MAX ||
+        hms_address_endpoints(spec->address, HMS_MANAGER_PORT, host->pub, host->router,
+                              sizeof host->pub) != 0 ||
+        hms_address_parse(spec->address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port)) {
+        snprintf(why, size, "'%.300s' is not an address (host or host:port)", spec->address);
+        return 400;
     }
-    zloop_reader(self->loop, dealer, s_dealer_reader, host);
-    zloop_reader_set_tolerant(self->loop, dealer);
-    return dealer;
+    snprintf(host->antagonist, sizeof host->antagonist, "%s", antagonist ? antagonist : host_name);
+    if (strlen(host->antagonist) > HMS_ADDRESS_MAX ||
+        hms_address_endpoints_antagonist(host->antagonist, HMS_ANTAGONIST_PORT, pub,
+                                         host->antagonist_router, sizeof pub) != 0) {
+        snprintf(why, size, "antagonist '%.300s' is not an address", host->antagonist);
+        return 400;
+    }
+    const char *keys[] = {spec->public_key, spec->antagonist_key};
+    for (int i = 0; i < 2; i++)
+        if (keys[i] && *keys[i] && !hms_key_valid(keys[i])) {
+            snprintf(why, size, "'%.60s' is not a public key (40 Z85 characters)", keys[i]);
+            return 400;
+        }
+    snprintf(host->public_key, sizeof host->public_key, "%s",
+             spec->public_key ? spec->public_key : "");
+    host->antagonist_key_given = spec->antagonist_key && *spec->antagonist_key;
+    snprintf(host->antagonist_key, sizeof host->antagonist_key, "%s",
+             host->antagonist_key_given ? spec->antagonist_key : host->public_key);
+    if (*host->public_key && !hms_transport_secure(self->transport)) {
+        snprintf(why, size,
+                 "this controller has no key pair (--curve-secret): it cannot speak "
+                 "CURVE to %.300s",
+                 spec->address);
+        return 400;
+    }
+    if (!*host->public_key && !hms_transport_plaintext(self->transport, host->pub)) {
+        snprintf(why, size, "%.300s is not on loopback: add it with its public key", spec->address);
+        return 400;
+    }
+    return 0;
 }
 
-//  Follows the manager at address, whose antagonist is at antagonist (NULL
-//  or "": the manager's host, port 7603). Returns 0, 400 (bad address), 409
-//  (followed already), 507 (too many) or 500.
-static int s_host_add(hms_controller_t *self, const char *address, const char *antagonist)
+//  Follows the manager of spec. Returns 0, 400 (bad address or key), 409
+//  (followed already), 507 (too many) or 500, with why.
+static int s_host_add(hms_controller_t *self, const host_spec_t *spec, char *why, size_t size)
 {
-    char pub[300], router[300], antagonist_router[300], antagonist_pub[300];
-    char host_name[HMS_ADDRESS_MAX + 1], default_antagonist[HMS_ADDRESS_MAX + 1];
-    int port;
-    if (strlen(address) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints(address, HMS_MANAGER_PORT, pub, router, sizeof pub) != 0 ||
-        hms_address_parse(address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port) != 0)
-        return 400;
-    if (!antagonist || !*antagonist) {
-        snprintf(default_antagonist, sizeof default_antagonist, "%s", host_name);
-        antagonist = default_antagonist;
-    }
-    if (strlen(antagonist) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints_antagonist(antagonist, HMS_ANTAGONIST_PORT, antagonist_pub,
-                                         antagonist_router, sizeof antagonist_pub) != 0)
-        return 400;
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        if (strcmp(host->address, address) == 0 || strcmp(host->router, router) == 0)
-            return 409;
-    if (zlistx_size(self->hosts) >= HMS_HOSTS_MAX)
-        return 507;
     host_t *host = calloc(1, sizeof *host);
-    if (!host)
+    if (!host) {
+        snprintf(why, size, "out of memory");
         return 500;
+    }
+    int rc = s_host_check(self, spec, host, why, size);
+    for (host_t *other = zlistx_first(self->hosts); rc == 0 && other;
+         other = zlistx_next(self->hosts))
+        if (strcmp(other->address, spec->address) == 0 ||
+            strcmp(other->router, host->router) == 0) {
+            snprintf(why, size, "manager %.300s is followed already", spec->address);
+            rc = 409;
+        }
+    if (rc == 0 && zlistx_size(self->hosts) >= self->max_hosts) {
+        snprintf(why, size, "cannot follow %.300s: this controller follows its maximum, %zu hosts",
+                 spec->address, self->max_hosts);
+        rc = 507;
+    }
+    if (rc != 0) {
+        free(host);
+        return rc;
+    }
     host->self = self;
-    snprintf(host->address, sizeof host->address, "%s", address);
-    snprintf(host->antagonist, sizeof host->antagonist, "%s", antagonist);
-    snprintf(host->pub, sizeof host->pub, "%s", pub);
-    snprintf(host->router, sizeof host->router, "%s", router);
+    snprintf(host->address, sizeof host->address, "%s", spec->address);
     host->status = HMS_HOST_OFFLINE;
     host->status_since_ms = s_wall();
     host->interval_ms = DEFAULT_HB_MS;
     host->threshold = NAN;
-    host->sub = zsock_new(ZMQ_SUB);
+    host->sub = hms_transport_client(self->transport, ZMQ_SUB, host->public_key);
     if (host->sub) {
-        zsock_set_maxmsgsize(host->sub, HMS_MESSAGE_MAX);
         zsock_set_subscribe(host->sub, "hb");
         zsock_set_subscribe(host->sub, "update");
     }
-    if (!host->sub || zsock_connect(host->sub, "%s", pub) != 0 ||
-        !(host->dealer = s_dealer(self, host, router)) ||
-        !(host->antagonist_dealer = s_dealer(self, host, antagonist_router))) {
-        hms_warning("cannot connect to %s", address);
+    if (!host->sub || hms_transport_connect(self->transport, host->sub, host->pub) != 0 ||
+        !(host->dealer = s_dealer(self, host, host->router, host->public_key))) {
+        snprintf(why, size, "cannot connect to %.300s", spec->address);
         s_host_destroy(&host);
-        return 400;
+        return 500;
     }
     zloop_reader(self->loop, host->sub, s_sub_reader, host);
     zloop_reader_set_tolerant(self->loop, host->sub);
     zlistx_add_end(self->hosts, host);
-    hms_notice("following manager %s (%s, %s; antagonist %s)", address, pub, router,
-               antagonist_router);
+    hms_notice("following manager %s (%s, %s, %s; antagonist %s)", host->address, host->pub,
+               host->router, *host->public_key ? "CURVE" : "plaintext", host->antagonist_router);
     self->dirty = true;
     return 0;
 }
@@ -625,7 +735,7 @@ static void s_end_outstanding(hms_controller_t *self, host_t *host, int status, 
         zlistx_detach_cur(self->outstanding);
         if (entry->api)
             s_api_result(self, entry->api, entry->host, NULL, status, why);
-        free(entry);
+        s_outstanding_free((void **)&entry);
         entry = zlistx_first(self->outstanding);
     }
 }
@@ -639,8 +749,9 @@ static void s_host_remove(hms_controller_t *self, host_t *host)
 }
 
 //  Tick (every 100 ms): hosts silent for miss_count intervals go offline;
-//  requests past their deadline end (504 for REST ones); the view is
-//  republished when heartbeats changed it.
+//  give_content that could not be sent is tried again; requests past their
+//  deadline end (504 for REST ones); the view is republished when
+//  heartbeats changed it.
 static int s_tick(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
@@ -649,7 +760,7 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     uint64_t now = s_now();
     for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
         if (host->status == HMS_HOST_ONLINE &&
-            now - host->last_hb > (uint64_t)self->miss_count * host->interval_ms)
+            now - host->last_hb > (uint64_t)self->settings.miss_count * host->interval_ms)
             s_host_mark(self, host, HMS_HOST_OFFLINE);
         //  A give_content that could not be sent (heartbeats are back but
         //  the command connection is not yet): another window, another try.
@@ -659,19 +770,26 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     }
     outstanding_t *entry = zlistx_first(self->outstanding);
     while (entry) {
+        //  An antagonist request sent once its connection is up.
+        if (entry->unsent && zframe_send(&entry->unsent, entry->host->antagonist_dealer,
+                                         ZFRAME_DONTWAIT | ZFRAME_REUSE) == 0)
+            zframe_destroy(&entry->unsent);
         if (now >= entry->deadline) {
             zlistx_detach_cur(self->outstanding);
             host_t *host = entry->host;
             if (entry->api) {
                 char message[128];
-                snprintf(message, sizeof message, "manager did not answer within %d ms",
-                         self->request_timeout_ms);
+                snprintf(message, sizeof message,
+                         entry->unsent ? "%s unreachable: no connection within %d ms"
+                                       : "%s did not answer within %d ms",
+                         s_for_antagonist(entry->api->type) ? "antagonist" : "manager",
+                         self->settings.request_timeout_ms);
                 s_api_result(self, entry->api, host, NULL, 504, message);
             } else if (host->fetching == entry->corr_id) {
                 host->fetching = 0;
                 s_mark_pending(self, host); //  ask again
             }
-            free(entry);
+            s_outstanding_free((void **)&entry);
             entry = zlistx_first(self->outstanding);
         } else
             entry = zlistx_next(self->outstanding);
@@ -681,227 +799,148 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  REST requests (inproc).
-
-static json_t *s_config_json(hms_controller_t *self)
-{
-    return json_pack("{s:i, s:i, s:i}", "aggregation_ms", self->aggregation_ms, "miss_count",
-                     self->miss_count, "request_timeout_ms", self->request_timeout_ms);
-}
-
-//  Applies a JSON object of settings: all or nothing. Returns NULL, or why not.
-static const char *s_config_apply(hms_controller_t *self, const char *text)
-{
-    json_error_t error;
-    json_t *changes = json_loads(text, JSON_REJECT_DUPLICATES, &error);
-    if (!json_is_object(changes)) {
-        json_decref(changes);
-        return "the body must be a JSON object";
-    }
-    struct {
-        const char *key;
-        int min, max;
-        int *target;
-        int value;
-    } settings[] = {
-        {"aggregation_ms", 0, 60000, &self->aggregation_ms, 0},
-        {"miss_count", 1, 100, &self->miss_count, 0},
-        {"request_timeout_ms", 100, 60000, &self->request_timeout_ms, 0},
-    };
-    const size_t count = sizeof settings / sizeof settings[0];
-    const char *key;
-    json_t *value;
-    const char *problem = NULL;
-    json_object_foreach(changes, key, value)
-    {
-        size_t i = 0;
-        while (i < count && strcmp(settings[i].key, key) != 0)
-            i++;
-        if (i == count)
-            problem = "unknown setting (aggregation_ms, miss_count, request_timeout_ms)";
-        else if (!json_is_integer(value) || json_integer_value(value) < settings[i].min ||
-                 json_integer_value(value) > settings[i].max)
-            problem = "aggregation_ms must be an integer in 0..60000, miss_count in 1..100, "
-                      "request_timeout_ms in 100..60000";
-    }
-    if (!problem)
-        for (size_t i = 0; i < count; i++)
-            if ((value = json_object_get(changes, settings[i].key)))
-                *settings[i].target = (int)json_integer_value(value);
-    json_decref(changes);
-    return problem;
-}
+//  REST requests (hms_api).
 
 static json_t *s_stats_json(hms_controller_t *self)
 {
     json_t *hosts = json_array();
     uint64_t totals[4] = {0, 0, 0, 0};
     for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
-        json_array_append_new(hosts, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I}", "address",
-                                               host->address, "msgs_in", (json_int_t)host->msgs_in,
-                                               "bytes_in", (json_int_t)host->bytes_in, "msgs_out",
-                                               (json_int_t)host->msgs_out, "bytes_out",
-                                               (json_int_t)host->bytes_out, "bad_messages",
-                                               (json_int_t)host->bad_messages));
+        json_array_append_new(
+            hosts, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "address", host->address,
+                             "msgs_in", (json_int_t)host->msgs_in, "bytes_in",
+                             (json_int_t)host->bytes_in, "msgs_out", (json_int_t)host->msgs_out,
+                             "bytes_out", (json_int_t)host->bytes_out, "bad_messages",
+                             (json_int_t)host->bad_messages, "unsent", (json_int_t)host->unsent));
         totals[0] += host->msgs_in;
         totals[1] += host->bytes_in;
         totals[2] += host->msgs_out;
         totals[3] += host->bytes_out;
     }
-    return json_pack("{s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "uptime_ms",
-                     (json_int_t)(s_now() - self->started_mono), "total", "msgs_in",
-                     (json_int_t)totals[0], "bytes_in", (json_int_t)totals[1], "msgs_out",
-                     (json_int_t)totals[2], "bytes_out", (json_int_t)totals[3], "hosts", hosts);
+    return json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "uptime_ms",
+                     (json_int_t)(s_now() - self->started_mono), "max_hosts",
+                     (json_int_t)self->max_hosts, "total", "msgs_in", (json_int_t)totals[0],
+                     "bytes_in", (json_int_t)totals[1], "msgs_out", (json_int_t)totals[2],
+                     "bytes_out", (json_int_t)totals[3], "hosts", hosts);
 }
 
-static void s_api_host_changed(hms_controller_t *self, zframe_t **identity, const char *address,
-                               int status)
+//  Applies the settings present in changes.
+static void s_settings_apply(hms_controller_t *self, const hms_api_settings_t *changes)
 {
+    if (changes->present & (1u << HMS_API_SETTING_AGGREGATION))
+        self->settings.aggregation_ms = changes->aggregation_ms;
+    if (changes->present & (1u << HMS_API_SETTING_MISS_COUNT))
+        self->settings.miss_count = changes->miss_count;
+    if (changes->present & (1u << HMS_API_SETTING_TIMEOUT))
+        self->settings.request_timeout_ms = changes->request_timeout_ms;
+}
+
+//  PUT /containers/{address}
+static void s_api_add(hms_controller_t *self, hms_api_request_t **request,
+                      const hms_api_args_t *args)
+{
+    host_spec_t spec = {args->address, args->antagonist, args->public_key, args->antagonist_key};
+    char why[512];
+    int rc = s_host_add(self, &spec, why, sizeof why);
+    if (rc != 0) {
+        s_api_error(self, request, rc, "%s", why);
+        return;
+    }
     s_save(self);
     s_publish(self);
     hms_view_t *view = hms_view_store_acquire(self->views);
-    const hms_view_host_t *host = hms_view_host(view, address);
-    char *text = host ? hms_view_render_host(host, NULL) : NULL;
-    s_api_reply(self, identity, status, text);
-    free(text);
+    const hms_view_host_t *host = hms_view_host(view, args->address);
+    s_api_reply(self, request, 201, host ? hms_view_render_host(host, NULL) : NULL);
     hms_view_release(&view);
 }
 
-static void s_api_command(hms_controller_t *self, zframe_t **identity, const char *command,
-                          const char *first, const char *second, const char *third)
+//  Commands forwarded to managers or antagonists: every host's when
+//  args->address is "".
+static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
+                          const hms_api_args_t *args)
 {
-    if (strcmp(command, HMS_API_CONFIG) == 0) {
-        const char *problem = first ? s_config_apply(self, first) : NULL;
-        if (problem)
-            s_api_error(self, identity, 400, "%s", problem);
-        else {
-            if (first) {
-                hms_notice("settings changed: aggregation %d ms, miss count %d, timeout %d ms",
-                           self->aggregation_ms, self->miss_count, self->request_timeout_ms);
-                s_save(self);
-            }
-            s_api_json(self, identity, 200, s_config_json(self));
-        }
-        return;
-    }
-    if (strcmp(command, HMS_API_STATS) == 0) {
-        s_api_json(self, identity, 200, s_stats_json(self));
-        return;
-    }
-    if (!first) {
-        s_api_error(self, identity, 400, "missing argument");
-        return;
-    }
-    if (strcmp(command, HMS_API_ADD) == 0) {
-        int rc = s_host_add(self, first, second);
-        if (rc == 0)
-            s_api_host_changed(self, identity, first, 201);
-        else
-            s_api_error(self, identity, rc,
-                        rc == 400   ? "'%s' (or its antagonist) is not an address (host or "
-                                      "host:port)"
-                        : rc == 409 ? "manager %s is followed already"
-                        : rc == 507 ? "cannot follow %s: the controller follows its maximum"
-                                    : "cannot follow %s",
-                        first);
-        return;
-    }
-    host_t *host = *first ? s_host_find(self, first) : NULL;
-    bool every_host =
-        (strcmp(command, HMS_API_THRESHOLD) == 0 || strcmp(command, HMS_API_ANTAGONIST) == 0) &&
-        *first == '\0';
-    if (!host && !every_host) {
-        s_api_error(self, identity, 404, "no manager '%s' is followed", first);
-        return;
-    }
-    if (strcmp(command, HMS_API_REMOVE) == 0) {
-        s_host_remove(self, host);
-        s_save(self);
-        s_publish(self);
-        s_api_reply(self, identity, 204, "");
-        return;
-    }
-    hms_msg_t request;
-    hms_msg_type_t type = strcmp(command, HMS_API_THRESHOLD) == 0 ? HMS_MSG_CONTAINER_THRESHOLD
-                          : strcmp(command, HMS_API_IGNORE) == 0  ? HMS_MSG_CONTAINER_IGNORE
-                          : strcmp(command, HMS_API_WATCH) == 0   ? HMS_MSG_CONTAINER_ADD
-                                                                  : HMS_MSG_NONE;
-    //  The antagonist: second is the operation, third its configuration.
-    if (strcmp(command, HMS_API_ANTAGONIST) == 0 && second)
-        type = strcmp(second, "status") == 0  ? HMS_MSG_ANTAGONIST_STATUS
-               : strcmp(second, "conf") == 0  ? HMS_MSG_CONF_ANTAGONIST
-               : strcmp(second, "start") == 0 ? HMS_MSG_START_ANTAGONIST
-               : strcmp(second, "stop") == 0  ? HMS_MSG_STOP_ANTAGONIST
-                                              : HMS_MSG_NONE;
-    if (type == HMS_MSG_NONE || !second) {
-        s_api_error(self, identity, 400, "bad request");
-        return;
-    }
-    if (every_host && zlistx_size(self->hosts) == 0) {
-        s_api_json(self, identity, 200, json_pack("{s:[]}", "hosts"));
-        return;
-    }
-    hms_msg_init(&request, type);
+    static const hms_msg_type_t operations[] = {HMS_MSG_ANTAGONIST_STATUS, HMS_MSG_CONF_ANTAGONIST,
+                                                HMS_MSG_START_ANTAGONIST, HMS_MSG_STOP_ANTAGONIST};
+    hms_msg_t message;
+    hms_msg_type_t type = args->kind == HMS_API_THRESHOLD ? HMS_MSG_CONTAINER_THRESHOLD
+                          : args->kind == HMS_API_IGNORE  ? HMS_MSG_CONTAINER_IGNORE
+                          : args->kind == HMS_API_WATCH   ? HMS_MSG_CONTAINER_ADD
+                                                          : operations[args->operation];
+    hms_msg_init(&message, type);
     if (type == HMS_MSG_CONTAINER_THRESHOLD)
-        request.threshold = strtod(second, NULL); //  checked by hms_rest
-    else if (type == HMS_MSG_CONF_ANTAGONIST) {
-        //  Checked by hms_rest; checked again, since it crossed a thread.
-        json_t *conf = third ? json_loads(third, 0, NULL) : NULL;
-        char problem[256];
-        int rc = hms_json_parse_antagonist_conf(conf, &request.antagonist, problem, sizeof problem);
-        json_decref(conf);
-        if (rc) {
-            s_api_error(self, identity, 400, "%s", problem);
-            return;
-        }
-    } else if (!s_for_antagonist(type))
-        snprintf(request.container.container, sizeof request.container.container, "%s", second);
-    api_t *api = s_api_new(identity, type);
+        message.threshold = args->threshold;
+    else if (type == HMS_MSG_CONF_ANTAGONIST)
+        message.antagonist = args->conf;
+    else if (!s_for_antagonist(type))
+        snprintf(message.container.container, sizeof message.container.container, "%s",
+                 args->container);
+    bool every_host = !*args->address;
+    if (every_host && zlistx_size(self->hosts) == 0) {
+        s_api_json(self, request, 200, json_pack("{s:[]}", "hosts"));
+        return;
+    }
+    api_t *api = s_api_new(request, type);
     if (!api) {
-        s_api_error(self, identity, 500, "out of memory");
+        s_api_error(self, request, 500, "out of memory");
         return;
     }
     api->every_host = every_host;
-    if (every_host) {
-        //  s_forward may finish api on the last host: walk a copy of the list.
-        size_t count = zlistx_size(self->hosts), i = 0;
-        api->outstanding = count;
-        host_t **hosts = calloc(count, sizeof *hosts);
-        for (host_t *h = zlistx_first(self->hosts); hosts && h; h = zlistx_next(self->hosts))
-            hosts[i++] = h;
-        for (i = 0; hosts && i < count; i++)
-            s_forward(self, api, hosts[i], &request);
-        free(hosts);
-    } else {
+    if (!every_host) {
         api->outstanding = 1;
-        s_forward(self, api, host, &request);
+        s_forward(self, api, s_host_find(self, args->address), &message);
+        return;
     }
+    //  s_forward may finish api on the last host: walk a copy of the list.
+    size_t count = zlistx_size(self->hosts), i = 0;
+    api->outstanding = count;
+    host_t **hosts = calloc(count, sizeof *hosts);
+    for (host_t *h = zlistx_first(self->hosts); hosts && h; h = zlistx_next(self->hosts))
+        hosts[i++] = h;
+    for (i = 0; hosts && i < count; i++)
+        s_forward(self, api, hosts[i], &message);
+    free(hosts);
 }
 
-//  Inproc ROUTER reader: one REST request.
-static int s_api_reader(zloop_t *loop, zsock_t *api, void *arg)
+//  One REST request: answered now, or when its managers answer.
+static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
+{
+    const hms_api_args_t *args = hms_api_args(request);
+    switch (args->kind) {
+    case HMS_API_CONFIG:
+        if (args->settings.present) {
+            s_settings_apply(self, &args->settings);
+            hms_notice("settings changed: aggregation %d ms, miss count %d, timeout %d ms",
+                       self->settings.aggregation_ms, self->settings.miss_count,
+                       self->settings.request_timeout_ms);
+            s_save(self);
+        }
+        s_api_json(self, &request, 200, hms_api_settings_json(&self->settings));
+        return;
+    case HMS_API_STATS: s_api_json(self, &request, 200, s_stats_json(self)); return;
+    case HMS_API_ADD: s_api_add(self, &request, args); return;
+    default: break;
+    }
+    host_t *host = *args->address ? s_host_find(self, args->address) : NULL;
+    if (!host && (*args->address || args->kind == HMS_API_REMOVE))
+        s_api_error(self, &request, 404, "no manager '%s' is followed", args->address);
+    else if (args->kind == HMS_API_REMOVE) {
+        s_host_remove(self, host);
+        s_save(self);
+        s_publish(self);
+        s_api_reply(self, &request, 204, NULL);
+    } else
+        s_api_forward(self, &request, args);
+}
+
+//  Poller of the mailbox: every queued REST request.
+static int s_api_ready(zloop_t *loop, zmq_pollitem_t *item, void *arg)
 {
     (void)loop;
-    (void)api;
+    (void)item;
     hms_controller_t *self = arg;
-    zmsg_t *message = zmsg_recv(self->api);
-    if (!message)
-        return 0;
-    zframe_t *identity = zmsg_pop(message);
-    zframe_t *delimiter = zmsg_pop(message);
-    char *command = zmsg_popstr(message);
-    char *first = zmsg_popstr(message);
-    char *second = zmsg_popstr(message);
-    char *third = zmsg_popstr(message);
-    if (identity && command)
-        s_api_command(self, &identity, command, first, second, third);
-    zframe_destroy(&identity);
-    zframe_destroy(&delimiter);
-    zstr_free(&command);
-    zstr_free(&first);
-    zstr_free(&second);
-    zstr_free(&third);
-    zmsg_destroy(&message);
+    hms_api_request_t *request;
+    while ((request = hms_api_next(self->api)))
+        s_api_command(self, request);
     return 0;
 }
 
@@ -962,7 +1001,6 @@ static void s_load(hms_controller_t *self)
     json_t *root = json_loadb(saved, size, JSON_REJECT_DUPLICATES, &error);
     free(saved);
     json_t *hosts = json_object_get(root, "hosts");
-    json_t *aggregation = json_object_get(root, "aggregation_ms");
     if (!json_is_object(root) || json_integer_value(json_object_get(root, "v")) != 1 ||
         !json_is_array(hosts)) {
         hms_warning("state file %s ignored: not a controller state file (%s)", self->state_file,
@@ -971,29 +1009,198 @@ static void s_load(hms_controller_t *self)
         return;
     }
     //  Settings changed through PUT /config: all or nothing, checked again.
-    json_t *settings = json_pack("{s:O*, s:O*, s:O*}", "aggregation_ms", aggregation, "miss_count",
-                                 json_object_get(root, "miss_count"), "request_timeout_ms",
-                                 json_object_get(root, "request_timeout_ms"));
-    char *changes = settings ? json_dumps(settings, JSON_COMPACT) : NULL;
-    const char *problem = changes ? s_config_apply(self, changes) : "out of memory";
-    if (problem)
-        hms_warning("state file %s: settings ignored: %s", self->state_file, problem);
-    free(changes);
+    json_t *settings = json_deep_copy(root);
+    json_object_del(settings, "v");
+    json_object_del(settings, "hosts");
+    hms_api_settings_t changes;
+    if (hms_api_settings_parse(settings, &changes, why, sizeof why) == 0)
+        s_settings_apply(self, &changes);
+    else
+        hms_warning("state file %s: settings ignored: %s", self->state_file, why);
     json_decref(settings);
     size_t index;
-    json_t *address;
-    json_array_foreach(hosts, index, address)
+    json_t *entry;
+    json_array_foreach(hosts, index, entry)
     {
-        //  A host is {"address", "antagonist"}; a bare string is an address.
-        const char *text = json_is_string(address)
-                               ? json_string_value(address)
-                               : json_string_value(json_object_get(address, "address"));
-        const char *antagonist = json_string_value(json_object_get(address, "antagonist"));
-        if (!text || s_host_add(self, text, antagonist) == 400)
-            hms_warning("state file %s: host %zu ignored", self->state_file, index);
+        //  A host is {"address", "antagonist", "public_key", "antagonist_key"};
+        //  a bare string is an address.
+        host_spec_t spec = {json_is_string(entry)
+                                ? json_string_value(entry)
+                                : json_string_value(json_object_get(entry, "address")),
+                            json_string_value(json_object_get(entry, "antagonist")),
+                            json_string_value(json_object_get(entry, "public_key")),
+                            json_string_value(json_object_get(entry, "antagonist_key"))};
+        if (!spec.address || s_host_add(self, &spec, why, sizeof why) != 0)
+            hms_warning("state file %s: host %zu ignored: %s", self->state_file, index,
+                        spec.address ? why : "no address");
     }
     hms_notice("state loaded from %s: %zu hosts", self->state_file, zlistx_size(self->hosts));
     json_decref(root);
+}
+
+//  --hosts: ADDRESS[=ANTAGONIST][@KEY[@ANTAGONIST_KEY]],... (addresses hold
+//  no '@'; keys are 40 characters, which may include '@' and '=').
+static void s_add_hosts(hms_controller_t *self, const char *hosts)
+{
+    char *list = strdup(hosts);
+    char *saveptr = NULL;
+    for (char *entry = list ? strtok_r(list, ",", &saveptr) : NULL; entry;
+         entry = strtok_r(NULL, ",", &saveptr)) {
+        host_spec_t spec = {entry, NULL, NULL, NULL};
+        char *keys = strchr(entry, '@');
+        if (keys) {
+            *keys++ = '\0';
+            spec.public_key = keys;
+            if (strlen(keys) == 2 * HMS_KEY_LENGTH + 1 && keys[HMS_KEY_LENGTH] == '@') {
+                keys[HMS_KEY_LENGTH] = '\0';
+                spec.antagonist_key = keys + HMS_KEY_LENGTH + 1;
+            }
+        }
+        char *antagonist = strchr(entry, '=');
+        if (antagonist) {
+            *antagonist++ = '\0';
+            spec.antagonist = antagonist;
+        }
+        char why[512];
+        int rc = s_host_add(self, &spec, why, sizeof why);
+        if (rc != 0 && rc != 409)
+            hms_warning("--hosts: %s", why);
+    }
+    free(list);
+}
+
+//  Reads a secret from path: a regular file only its owner can read, of
+//  at most max bytes. Returns it (caller frees), or NULL (logged).
+static char *s_secret(const char *path, const char *what, size_t max)
+{
+    char *text, why[512];
+    size_t size;
+    struct stat info;
+    if (hms_file_read(path, max, &text, &size, why, sizeof why) != 0) {
+        hms_error("%s: %s", what, zsys_file_exists(path) ? why : "no such file");
+        return NULL;
+    }
+    if (stat(path, &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO))) {
+        hms_error("%s: %s is readable by others (mode %o): chmod 600 it", what, path,
+                  (unsigned)(info.st_mode & 07777));
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+//  The bearer token: --token-file, or the systemd credential "token".
+//  Returns 0 (*token NULL when there is none), or -1 (logged).
+static int s_token(const hms_controller_config_t *config, char **token)
+{
+    *token = NULL;
+    char path[4096];
+    const char *credentials = getenv("CREDENTIALS_DIRECTORY");
+    if (*config->token_file)
+        snprintf(path, sizeof path, "%s", config->token_file);
+    else if (credentials && *credentials)
+        snprintf(path, sizeof path, "%s/token", credentials);
+    else
+        return 0;
+    if (!*config->token_file && !zsys_file_exists(path))
+        return 0;
+    char *text = s_secret(path, "token-file", 4096);
+    if (!text)
+        return -1;
+    //  One line; what follows it (a newline) is not the token.
+    text[strcspn(text, "\r\n")] = '\0';
+    size_t length = strlen(text);
+    bool printable = true;
+    for (size_t i = 0; i < length; i++)
+        printable &= text[i] > 0x20 && text[i] < 0x7f;
+    if (length < TOKEN_MIN || !printable) {
+        hms_error("token-file: %s: the token must be at least %d printable characters without "
+                  "spaces (e.g. head -c 32 /dev/urandom | base64)",
+                  path, TOKEN_MIN);
+        free(text);
+        return -1;
+    }
+    *token = text;
+    return 0;
+}
+
+//  Starts the REST API: checks the bind policy, loads the token and the TLS
+//  pair. Returns 0, or -1 (logged).
+static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
+{
+    char *token = NULL, *cert = NULL, *key = NULL;
+    if (s_token(config, &token) != 0)
+        return -1;
+    bool insecure = config->transport.insecure;
+    const char *bind = *config->http_bind  ? config->http_bind
+                       : token || insecure ? "0.0.0.0"
+                                           : "127.0.0.1";
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:1", bind);
+    int rc = 0;
+    if (!token && !insecure && !hms_endpoint_local(endpoint)) {
+        hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
+                  "--http-bind 127.0.0.1, or --insecure for a lab",
+                  bind);
+        rc = -1;
+    }
+    if (rc == 0 && (*config->tls_cert || *config->tls_key)) {
+        size_t size;
+        char why[512];
+        //  The certificate is public; the key is a secret.
+        if (*config->tls_cert &&
+            hms_file_read(config->tls_cert, 1 << 20, &cert, &size, why, sizeof why) != 0)
+            hms_error("tls-cert: %s", why);
+        key = *config->tls_key ? s_secret(config->tls_key, "tls-key", 1 << 20) : NULL;
+        if (!cert || !key) {
+            if (!*config->tls_cert || !*config->tls_key)
+                hms_error("--tls-cert and --tls-key go together");
+            rc = -1;
+        }
+    }
+    if (rc == 0) {
+        hms_rest_config_t rest = {bind,
+                                  config->http_port,
+                                  token,
+                                  config->token_reads,
+                                  cert,
+                                  key,
+                                  config->http_hosts,
+                                  config->http_connections,
+                                  config->http_per_ip,
+                                  config->http_timeout_s,
+                                  self->api,
+                                  self->views};
+        self->rest = hms_rest_new(&rest);
+        rc = self->rest ? 0 : -1;
+    }
+    if (rc == 0)
+        hms_notice("REST on %s://%s:%d/%s%s", cert ? "https" : "http", bind,
+                   hms_rest_port(self->rest), token ? ", token needed for changes" : ", no token",
+                   token && config->token_reads ? " and reads" : "");
+    if (token)
+        memset(token, 0, strlen(token));
+    free(token);
+    free(cert);
+    if (key)
+        memset(key, 0, strlen(key));
+    free(key);
+    return rc;
+}
+
+//  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).
+static int s_router(hms_controller_t *self, const char *endpoint)
+{
+    if (strcmp(endpoint, "none") == 0)
+        return 0;
+    char fallback[64];
+    hms_transport_default(self->transport, HMS_CONTROLLER_PORT, fallback, sizeof fallback);
+    self->router = hms_transport_bind(self->transport, ZMQ_ROUTER, *endpoint ? endpoint : fallback);
+    if (!self->router)
+        return -1;
+    zloop_reader(self->loop, self->router, s_router_reader, self);
+    zloop_reader_set_tolerant(self->loop, self->router);
+    return 0;
 }
 
 static void s_host_free(void **item)
@@ -1003,73 +1210,59 @@ static void s_host_free(void **item)
     *item = NULL;
 }
 
-hms_controller_t *hms_controller_new(const hms_controller_config_t *config)
+hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size_t files)
 {
     hms_controller_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->aggregation_ms = config->aggregation_ms;
-    self->miss_count = config->miss_count;
-    self->request_timeout_ms = config->request_timeout_ms;
+    self->settings = (hms_api_settings_t){HMS_API_SETTINGS_ALL, config->aggregation_ms,
+                                          config->miss_count, config->request_timeout_ms};
     self->started_mono = s_now();
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
+    self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
+    if (self->ready_file)
+        unlink(self->ready_file); //  left by an earlier run: not ours
+    size_t reserved = FILES_RESERVED + (size_t)config->http_connections;
+    size_t fits = files > reserved ? (files - reserved) / FILES_PER_HOST : 0;
+    self->max_hosts = fits < (size_t)config->max_hosts ? fits : (size_t)config->max_hosts;
     self->loop = zloop_new();
     self->hosts = zlistx_new();
     self->outstanding = zlistx_new();
     self->views = hms_view_store_new();
-    snprintf(self->api_endpoint, sizeof self->api_endpoint, "inproc://hms-controller-%p",
-             (void *)self);
-    self->api = zsock_new_router(self->api_endpoint);
-    if (!self->loop || !self->hosts || !self->outstanding || !self->views || !self->api) {
+    self->api = hms_api_new();
+    self->transport = hms_transport_new(&config->transport, true);
+    if (!self->loop || !self->hosts || !self->outstanding || !self->views || !self->api ||
+        !self->transport || s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }
     zlistx_set_destructor(self->hosts, s_host_free);
     zlistx_set_destructor(self->outstanding, s_outstanding_free);
-    zloop_reader(self->loop, self->api, s_api_reader, self);
-    if (*config->router_endpoint) {
-        self->router = zsock_new(ZMQ_ROUTER);
-        zsock_set_maxmsgsize(self->router, HMS_REQUEST_MAX);
-        zsock_set_router_mandatory(self->router, 1);
-        zsock_set_sndtimeo(self->router, 0);
-        if (zsock_bind(self->router, "%s", config->router_endpoint) < 0) {
-            hms_error("cannot bind %s: %s", config->router_endpoint, zmq_strerror(zmq_errno()));
-            hms_controller_destroy(&self);
-            return NULL;
-        }
-        zloop_reader(self->loop, self->router, s_router_reader, self);
-        zloop_reader_set_tolerant(self->loop, self->router);
-    }
+    zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
+    zloop_poller(self->loop, &mailbox, s_api_ready, self);
     s_load(self);
-    //  Hosts given on the command line, in addition to the state file's.
-    char *list = strdup(config->hosts);
-    char *saveptr = NULL;
-    for (char *address = list ? strtok_r(list, ",", &saveptr) : NULL; address;
-         address = strtok_r(NULL, ",", &saveptr)) {
-        //  address=antagonist names where the host's antagonist listens.
-        char *antagonist = strchr(address, '=');
-        if (antagonist)
-            *antagonist++ = '\0';
-        int rc = s_host_add(self, address, antagonist);
-        if (rc == 400)
-            hms_warning("--hosts: '%s' is not a manager address", address);
-    }
-    free(list);
+    s_add_hosts(self, config->hosts);
     s_save(self);
     zloop_timer(self->loop, TICK_MS, 0, s_tick, self);
     s_publish(self);
-
-    hms_rest_config_t rest = {config->http_bind, config->http_port, config->token,
-                              self->api_endpoint, self->views};
-    self->rest = hms_rest_new(&rest);
-    if (!self->rest) {
+    char error[512], port[16];
+    if (s_rest(self, config) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }
-    hms_notice("controller: REST on http://%s:%d/, ROUTER %s, %zu managers, aggregation %d ms",
-               config->http_bind, config->http_port,
-               *config->router_endpoint ? config->router_endpoint : "none",
-               zlistx_size(self->hosts), self->aggregation_ms);
+    snprintf(port, sizeof port, "%d", hms_rest_port(self->rest));
+    if (self->ready_file &&
+        hms_file_ready(self->ready_file, error, sizeof error, "http_port", port, "router",
+                       self->router ? zsock_endpoint(self->router) : "", "public_key",
+                       hms_transport_public_key(self->transport), NULL) != 0) {
+        hms_error("ready file: %s", error);
+        hms_controller_destroy(&self);
+        return NULL;
+    }
+    hms_notice("controller: ROUTER %s, %zu managers (at most %zu: %zu file descriptors), "
+               "aggregation %d ms",
+               self->router ? zsock_endpoint(self->router) : "none", zlistx_size(self->hosts),
+               self->max_hosts, files, self->settings.aggregation_ms);
     return self;
 }
 
@@ -1085,16 +1278,23 @@ void hms_controller_destroy(hms_controller_t **self_p)
     if (!self_p || !*self_p)
         return;
     hms_controller_t *self = *self_p;
-    //  The REST threads first: they may be waiting on the loop's socket.
-    hms_rest_destroy(&self->rest);
+    //  No REST thread may wait for a loop that has stopped: what is queued
+    //  and what waits for managers is answered first, then the threads end.
+    if (self->api)
+        hms_api_close(self->api);
     if (self->outstanding && self->hosts)
         s_end_outstanding(self, NULL, 503, "controller stopping");
+    hms_rest_destroy(&self->rest);
     zlistx_destroy(&self->outstanding);
     zlistx_destroy(&self->hosts);
     zsock_destroy(&self->router);
-    zsock_destroy(&self->api);
+    hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);
+    hms_api_destroy(&self->api);
     hms_view_store_destroy(&self->views);
+    if (self->ready_file)
+        unlink(self->ready_file);
+    free(self->ready_file);
     free(self->state_file);
     free(self);
     *self_p = NULL;

@@ -1,12 +1,13 @@
 /*  hms_rest: the controller's HTTP side (ulfius).
 
-    Reads come from the published view; changes go to the controller loop
-    over inproc and come back as [status][JSON body]. Every input is
-    checked here first (addresses, container references, thresholds, JSON
-    types, body size), so a bad request is answered 400 without reaching a
-    manager. Static files (the web page, the OpenAPI document, the API
-    explorer) are compiled into the binary: no file system path is ever
-    built from a request.
+    Every route and method goes through s_dispatch: the guard, then the
+    route's callback (or 405). Reads come from the published view; changes
+    go to the controller loop as typed requests (hms_api) and come back as
+    a status and a JSON body. Every input is checked here first
+    (addresses, keys, container references, thresholds, JSON types, body
+    size), so a bad request is answered 400 without reaching a manager.
+    Static files (the web page, the OpenAPI document, the API explorer) are
+    compiled into the binary: no file system path is built from a request.
 */
 
 #include "hms_rest.h"
@@ -15,21 +16,51 @@
 #include "hms_json.h"
 #include "hms_log.h"
 
-#include <czmq.h>
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <ifaddrs.h>
 #include <math.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <string.h>
+#include <strings.h>
 #include <ulfius.h>
+#include <unistd.h>
 
-#define MAX_BODY 65536
+//  A REST thread waits this long for the loop, whose own deadline for a
+//  manager's answer is at most HMS_REQUEST_TIMEOUT_MAX.
+#define CALL_TIMEOUT_MS (HMS_REQUEST_TIMEOUT_MAX + 1000)
+//  Stack of a connection's thread: callbacks need a few KB.
+#define THREAD_STACK (512 * 1024)
+
+typedef struct _hms_rest_t hms_rest_t;
+
+typedef int(callback_t)(hms_rest_t *self, const struct _u_request *request,
+                        struct _u_response *response, const void *arg);
+
+//  What one route does for one method.
+typedef struct {
+    hms_rest_t *self;
+    callback_t *callback; //  NULL: 405
+    const void *arg;      //  the asset, for files
+    bool change;          //  a method that changes state: token and JSON
+    bool open;            //  readable without a token even with token_reads
+    const char *allow;    //  the route's methods, for a 405
+} handler_t;
 
 struct _hms_rest_t {
     struct _u_instance instance; //  ulfius
-    bool started;                //  ulfius_start_framework succeeded
-    char *token;                 //  bearer token for changes; NULL: none
-    char *api_endpoint;          //  the loop's inproc ROUTER
+    bool started;                //  ulfius_start_framework_* succeeded
+    char *token;                 //  bearer token; NULL: none
+    bool token_reads;            //  reads need it too
+    bool tls;                    //  served over TLS
+    char *cert, *key;            //  PEM text, kept while serving
+    zlistx_t *hosts;             //  names the Host header may give, lower case
+    hms_api_t *api;              //  the loop's mailbox
     hms_view_store_t *views;     //  what the loop publishes
-    char (*allow)[64];           //  per route, then per file: the Allow header of a 405
+    handler_t *handlers;         //  one per route and method, then the default
+    char (*allow)[64];           //  per route: its methods
+    int port;                    //  bound
 };
 
 //  Responses.
@@ -62,54 +93,49 @@ static int s_error(struct _u_response *response, int status, const char *format,
     return U_CALLBACK_COMPLETE;
 }
 
-//  Asks the loop: command and up to three arguments (a NULL ends them);
-//  the loop's answer becomes the response.
-static int s_ask(hms_rest_t *self, struct _u_response *response, const char *command,
-                 const char *first, const char *second, const char *third)
+//  Hands args to the loop; its answer becomes the response.
+static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_args_t *args)
 {
-    zsock_t *req = zsock_new_req(self->api_endpoint);
-    if (!req)
-        return s_error(response, 500, "cannot reach the controller loop");
-    //  The loop answers by its own deadline, which PUT /config can raise up
-    //  to the largest request timeout: wait for that, plus a margin.
-    zsock_set_rcvtimeo(req, HMS_REQUEST_TIMEOUT_MAX + 1000);
-    zmsg_t *request = zmsg_new();
-    zmsg_addstr(request, command);
-    if (first)
-        zmsg_addstr(request, first);
-    if (first && second)
-        zmsg_addstr(request, second);
-    if (first && second && third)
-        zmsg_addstr(request, third);
-    zmsg_t *reply = NULL;
-    if (zmsg_send(&request, req) == 0)
-        reply = zmsg_recv(req);
-    zmsg_destroy(&request);
-    zsock_destroy(&req);
-    char *status = reply ? zmsg_popstr(reply) : NULL;
-    zframe_t *body = reply ? zmsg_pop(reply) : NULL;
-    int rc;
-    if (!status || !body)
-        rc = s_error(response, 503, "the controller did not answer");
-    else if (zframe_size(body) == 0) {
-        ulfius_set_empty_body_response(response, (unsigned)atoi(status));
-        rc = U_CALLBACK_COMPLETE;
-    } else
-        rc = s_send(response, atoi(status), (const char *)zframe_data(body), zframe_size(body));
-    zstr_free(&status);
-    zframe_destroy(&body);
-    zmsg_destroy(&reply);
-    return rc;
+    char *body = NULL;
+    int status = hms_api_call(self->api, args, CALL_TIMEOUT_MS, &body);
+    if (!body && status == 503)
+        return s_error(response, 503, "the controller did not answer");
+    if (!body)
+        ulfius_set_empty_body_response(response, (unsigned)status);
+    else
+        s_send(response, status, body, strlen(body));
+    free(body);
+    return U_CALLBACK_COMPLETE;
 }
 
-//  Input checks.
+//  The guard.
+
+//  The host part of a Host header or of an origin's authority, lower case:
+//  "Example.COM:8080" -> "example.com", "[::1]:80" -> "[::1]".
+static void s_host_name(const char *authority, char *name, size_t size)
+{
+    size_t length = authority[0] == '[' ? strcspn(authority, "]") + 1 : strcspn(authority, ":");
+    if (length >= size)
+        length = size - 1;
+    for (size_t i = 0; i < length; i++)
+        name[i] = (char)tolower((unsigned char)authority[i]);
+    name[length] = '\0';
+}
+
+static bool s_known_host(hms_rest_t *self, const char *authority)
+{
+    char name[300];
+    s_host_name(authority, name, sizeof name);
+    for (const char *known = zlistx_first(self->hosts); known; known = zlistx_next(self->hosts))
+        if (strcmp(known, name) == 0)
+            return true;
+    return false;
+}
 
 static bool s_authorized(hms_rest_t *self, const struct _u_request *request)
 {
-    if (!self->token)
-        return true;
     const char *header = u_map_get_case(request->map_header, "Authorization");
-    if (!header || strncmp(header, "Bearer ", 7) != 0)
+    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
         return false;
     //  Compare in constant time: a timing leak would reveal the token.
     const char *given = header + 7;
@@ -122,11 +148,67 @@ static bool s_authorized(hms_rest_t *self, const struct _u_request *request)
     return difference == 0;
 }
 
-static int s_unauthorized(struct _u_response *response)
+//  True when the media type (before any parameter) is exactly
+//  application/json: "text/plain; x=application/json" is not.
+static bool s_json_type(const char *type)
 {
-    u_map_put(response->map_header, "WWW-Authenticate", "Bearer realm=\"hms\"");
-    return s_error(response, 401, "this call needs 'Authorization: Bearer <token>'");
+    if (!type)
+        return false;
+    while (*type == ' ' || *type == '\t')
+        type++;
+    size_t length = strcspn(type, ";");
+    while (length > 0 && (type[length - 1] == ' ' || type[length - 1] == '\t'))
+        length--;
+    return length == 16 && strncasecmp(type, "application/json", 16) == 0;
 }
+
+//  Checks what every request must pass. Returns true, or false after
+//  answering.
+static bool s_guard(hms_rest_t *self, const handler_t *handler, const struct _u_request *request,
+                    struct _u_response *response)
+{
+    //  A name that is not ours: a browser led here by DNS rebinding.
+    const char *host = u_map_get_case(request->map_header, "Host");
+    if (host && !s_known_host(self, host)) {
+        s_error(response, 421, "this server does not answer for '%.200s' (--http-host adds names)",
+                host);
+        return false;
+    }
+    //  A page of another site (or a sandboxed one, "null") sending this.
+    const char *origin = u_map_get_case(request->map_header, "Origin");
+    if (origin) {
+        const char *scheme = self->tls ? "https://" : "http://";
+        size_t scheme_length = strlen(scheme);
+        if (!host || strncasecmp(origin, scheme, scheme_length) != 0 ||
+            strcasecmp(origin + scheme_length, host) != 0) {
+            s_error(response, 403, "requests from the origin '%.200s' are refused", origin);
+            return false;
+        }
+    }
+    //  ulfius keeps one byte over the limit, so that a longer body shows.
+    const char *length = u_map_get_case(request->map_header, "Content-Length");
+    if (request->binary_body_length > HMS_REST_BODY_MAX ||
+        (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)) {
+        s_error(response, 413, "a body is at most %d bytes", HMS_REST_BODY_MAX);
+        return false;
+    }
+    if (self->token && (handler->change || (self->token_reads && !handler->open)) &&
+        !s_authorized(self, request)) {
+        u_map_put(response->map_header, "WWW-Authenticate", "Bearer realm=\"hms\"");
+        s_error(response, 401, "this call needs 'Authorization: Bearer <token>'");
+        return false;
+    }
+    //  Changes are JSON, exactly: forms and text/plain are what a page of
+    //  another site can send without asking.
+    const char *type = u_map_get_case(request->map_header, "Content-Type");
+    if (handler->change && (request->binary_body_length > 0 || type) && !s_json_type(type)) {
+        s_error(response, 415, "send the body as JSON, with Content-Type: application/json");
+        return false;
+    }
+    return true;
+}
+
+//  Input checks.
 
 //  Segment n of the request's path (0 is "containers"), percent-decoded,
 //  into out. Route parameters are read from the path itself: ulfius mixes
@@ -183,18 +265,13 @@ static bool s_container(const struct _u_request *request, struct _u_response *re
     return true;
 }
 
-//  Parses the request body as a JSON object (NULL body: *object = NULL).
-//  Returns 0, or -1 after answering 400.
+//  Parses the request body as a JSON object (no body: *object = NULL).
+//  Returns 0, or -1 after answering 400. The guard checked the type.
 static int s_body(const struct _u_request *request, struct _u_response *response, json_t **object)
 {
     *object = NULL;
     if (request->binary_body_length == 0)
         return 0;
-    const char *type = u_map_get_case(request->map_header, "Content-Type");
-    if (!type || !strstr(type, "application/json")) {
-        s_error(response, 400, "send the body as JSON, with Content-Type: application/json");
-        return -1;
-    }
     json_error_t error;
     *object = json_loadb(request->binary_body, request->binary_body_length, JSON_REJECT_DUPLICATES,
                          &error);
@@ -208,20 +285,37 @@ static int s_body(const struct _u_request *request, struct _u_response *response
     return 0;
 }
 
+//  Checks that object has no key but those listed (NULL-terminated).
+//  Returns 0, or -1 after answering 400.
+static int s_only_keys(json_t *object, struct _u_response *response, const char *const *keys)
+{
+    const char *key;
+    json_t *value;
+    json_object_foreach(object, key, value)
+    {
+        size_t i = 0;
+        while (keys[i] && strcmp(keys[i], key) != 0)
+            i++;
+        if (!keys[i])
+            return s_error(response, 400, "unknown key '%.100s'", key), -1;
+    }
+    return 0;
+}
+
 //  The threshold of a request: {"threshold": N} in the body, or the seed's
-//  ?threshold=N. Writes it as text; returns 0, or -1 after answering 400.
-static int s_threshold(const struct _u_request *request, struct _u_response *response, char *text,
-                       size_t size)
+//  ?threshold=N. Returns 0, or -1 after answering 400.
+static int s_threshold(const struct _u_request *request, struct _u_response *response,
+                       double *value)
 {
     json_t *body;
     if (s_body(request, response, &body))
         return -1;
-    double value = NAN;
+    *value = NAN;
     if (body) {
         json_t *field = json_object_get(body, "threshold");
         bool number = json_is_number(field);
         if (number)
-            value = json_number_value(field);
+            *value = json_number_value(field);
         json_decref(body);
         if (!field)
             return s_error(response, 400, "threshold is missing"), -1;
@@ -231,27 +325,26 @@ static int s_threshold(const struct _u_request *request, struct _u_response *res
         const char *query = u_map_get(request->map_url, "threshold");
         if (!query)
             return s_error(response, 400,
-                           "threshold is missing ({\"threshold\": N} or "
-                           "?threshold=N)"),
+                           "threshold is missing ({\"threshold\": N} or ?threshold=N)"),
                    -1;
         char *end;
-        value = strtod(query, &end);
+        *value = strtod(query, &end);
         if (end == query || *end != '\0')
             return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
     }
-    if (!(value >= HMS_THRESHOLD_MIN && value <= HMS_THRESHOLD_MAX))
+    if (!(*value >= HMS_THRESHOLD_MIN && *value <= HMS_THRESHOLD_MAX))
         return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
-    snprintf(text, size, "%.17g", value);
     return 0;
 }
 
 //  Endpoints. Each comment gives the route.
 
 //  GET /containers
-static int s_get_all(const struct _u_request *request, struct _u_response *response, void *arg)
+static int s_get_all(hms_rest_t *self, const struct _u_request *request,
+                     struct _u_response *response, const void *arg)
 {
     (void)request;
-    hms_rest_t *self = arg;
+    (void)arg;
     hms_view_t *view = hms_view_store_acquire(self->views);
     size_t size;
     const char *text = hms_view_document(view, &size);
@@ -261,37 +354,24 @@ static int s_get_all(const struct _u_request *request, struct _u_response *respo
     return text ? U_CALLBACK_COMPLETE : s_error(response, 500, "out of memory");
 }
 
-//  A threshold for one host, or for every host (address NULL).
-static int s_threshold_for(hms_rest_t *self, const struct _u_request *request,
-                           struct _u_response *response, bool every_host)
+//  POST /containers and POST /containers/{address}: a threshold.
+static int s_post_threshold(hms_rest_t *self, const struct _u_request *request,
+                            struct _u_response *response, const void *arg)
 {
-    if (!s_authorized(self, request))
-        return s_unauthorized(response);
-    char address[HMS_ADDRESS_MAX + 1] = "";
-    if (!every_host && !s_address(request, response, address))
+    bool every_host = arg != NULL;
+    hms_api_args_t args = {.kind = HMS_API_THRESHOLD};
+    if (!every_host && !s_address(request, response, args.address))
         return U_CALLBACK_COMPLETE;
-    char threshold[64];
-    if (s_threshold(request, response, threshold, sizeof threshold))
+    if (s_threshold(request, response, &args.threshold))
         return U_CALLBACK_COMPLETE;
-    return s_ask(self, response, HMS_API_THRESHOLD, address, threshold, NULL);
-}
-
-//  POST /containers
-static int s_post_all(const struct _u_request *request, struct _u_response *response, void *arg)
-{
-    return s_threshold_for(arg, request, response, true);
-}
-
-//  POST /containers/{address}
-static int s_post_host(const struct _u_request *request, struct _u_response *response, void *arg)
-{
-    return s_threshold_for(arg, request, response, false);
+    return s_call(self, response, &args);
 }
 
 //  GET /containers/{address}
-static int s_get_host(const struct _u_request *request, struct _u_response *response, void *arg)
+static int s_get_host(hms_rest_t *self, const struct _u_request *request,
+                      struct _u_response *response, const void *arg)
 {
-    hms_rest_t *self = arg;
+    (void)arg;
     char address[HMS_ADDRESS_MAX + 1];
     if (!s_address(request, response, address))
         return U_CALLBACK_COMPLETE;
@@ -309,92 +389,100 @@ static int s_get_host(const struct _u_request *request, struct _u_response *resp
     return U_CALLBACK_COMPLETE;
 }
 
-//  PUT and DELETE /containers/{address}
-static int s_change_host(const struct _u_request *request, struct _u_response *response, void *arg)
+//  A key of a JSON body into out ("" when absent). Returns 0, or -1 after
+//  answering 400.
+static int s_key(json_t *body, const char *name, struct _u_response *response,
+                 char out[HMS_KEY_LENGTH + 1])
 {
-    hms_rest_t *self = arg;
-    if (!s_authorized(self, request))
-        return s_unauthorized(response);
-    char address[HMS_ADDRESS_MAX + 1];
-    if (!s_address(request, response, address))
-        return U_CALLBACK_COMPLETE;
-    if (strcmp(request->http_verb, "PUT") != 0)
-        return s_ask(self, response, HMS_API_REMOVE, address, NULL, NULL);
-    //  An optional body names the host's antagonist: {"antagonist": "host:port"}.
-    json_t *body;
-    if (s_body(request, response, &body))
-        return U_CALLBACK_COMPLETE;
-    char antagonist[HMS_ADDRESS_MAX + 1] = "";
-    json_t *field = json_object_get(body, "antagonist");
-    const char *text = json_string_value(field);
-    char pub[300], router[300];
-    bool bad = field && (!text || strlen(text) > HMS_ADDRESS_MAX ||
-                         hms_address_endpoints_antagonist(text, HMS_ANTAGONIST_PORT, pub, router,
-                                                          sizeof pub) != 0);
-    if (text && !bad)
-        snprintf(antagonist, sizeof antagonist, "%s", text);
-    json_decref(body);
-    if (bad)
-        return s_error(response, 400, "antagonist must be an address (host or host:port)");
-    return s_ask(self, response, HMS_API_ADD, address, antagonist, NULL);
+    json_t *field = json_object_get(body, name);
+    out[0] = '\0';
+    if (!field)
+        return 0;
+    if (!hms_key_valid(json_string_value(field)))
+        return s_error(response, 400, "%s must be a public key: 40 Z85 characters (hmsctl keygen)",
+                       name),
+               -1;
+    snprintf(out, HMS_KEY_LENGTH + 1, "%s", json_string_value(field));
+    return 0;
 }
 
-//  The /test endpoints: the antagonist of every host (GET status, PUT its
-//  configuration, POST start, DELETE stop), or of one (/test/{address}).
-static int s_test(const struct _u_request *request, struct _u_response *response, void *arg,
-                  bool every_host)
+//  PUT /containers/{address}: follow a manager. The body names its public
+//  key, its antagonist and the antagonist's key, all optional.
+static int s_put_host(hms_rest_t *self, const struct _u_request *request,
+                      struct _u_response *response, const void *arg)
 {
-    hms_rest_t *self = arg;
-    const char *verb = request->http_verb;
-    bool read = strcmp(verb, "GET") == 0 || strcmp(verb, "HEAD") == 0;
-    if (!read && !s_authorized(self, request))
-        return s_unauthorized(response);
-    char address[HMS_ADDRESS_MAX + 1] = "";
-    if (!every_host && !s_address(request, response, address))
+    (void)arg;
+    static const char *const keys[] = {"public_key", "antagonist", "antagonist_key", NULL};
+    hms_api_args_t args = {.kind = HMS_API_ADD};
+    json_t *body;
+    if (!s_address(request, response, args.address) || s_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
-    const char *operation = read                        ? "status"
-                            : strcmp(verb, "PUT") == 0  ? "conf"
-                            : strcmp(verb, "POST") == 0 ? "start"
-                                                        : "stop";
-    if (strcmp(operation, "conf") != 0)
-        return s_ask(self, response, HMS_API_ANTAGONIST, address, operation, NULL);
+    json_t *antagonist = json_object_get(body, "antagonist");
+    const char *text = json_string_value(antagonist);
+    char pub[300], router[300];
+    int rc = s_only_keys(body, response, keys);
+    if (rc == 0 && antagonist &&
+        (!text || strlen(text) > HMS_ADDRESS_MAX ||
+         hms_address_endpoints_antagonist(text, HMS_ANTAGONIST_PORT, pub, router, sizeof pub))) {
+        s_error(response, 400, "antagonist must be an address (host or host:port)");
+        rc = -1;
+    }
+    if (rc == 0 && text)
+        snprintf(args.antagonist, sizeof args.antagonist, "%s", text);
+    if (rc == 0)
+        rc = s_key(body, "public_key", response, args.public_key);
+    if (rc == 0)
+        rc = s_key(body, "antagonist_key", response, args.antagonist_key);
+    json_decref(body);
+    return rc == 0 ? s_call(self, response, &args) : U_CALLBACK_COMPLETE;
+}
+
+//  DELETE /containers/{address}: stop following a manager.
+static int s_delete_host(hms_rest_t *self, const struct _u_request *request,
+                         struct _u_response *response, const void *arg)
+{
+    (void)arg;
+    hms_api_args_t args = {.kind = HMS_API_REMOVE};
+    if (!s_address(request, response, args.address))
+        return U_CALLBACK_COMPLETE;
+    return s_call(self, response, &args);
+}
+
+//  The /test endpoints: the antagonist of every host (arg not NULL) or of
+//  one (/test/{address}): GET status, PUT its configuration, POST start,
+//  DELETE stop.
+static int s_test(hms_rest_t *self, const struct _u_request *request, struct _u_response *response,
+                  const void *arg)
+{
+    const char *verb = request->http_verb;
+    hms_api_args_t args = {.kind = HMS_API_ANTAGONIST};
+    if (!arg && !s_address(request, response, args.address))
+        return U_CALLBACK_COMPLETE;
+    args.operation = strcmp(verb, "PUT") == 0      ? HMS_API_CONF
+                     : strcmp(verb, "POST") == 0   ? HMS_API_START
+                     : strcmp(verb, "DELETE") == 0 ? HMS_API_STOP
+                                                   : HMS_API_STATUS;
+    if (args.operation != HMS_API_CONF)
+        return s_call(self, response, &args);
     json_t *body;
     if (s_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
-    hms_antagonist_conf_t conf;
     char problem[256];
-    if (!body || hms_json_parse_antagonist_conf(body, &conf, problem, sizeof problem) != 0) {
-        json_decref(body);
+    int rc = body ? hms_json_parse_antagonist_conf(body, &args.conf, problem, sizeof problem) : -1;
+    json_decref(body);
+    if (rc)
         return s_error(response, 400, "%s",
                        body ? problem
-                            : "send the configuration as a JSON object: loss, "
-                              "balance, heavy, frequency, duration");
-    }
-    char *text = json_dumps(body, JSON_COMPACT);
-    json_decref(body);
-    int rc = text ? s_ask(self, response, HMS_API_ANTAGONIST, address, operation, text)
-                  : s_error(response, 500, "out of memory");
-    free(text);
-    return rc;
-}
-
-//  GET, PUT, POST, DELETE /test
-static int s_test_all(const struct _u_request *request, struct _u_response *response, void *arg)
-{
-    return s_test(request, response, arg, true);
-}
-
-//  GET, PUT, POST, DELETE /test/{address}
-static int s_test_host(const struct _u_request *request, struct _u_response *response, void *arg)
-{
-    return s_test(request, response, arg, false);
+                            : "send the configuration as a JSON object: loss, balance, heavy, "
+                              "frequency, duration");
+    return s_call(self, response, &args);
 }
 
 //  GET /containers/{address}/{containerID}
-static int s_get_container(const struct _u_request *request, struct _u_response *response,
-                           void *arg)
+static int s_get_container(hms_rest_t *self, const struct _u_request *request,
+                           struct _u_response *response, const void *arg)
 {
-    hms_rest_t *self = arg;
+    (void)arg;
     char address[HMS_ADDRESS_MAX + 1], ref[HMS_REF_MAX + 1];
     if (!s_address(request, response, address) || !s_container(request, response, ref))
         return U_CALLBACK_COMPLETE;
@@ -419,24 +507,24 @@ static int s_get_container(const struct _u_request *request, struct _u_response 
 }
 
 //  PUT and DELETE /containers/{address}/{containerID}: watch again, ignore.
-static int s_change_container(const struct _u_request *request, struct _u_response *response,
-                              void *arg)
+static int s_change_container(hms_rest_t *self, const struct _u_request *request,
+                              struct _u_response *response, const void *arg)
 {
-    hms_rest_t *self = arg;
-    if (!s_authorized(self, request))
-        return s_unauthorized(response);
-    char address[HMS_ADDRESS_MAX + 1], ref[HMS_REF_MAX + 1];
-    if (!s_address(request, response, address) || !s_container(request, response, ref))
-        return U_CALLBACK_COMPLETE;
+    (void)arg;
     bool watch = strcmp(request->http_verb, "PUT") == 0;
-    return s_ask(self, response, watch ? HMS_API_WATCH : HMS_API_IGNORE, address, ref, NULL);
+    hms_api_args_t args = {.kind = watch ? HMS_API_WATCH : HMS_API_IGNORE};
+    if (!s_address(request, response, args.address) ||
+        !s_container(request, response, args.container))
+        return U_CALLBACK_COMPLETE;
+    return s_call(self, response, &args);
 }
 
 //  GET /healthz
-static int s_get_health(const struct _u_request *request, struct _u_response *response, void *arg)
+static int s_get_health(hms_rest_t *self, const struct _u_request *request,
+                        struct _u_response *response, const void *arg)
 {
     (void)request;
-    hms_rest_t *self = arg;
+    (void)arg;
     hms_view_t *view = hms_view_store_acquire(self->views);
     size_t online = 0;
     for (size_t i = 0; i < view->count; i++)
@@ -454,35 +542,40 @@ static int s_get_health(const struct _u_request *request, struct _u_response *re
 }
 
 //  GET /stats
-static int s_get_stats(const struct _u_request *request, struct _u_response *response, void *arg)
+static int s_get_stats(hms_rest_t *self, const struct _u_request *request,
+                       struct _u_response *response, const void *arg)
 {
     (void)request;
-    return s_ask(arg, response, HMS_API_STATS, NULL, NULL, NULL);
+    (void)arg;
+    hms_api_args_t args = {.kind = HMS_API_STATS};
+    return s_call(self, response, &args);
 }
 
 //  GET and PUT /config
-static int s_config(const struct _u_request *request, struct _u_response *response, void *arg)
+static int s_config(hms_rest_t *self, const struct _u_request *request,
+                    struct _u_response *response, const void *arg)
 {
-    hms_rest_t *self = arg;
+    (void)arg;
+    hms_api_args_t args = {.kind = HMS_API_CONFIG};
     if (strcmp(request->http_verb, "PUT") != 0) //  GET and HEAD
-        return s_ask(self, response, HMS_API_CONFIG, NULL, NULL, NULL);
-    if (!s_authorized(self, request))
-        return s_unauthorized(response);
+        return s_call(self, response, &args);
     json_t *body;
     if (s_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
-    if (!body)
-        return s_error(response, 400, "send the settings to change as a JSON object");
-    char *text = json_dumps(body, JSON_COMPACT);
+    char problem[256];
+    int rc = body ? hms_api_settings_parse(body, &args.settings, problem, sizeof problem) : -1;
     json_decref(body);
-    int rc = s_ask(self, response, HMS_API_CONFIG, text, NULL, NULL);
-    free(text);
-    return rc;
+    if (rc)
+        return s_error(response, 400, "%s",
+                       body ? problem : "send the settings to change as a JSON object");
+    return s_call(self, response, &args);
 }
 
-//  GET of a compiled-in file; the asset is the endpoint's argument.
-static int s_get_asset(const struct _u_request *request, struct _u_response *response, void *arg)
+//  GET of a compiled-in file.
+static int s_get_asset(hms_rest_t *self, const struct _u_request *request,
+                       struct _u_response *response, const void *arg)
 {
+    (void)self;
     (void)request;
     const hms_asset_t *asset = arg;
     ulfius_set_binary_body_response(response, 200, (const char *)asset->data, asset->size);
@@ -494,88 +587,208 @@ static int s_get_asset(const struct _u_request *request, struct _u_response *res
     return U_CALLBACK_COMPLETE;
 }
 
-//  Any other path.
-static int s_not_found(const struct _u_request *request, struct _u_response *response, void *arg)
+//  Every request: the guard, then the handler's callback, 405 or 404.
+static int s_dispatch(const struct _u_request *request, struct _u_response *response,
+                      void *user_data)
 {
-    (void)arg;
-    return s_error(response, 404, "no such resource: %s %s", request->http_verb, request->url_path);
+    const handler_t *handler = user_data;
+    hms_rest_t *self = handler->self;
+    if (!s_guard(self, handler, request, response))
+        return U_CALLBACK_COMPLETE;
+    if (handler->callback)
+        return handler->callback(self, request, response, handler->arg);
+    if (!handler->allow)
+        return s_error(response, 404, "no such resource: %s %.200s", request->http_verb,
+                       request->url_path);
+    u_map_put(response->map_header, "Allow", handler->allow);
+    return s_error(response, 405, "%s is not served on %.200s (allowed: %s)", request->http_verb,
+                   request->url_path, handler->allow);
 }
 
-//  A method a route does not serve.
-static int s_not_allowed(const struct _u_request *request, struct _u_response *response, void *arg)
-{
-    u_map_put(response->map_header, "Allow", arg);
-    return s_error(response, 405, "%s is not served on %s (allowed: %s)", request->http_verb,
-                   request->url_path, (const char *)arg);
-}
-
-typedef int(callback_t)(const struct _u_request *, struct _u_response *, void *);
-
-//  Routes: path, then the callback of each method (NULL: not served).
+//  Routes: path, then the callback of each method (NULL: not served) and
+//  its argument.
+static const int s_every_host = 1;
 static const struct {
     const char *path;
     callback_t *get, *put, *post, *delete;
+    const void *arg;
 } s_routes[] = {
-    {"/containers", s_get_all, NULL, s_post_all, NULL},
-    {"/containers/:address", s_get_host, s_change_host, s_post_host, s_change_host},
-    {"/containers/:address/:id", s_get_container, s_change_container, NULL, s_change_container},
-    {"/healthz", s_get_health, NULL, NULL, NULL},
-    {"/stats", s_get_stats, NULL, NULL, NULL},
-    {"/config", s_config, s_config, NULL, NULL},
-    {"/test", s_test_all, s_test_all, s_test_all, s_test_all},
-    {"/test/:address", s_test_host, s_test_host, s_test_host, s_test_host},
+    {"/containers", s_get_all, NULL, s_post_threshold, NULL, &s_every_host},
+    {"/containers/:address", s_get_host, s_put_host, s_post_threshold, s_delete_host, NULL},
+    {"/containers/:address/:id", s_get_container, s_change_container, NULL, s_change_container,
+     NULL},
+    {"/healthz", s_get_health, NULL, NULL, NULL, NULL},
+    {"/stats", s_get_stats, NULL, NULL, NULL, NULL},
+    {"/config", s_config, s_config, NULL, NULL, NULL},
+    {"/test", s_test, s_test, s_test, s_test, &s_every_host},
+    {"/test/:address", s_test, s_test, s_test, s_test, NULL},
 };
 #define ROUTES (sizeof s_routes / sizeof s_routes[0])
 
 static const char *const s_methods[] = {"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"};
 #define METHODS (sizeof s_methods / sizeof s_methods[0])
 
-//  Registers path: each method's callback, or 405 naming the served ones.
+//  Registers path: each method through s_dispatch with its handler
+//  (handlers holds METHODS entries); allow receives the methods served.
 static void s_route(hms_rest_t *self, const char *path, callback_t *const callbacks[METHODS],
-                    void *arg, char *allow, size_t size)
+                    const void *arg, bool open, handler_t *handlers, char *allow, size_t size)
 {
     allow[0] = '\0';
     for (size_t m = 0; m < METHODS; m++)
         if (callbacks[m])
             snprintf(allow + strlen(allow), size - strlen(allow), "%s%s", *allow ? ", " : "",
                      s_methods[m]);
-    for (size_t m = 0; m < METHODS; m++)
-        ulfius_add_endpoint_by_val(&self->instance, s_methods[m], NULL, path, 0,
-                                   callbacks[m] ? callbacks[m] : s_not_allowed,
-                                   callbacks[m] ? arg : allow);
+    for (size_t m = 0; m < METHODS; m++) {
+        const char *method = s_methods[m];
+        handlers[m] = (handler_t){self,
+                                  callbacks[m],
+                                  arg,
+                                  strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0 &&
+                                      strcmp(method, "OPTIONS") != 0,
+                                  open || strcmp(path, "/healthz") == 0,
+                                  allow};
+        ulfius_add_endpoint_by_val(&self->instance, method, NULL, path, 0, s_dispatch,
+                                   &handlers[m]);
+    }
+}
+
+//  The names the Host header may give: loopback, the bound address (every
+//  address of this host when bound to all), and the names of --http-host.
+static int s_hosts(hms_rest_t *self, const char *bind, const char *extra)
+{
+    self->hosts = zlistx_new();
+    if (!self->hosts)
+        return -1;
+    zlistx_set_destructor(self->hosts, (zlistx_destructor_fn *)zstr_free);
+    zlistx_set_duplicator(self->hosts, (zlistx_duplicator_fn *)strdup);
+    zlistx_add_end(self->hosts, "localhost");
+    zlistx_add_end(self->hosts, "127.0.0.1");
+    zlistx_add_end(self->hosts, "[::1]");
+    zlistx_add_end(self->hosts, (void *)bind);
+    if (strcmp(bind, "0.0.0.0") == 0) {
+        struct ifaddrs *interfaces = NULL;
+        if (getifaddrs(&interfaces) == 0) {
+            for (struct ifaddrs *i = interfaces; i; i = i->ifa_next) {
+                char text[INET_ADDRSTRLEN];
+                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+                    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text,
+                              sizeof text))
+                    zlistx_add_end(self->hosts, text);
+            }
+            freeifaddrs(interfaces);
+        }
+    }
+    char *names = strdup(extra ? extra : "");
+    char *saveptr = NULL;
+    for (char *name = names ? strtok_r(names, ", ", &saveptr) : NULL; name;
+         name = strtok_r(NULL, ", ", &saveptr)) {
+        char lower[300];
+        s_host_name(name, lower, sizeof lower);
+        zlistx_add_end(self->hosts, lower);
+    }
+    free(names);
+    return 0;
+}
+
+//  libmicrohttpd's messages, into the log.
+static void s_mhd_log(void *arg, const char *format, va_list args)
+{
+    (void)arg;
+    char text[512];
+    vsnprintf(text, sizeof text, format, args);
+    text[strcspn(text, "\n")] = '\0';
+    hms_info("http: %s", text);
+}
+
+//  A listening socket on address (port 0: a free one). Returns it, or -1.
+static int s_listen(const struct sockaddr_in *address)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int on = 1;
+    if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
+        bind(fd, (const struct sockaddr *)address, sizeof *address) == 0 && listen(fd, 511) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+//  Starts libmicrohttpd on our own listening socket (so that port 0 works):
+//  a thread per connection, polled with poll() (no FD_SETSIZE limit),
+//  limits on connections and idle time, TLS when given.
+static int s_start(hms_rest_t *self, const hms_rest_config_t *config,
+                   const struct sockaddr_in *address)
+{
+    int listener = s_listen(address);
+    if (listener < 0)
+        return -1;
+    struct sockaddr_in bound;
+    socklen_t length = sizeof bound;
+    getsockname(listener, (struct sockaddr *)&bound, &length);
+    self->port = ntohs(bound.sin_port);
+    struct MHD_OptionItem options[] = {
+        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)s_mhd_log, NULL},
+        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+        {MHD_OPTION_LISTEN_SOCKET, listener, NULL},
+        {MHD_OPTION_CONNECTION_LIMIT, config->connection_limit, NULL},
+        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->per_ip_limit, NULL},
+        {MHD_OPTION_CONNECTION_TIMEOUT, config->idle_timeout_s, NULL},
+        {MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL},
+        //  Without TLS the list ends here.
+        {self->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, self->key},
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, self->cert},
+        {MHD_OPTION_END, 0, NULL}};
+    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+                     MHD_USE_POLL | MHD_USE_ERROR_LOG | (self->tls ? MHD_USE_TLS : 0);
+    if (ulfius_start_framework_with_mhd_options(&self->instance, flags, options) != U_OK) {
+        close(listener);
+        return -1;
+    }
+    return 0; //  libmicrohttpd closes the listener when it stops
 }
 
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
 {
-    hms_rest_t *self = calloc(1, sizeof *self);
-    if (!self)
-        return NULL;
-    self->token = config->token && *config->token ? strdup(config->token) : NULL;
-    self->api_endpoint = strdup(config->api_endpoint);
-    self->views = config->views;
     struct sockaddr_in bind_address = {.sin_family = AF_INET,
                                        .sin_port = htons((uint16_t)config->port)};
     if (inet_pton(AF_INET, config->bind, &bind_address.sin_addr) != 1) {
         hms_error("http-bind: '%s' is not an IPv4 address", config->bind);
-        free(self->token);
-        free(self->api_endpoint);
-        free(self);
         return NULL;
     }
-    if (ulfius_init_instance(&self->instance, (unsigned)config->port, &bind_address, NULL) !=
-        U_OK) {
+    //  ulfius wants a port from 1; s_start listens itself (port 0 picks a
+    //  free one).
+    hms_rest_t *self = calloc(1, sizeof *self);
+    if (!self || ulfius_init_instance(&self->instance, config->port ? (unsigned)config->port : 1,
+                                      &bind_address, NULL) != U_OK) {
         hms_error("cannot set up the HTTP server");
-        free(self->token);
-        free(self->api_endpoint);
         free(self);
         return NULL;
     }
-    self->instance.max_post_body_size = MAX_BODY;
+    self->token = config->token && *config->token ? strdup(config->token) : NULL;
+    self->token_reads = config->token_reads;
+    self->api = config->api;
+    self->views = config->views;
+    self->tls = config->tls_cert && config->tls_key;
+    if (self->tls) {
+        self->cert = strdup(config->tls_cert);
+        self->key = strdup(config->tls_key);
+    }
+    //  No form parsing, and one byte over the limit kept so that the guard
+    //  sees a longer body (ulfius reads the rest and drops it).
+    self->instance.allowed_post_processor = U_POST_PROCESS_NONE;
+    self->instance.max_post_body_size = HMS_REST_BODY_MAX + 1;
+    //  On every answer, errors included.
+    u_map_put(self->instance.default_headers, "Content-Security-Policy", "default-src 'self'");
+    u_map_put(self->instance.default_headers, "X-Frame-Options", "DENY");
+    u_map_put(self->instance.default_headers, "X-Content-Type-Options", "nosniff");
+    u_map_put(self->instance.default_headers, "Referrer-Policy", "no-referrer");
     size_t files = 0;
     while (hms_assets[files].path)
         files++;
+    self->handlers = calloc((ROUTES + files) * METHODS + 1, sizeof *self->handlers);
     self->allow = calloc(ROUTES + files, sizeof *self->allow);
-    if (!self->allow) {
+    if (!self->handlers || !self->allow || s_hosts(self, config->bind, config->hosts) != 0) {
         hms_rest_destroy(&self);
         return NULL;
     }
@@ -588,22 +801,34 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
                                                 NULL,
                                                 s_routes[r].get,
                                                 NULL};
-        s_route(self, s_routes[r].path, callbacks, self, self->allow[r], sizeof self->allow[r]);
+        s_route(self, s_routes[r].path, callbacks, s_routes[r].arg, false,
+                &self->handlers[r * METHODS], self->allow[r], sizeof self->allow[r]);
     }
+    //  The files hold no data: readable without a token, so that the page
+    //  can load and ask for one.
     for (size_t f = 0; f < files; f++) {
         callback_t *const callbacks[METHODS] = {s_get_asset, NULL,        NULL, NULL,
                                                 NULL,        s_get_asset, NULL};
-        s_route(self, hms_assets[f].path, callbacks, (void *)&hms_assets[f],
-                self->allow[ROUTES + f], sizeof self->allow[ROUTES + f]);
+        s_route(self, hms_assets[f].path, callbacks, &hms_assets[f], true,
+                &self->handlers[(ROUTES + f) * METHODS], self->allow[ROUTES + f],
+                sizeof self->allow[ROUTES + f]);
     }
-    ulfius_set_default_endpoint(&self->instance, s_not_found, NULL);
-    if (ulfius_start_framework(&self->instance) != U_OK) {
-        hms_error("cannot listen on %s:%d (port in use?)", config->bind, config->port);
+    handler_t *fallback = &self->handlers[(ROUTES + files) * METHODS];
+    *fallback = (handler_t){self, NULL, NULL, false, true, NULL};
+    ulfius_set_default_endpoint(&self->instance, s_dispatch, fallback);
+    if (s_start(self, config, &bind_address) != 0) {
+        hms_error("cannot listen on %s:%d (port in use, or a TLS key pair that is not valid)",
+                  config->bind, config->port);
         hms_rest_destroy(&self);
         return NULL;
     }
     self->started = true;
     return self;
+}
+
+int hms_rest_port(hms_rest_t *self)
+{
+    return self->port;
 }
 
 void hms_rest_destroy(hms_rest_t **self_p)
@@ -614,9 +839,12 @@ void hms_rest_destroy(hms_rest_t **self_p)
     if (self->started)
         ulfius_stop_framework(&self->instance);
     ulfius_clean_instance(&self->instance);
+    zlistx_destroy(&self->hosts);
+    free(self->handlers);
     free(self->allow);
     free(self->token);
-    free(self->api_endpoint);
+    free(self->cert);
+    free(self->key);
     free(self);
     *self_p = NULL;
 }

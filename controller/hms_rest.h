@@ -1,45 +1,57 @@
 /*  hms_rest: the controller's HTTP side (ulfius): the REST API, its OpenAPI
     document, the API explorer and the web page.
 
-    Callbacks run on libmicrohttpd's threads. They read the published view
-    (hms_view) and send anything that changes state to the controller loop
-    over inproc, one REQ socket per request: they never touch the loop's
-    sockets or tables. The loop's inproc protocol is declared here.
+    Callbacks run on libmicrohttpd's threads (one per connection, polled
+    with poll(): no descriptor limit). They read the published view
+    (hms_view) and hand anything that changes state to the controller loop
+    as typed requests (hms_api): they never touch the loop's sockets or
+    tables.
+
+    Every request passes one guard first: the Host header must name this
+    server (else 421: DNS rebinding), an Origin must be this server's
+    (else 403), a body is at most 64 KB (413), a change needs the token
+    (401) and JSON, exactly (415); reads need the token too with
+    token_reads. Every answer carries the security headers (a
+    Content-Security-Policy of 'self' and the like). Connections are
+    limited in number, per client address and in idle time.
 */
 #ifndef HMS_REST_H_INCLUDED
 #define HMS_REST_H_INCLUDED
 
+#include "hms_api.h"
 #include "hms_view.h"
 
-//  Requests on the loop's inproc ROUTER: frames [command][argument...]; the
-//  loop answers [HTTP status][JSON body] (an empty body for 204).
-#define HMS_API_ADD       "add"       //  address, [antagonist address]
-#define HMS_API_REMOVE    "remove"    //  address
-#define HMS_API_THRESHOLD "threshold" //  address ("" = every host), threshold
-#define HMS_API_IGNORE    "ignore"    //  address, container reference
-#define HMS_API_WATCH     "watch"     //  address, container reference
-#define HMS_API_CONFIG    "config"    //  [JSON object of settings to change]
-#define HMS_API_STATS     "stats"     //  -
-#define HMS_API_ANTAGONIST                                                                         \
-    "antagonist" //  address ("" = every host), status|conf|start|stop,
-                 //  [JSON configuration, for conf]
+#include <stdbool.h>
 
 //  The largest request timeout (--request-timeout, PUT /config), in ms.
 #define HMS_REQUEST_TIMEOUT_MAX 60000
+//  The largest request body, in bytes.
+#define HMS_REST_BODY_MAX 65536
 
 typedef struct {
-    const char *bind;         //  IPv4 address to listen on
-    int port;                 //  TCP port
-    const char *token;        //  bearer token for changes; NULL or "": none
-    const char *api_endpoint; //  the loop's inproc ROUTER
-    hms_view_store_t *views;  //  where the loop publishes views
+    const char *bind;        //  IPv4 address to listen on
+    int port;                //  TCP port; 0: a free one (hms_rest_port)
+    const char *token;       //  bearer token; NULL or "": none
+    bool token_reads;        //  reads need the token too
+    const char *tls_cert;    //  PEM certificate (text, not a path); NULL: plain HTTP
+    const char *tls_key;     //  PEM private key (text)
+    const char *hosts;       //  more names the Host header may give, comma-separated
+    int connection_limit;    //  connections at once, in all
+    int per_ip_limit;        //  connections at once from one address
+    int idle_timeout_s;      //  a connection idle this long is closed
+    hms_api_t *api;          //  the loop's mailbox
+    hms_view_store_t *views; //  where the loop publishes views
 } hms_rest_config_t;
 
 typedef struct _hms_rest_t hms_rest_t;
 
-//  Starts serving. Returns NULL (reason logged) when the port cannot be bound.
-//  The strings of config are copied; views must outlive the server.
+//  Starts serving. Returns NULL (reason logged) when the port cannot be
+//  bound or the TLS key pair is not valid. The strings of config are
+//  copied; api and views must outlive the server.
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config);
+
+//  The TCP port it listens on.
+int hms_rest_port(hms_rest_t *self);
 
 //  Stops serving (waits for requests in progress) and frees; safe on NULL.
 void hms_rest_destroy(hms_rest_t **self_p);

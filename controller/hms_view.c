@@ -129,21 +129,25 @@ const hms_container_t *hms_view_container(const hms_view_host_t *host, const cha
 }
 
 //  The host's fields, as JSON members without braces, into out (size
-//  bytes); returns the length. Addresses are checked on the way in (host
-//  names and IPv4 literals, a port): nothing in them needs escaping.
+//  bytes); returns the length. Addresses and keys are checked on the way in
+//  (host names and IPv4 literals, a port; Z85, which has no quote nor
+//  backslash): nothing in them needs escaping.
 static size_t s_host_fields(const hms_view_host_t *host, char *out, size_t size)
 {
-    char threshold[32] = "null";
+    char threshold[32] = "null", key[48] = "null";
     if (!isnan(host->threshold))
         snprintf(threshold, sizeof threshold, "%.17g", host->threshold);
-    int length = snprintf(out, size,
-                          "\"address\":\"%s\",\"status\":\"%s\",\"since_ms\":%" PRIu64
-                          ",\"last_seen_ms\":%" PRIu64 ",\"update_seq\":%" PRIu64
-                          ",\"threshold\":%s,\"manager\":{\"started_ms\":%" PRIu64
-                          ",\"restarts\":%" PRIu64 ",\"hb_gaps\":%" PRIu64 "}",
-                          host->address, hms_host_status_name(host->status), host->status_since_ms,
-                          host->last_seen_ms, host->update_seq, threshold, host->started_ms,
-                          host->manager_restarts, host->hb_gaps);
+    if (*host->public_key)
+        snprintf(key, sizeof key, "\"%s\"", host->public_key);
+    int length =
+        snprintf(out, size,
+                 "\"address\":\"%s\",\"public_key\":%s,\"status\":\"%s\",\"since_ms\":%" PRIu64
+                 ",\"last_seen_ms\":%" PRIu64 ",\"update_seq\":%" PRIu64
+                 ",\"threshold\":%s,\"manager\":{\"started_ms\":%" PRIu64 ",\"restarts\":%" PRIu64
+                 ",\"hb_gaps\":%" PRIu64 "}",
+                 host->address, key, hms_host_status_name(host->status), host->status_since_ms,
+                 host->last_seen_ms, host->update_seq, threshold, host->started_ms,
+                 host->manager_restarts, host->hb_gaps);
     return length < 0 ? 0 : (size_t)length < size ? (size_t)length : size - 1;
 }
 

@@ -38,6 +38,7 @@ void hms_content_block_release(hms_content_block_t **block_p);
 //  One host in a view.
 typedef struct {
     char address[HMS_ADDRESS_MAX + 1]; //  as the host was added
+    char public_key[41];               //  its manager's CURVE key; "": plaintext
     hms_host_status_t status;          //  online / offline
     uint64_t status_since_ms;          //  Unix ms of the last status change
     uint64_t last_seen_ms;             //  Unix ms of the last heartbeat; 0: never

@@ -9,7 +9,9 @@
 */
 #include "hms_client.h"
 #include "hms_json.h"
+#include "hms_log.h"
 #include "hms_msg.h"
+#include "hms_transport.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -70,6 +72,12 @@ static const char s_usage[] =
     "Controller commands (-H names the controller):\n"
     "  hosts                    the managers the controller follows\n"
     "\n"
+    "Keys:\n"
+    "  keygen NAME              write a CURVE key pair: NAME (the public certificate, to\n"
+    "                           give to peers or put in an allow-list directory) and\n"
+    "                           NAME_secret (mode 0600, for --curve-secret); print the\n"
+    "                           public key. Refuses to overwrite either file\n"
+    "\n"
     "Options (before or after the command; `--` ends them):\n"
     "  -H, --host ADDRESS       the peer: host or host:port (default 127.0.0.1). host is\n"
     "                           a name or an IPv4 address. The port is a manager's PUB\n"
@@ -79,6 +87,12 @@ static const char s_usage[] =
     "  -e, --endpoint ENDPOINT  send requests to this ROUTER instead, e.g.\n"
     "                           tcp://10.0.0.5:7602\n"
     "      --pub ENDPOINT       watch this PUB socket instead, e.g. tcp://10.0.0.5:7601\n"
+    "  -k, --curve-secret FILE  speak CURVE with this key pair (hmsctl keygen; default:\n"
+    "                           $HMS_CURVE_SECRET). The peer must allow its public key\n"
+    "  -K, --server-key KEY     the peer's public key: 40 Z85 characters, or a\n"
+    "                           certificate file (default: $HMS_SERVER_KEY). Without it,\n"
+    "                           plaintext, which only loopback peers accept\n"
+    "      --insecure           allow plaintext to a peer beyond loopback (lab only)\n"
     "  -t, --timeout MS         wait this long for an answer (default 2000)\n"
     "      --json               print the reply (error replies too) as JSON, as on the\n"
     "                           wire; watch prints one JSON object a line, plus\n"
@@ -104,7 +118,25 @@ typedef struct {
     long count;           //  watch: stop after this many messages; 0: never
     double duration;      //  watch: stop after this many seconds; 0: never
     bool watch_option;    //  --count or --duration was given (watch only)
+    const char *secret;   //  -k: our key pair; NULL: plaintext
+    const char *server;   //  -K: the peer's public key or certificate; NULL: plaintext
+    bool insecure;        //  --insecure
 } options_t;
+
+//  Text from a peer, safe to print: every byte outside printable ASCII
+//  (terminal controls, escape sequences) becomes '?'. Returns one of a few
+//  rotating static buffers: valid for the next few calls.
+static const char *s_safe(const char *text)
+{
+    static char buffers[8][HMS_IMAGE_MAX + 64];
+    static int next = 0;
+    char *out = buffers[next++ % 8];
+    size_t i = 0;
+    for (; text[i] && i < sizeof buffers[0] - 1; i++)
+        out[i] = text[i] >= 0x20 && text[i] < 0x7f ? text[i] : '?';
+    out[i] = '\0';
+    return out;
+}
 
 //  Key=value fields: the settings map (§6.4) and conf_antagonist (§6.3).
 
@@ -267,7 +299,7 @@ static void s_print_fields(const field_t *fields, size_t count, const void *targ
         switch (fields[i].kind) {
         case KIND_NUMBER: printf("%g\n", *(const double *)value); break;
         case KIND_UINT: printf("%" PRIu64 "\n", *(const uint64_t *)value); break;
-        case KIND_TEXT: printf("%s\n", (const char *)value); break;
+        case KIND_TEXT: printf("%s\n", s_safe(value)); break;
         case KIND_MODE: printf("%s\n", hms_mode_name(*(const hms_shutdown_mode_t *)value)); break;
         }
     }
@@ -289,7 +321,7 @@ static void s_print_table(const char *const *headers, int columns, const void *r
         width[column] = (int)strlen(headers[column]);
         for (size_t row = 0; row < count; row++) {
             cell_of(rows, row, column, cell);
-            int length = (int)strlen(cell);
+            int length = (int)strlen(s_safe(cell));
             width[column] = length > width[column] ? length : width[column];
         }
     }
@@ -299,6 +331,7 @@ static void s_print_table(const char *const *headers, int columns, const void *r
                 snprintf(cell, sizeof cell, "%s", headers[column]);
             else
                 cell_of(rows, row - 1, column, cell);
+            snprintf(cell, sizeof cell, "%s", s_safe(cell));
             if (column + 1 < columns)
                 printf("%-*s  ", width[column], cell);
             else
@@ -365,8 +398,8 @@ static void s_host_cell(const void *rows, size_t row, int column, char *cell)
 
 static void s_print_pong(const hms_msg_t *reply)
 {
-    printf("pong from %s: role %s, version %s, uptime %.1f s\n", reply->pong.address,
-           hms_role_name(reply->pong.role), reply->pong.version,
+    printf("pong from %s: role %s, version %s, uptime %.1f s\n", s_safe(reply->pong.address),
+           hms_role_name(reply->pong.role), s_safe(reply->pong.version),
            (double)reply->pong.uptime_ms / 1000);
 }
 
@@ -377,7 +410,7 @@ static void s_print_content(const hms_msg_t *reply)
     const hms_content_t *content = &reply->content;
     s_print_table(headers, 8, content->content, content->count, s_container_cell);
     printf("threshold %g %%, update_seq %" PRIu64 ", manager %s\n", content->threshold,
-           content->update_seq, content->address);
+           content->update_seq, s_safe(content->address));
 }
 
 static void s_print_threshold(const hms_msg_t *reply)
@@ -387,7 +420,7 @@ static void s_print_threshold(const hms_msg_t *reply)
 
 static void s_print_container(const hms_msg_t *reply)
 {
-    printf("%s %s\n", reply->container.container, hms_status_name(reply->container.status));
+    printf("%s %s\n", s_safe(reply->container.container), hms_status_name(reply->container.status));
 }
 
 static void s_print_settings(const hms_msg_t *reply)
@@ -504,7 +537,8 @@ static int s_print_json(json_t *json, bool one_line)
 {
     if (!json)
         return -1;
-    size_t flags = one_line ? JSON_COMPACT : JSON_INDENT(2);
+    //  ASCII only: jansson escapes control characters, and \u escapes the rest.
+    size_t flags = (one_line ? JSON_COMPACT : JSON_INDENT(2)) | JSON_ENSURE_ASCII;
     int rc = json_dumpf(json, stdout, flags | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(json);
@@ -650,15 +684,32 @@ static int s_endpoint(const options_t *options, peer_t peer, bool pub, char *end
     return 0;
 }
 
+//  Our keys, and the peer's public key into server_key (""). Returns the
+//  transport, or NULL after saying why.
+static hms_transport_t *s_transport(const options_t *options, char *server_key)
+{
+    server_key[0] = '\0';
+    if (options->server && hms_key_read(options->server, server_key) != 0) {
+        fprintf(stderr, "hmsctl: --server-key: '%s' is neither a public key nor a certificate\n",
+                options->server);
+        return NULL;
+    }
+    hms_transport_config_t config = {(char *)(options->secret ? options->secret : ""), NULL,
+                                     options->insecure};
+    return hms_transport_new(&config, false);
+}
+
 //  Sends the request and prints the reply. Returns the exit status.
 static int s_request(const options_t *options, const command_t *command, hms_msg_t *request)
 {
-    char endpoint[300];
+    char endpoint[300], server_key[HMS_KEY_LENGTH + 1];
     if (s_endpoint(options, command->peer, false, endpoint, sizeof endpoint) != 0)
         return EXIT_USAGE;
-    hms_client_t *client = hms_client_new(endpoint, options->timeout_ms);
+    hms_transport_t *transport = s_transport(options, server_key);
+    hms_client_t *client =
+        transport ? hms_client_new(endpoint, options->timeout_ms, transport, server_key) : NULL;
     if (!client) {
-        fprintf(stderr, "hmsctl: cannot connect to '%s': %s\n", endpoint, zmq_strerror(errno));
+        hms_transport_destroy(&transport);
         return EXIT_USAGE;
     }
     hms_msg_t reply;
@@ -667,8 +718,14 @@ static int s_request(const options_t *options, const command_t *command, hms_msg
     if (rc == -1) {
         const char *error = hms_client_error(client);
         bool no_answer = strncmp(error, "no answer", 9) == 0; //  not interrupted
-        fprintf(stderr, "hmsctl: %s%s%s%s\n", error, no_answer ? " (is " : "",
-                no_answer ? s_peer_program(command->peer) : "", no_answer ? " running?)" : "");
+        //  A peer that speaks CURVE drops a client with no key or a key it
+        //  does not allow without a word: say so.
+        if (no_answer)
+            fprintf(stderr, "hmsctl: %s (is %s running%s?)\n", error, s_peer_program(command->peer),
+                    *server_key ? ", and is your key in its allow-list"
+                                : ", without keys? else give -k and -K");
+        else
+            fprintf(stderr, "hmsctl: %s\n", error);
         status = EXIT_NO_ANSWER;
     } else if (rc == -2) {
         fprintf(stderr, "hmsctl: %s\n", hms_client_error(client));
@@ -680,13 +737,14 @@ static int s_request(const options_t *options, const command_t *command, hms_msg
         }
         if (reply.type == HMS_MSG_ERROR) {
             fprintf(stderr, "hmsctl: error %" PRIu64 ": %s\n", reply.error.code,
-                    reply.error.message);
+                    s_safe(reply.error.message));
             status = EXIT_PEER_ERROR;
         } else if (!options->json)
             command->print(&reply);
     }
     hms_msg_reset(&reply);
     hms_client_destroy(&client);
+    hms_transport_destroy(&transport);
     return status;
 }
 
@@ -703,17 +761,17 @@ static void s_print_event(const hms_msg_t *msg)
         const hms_hb_t *hb = &msg->hb;
         printf("%s seq=%" PRIu64 " update_seq=%" PRIu64 " containers=%" PRIu64 " monitored=%" PRIu64
                " interval_ms=%" PRIu64 "\n",
-               hb->address, hb->seq, hb->update_seq, hb->containers, hb->monitored,
+               s_safe(hb->address), hb->seq, hb->update_seq, hb->containers, hb->monitored,
                hb->interval_ms);
     } else if (msg->type == HMS_MSG_UPDATE) {
-        printf("%s update_seq=%" PRIu64 "%s%s\n", msg->update.address, msg->update.update_seq,
-               *msg->update.reason ? ": " : "", msg->update.reason);
+        printf("%s update_seq=%" PRIu64 "%s%s\n", s_safe(msg->update.address),
+               msg->update.update_seq, *msg->update.reason ? ": " : "", s_safe(msg->update.reason));
     } else {
         const hms_attack_t *attack = &msg->attack;
-        printf("%s seq=%" PRIu64 " attack_id=%" PRIu64 " %s %s %s (%.12s)", attack->address,
+        printf("%s seq=%" PRIu64 " attack_id=%" PRIu64 " %s %s %s (%.12s)", s_safe(attack->address),
                attack->seq, attack->attack_id, hms_phase_name(attack->phase),
-               hms_attack_kind_name(attack->kind), *attack->name ? attack->name : "-",
-               attack->container);
+               hms_attack_kind_name(attack->kind), *attack->name ? s_safe(attack->name) : "-",
+               s_safe(attack->container));
         if (!isnan(attack->loss))
             printf(" loss=%.1f%%", attack->loss);
         if (attack->duration_ms)
@@ -755,20 +813,19 @@ static int s_receive(zsock_t *sub, hms_msg_t *msg, int wait_ms)
 //  --duration. Returns the exit status.
 static int s_watch(const options_t *options, const command_t *command)
 {
-    char endpoint[300];
+    char endpoint[300], server_key[HMS_KEY_LENGTH + 1];
     if (s_endpoint(options, command->peer, true, endpoint, sizeof endpoint) != 0)
         return EXIT_USAGE;
-    zsock_t *sub = zsock_new(ZMQ_SUB);
-    if (!sub)
-        return EXIT_USAGE;
-    zsock_set_maxmsgsize(sub, HMS_MESSAGE_MAX);
-    zsock_set_subscribe(sub, "hb");
-    zsock_set_subscribe(sub, "update");
-    zsock_set_subscribe(sub, "attack");
-    if (zsock_connect(sub, "%s", endpoint) != 0) {
-        fprintf(stderr, "hmsctl: cannot connect to '%s': %s\n", endpoint,
-                zmq_strerror(zmq_errno()));
+    hms_transport_t *transport = s_transport(options, server_key);
+    zsock_t *sub = transport ? hms_transport_client(transport, ZMQ_SUB, server_key) : NULL;
+    if (sub) {
+        zsock_set_subscribe(sub, "hb");
+        zsock_set_subscribe(sub, "update");
+        zsock_set_subscribe(sub, "attack");
+    }
+    if (!sub || hms_transport_connect(transport, sub, endpoint) != 0) {
         zsock_destroy(&sub);
+        hms_transport_destroy(&transport);
         return EXIT_USAGE;
     }
     int64_t deadline =
@@ -797,7 +854,32 @@ static int s_watch(const options_t *options, const command_t *command)
         received++;
     }
     zsock_destroy(&sub);
+    hms_transport_destroy(&transport);
     return EXIT_SUCCESS;
+}
+
+//  keygen NAME: a key pair in NAME and NAME_secret. Returns the exit status.
+static int s_keygen(const char *name)
+{
+    char secret[4096];
+    if (snprintf(secret, sizeof secret, "%s_secret", name) >= (int)sizeof secret) {
+        fprintf(stderr, "hmsctl: keygen: '%s' is too long\n", name);
+        return EXIT_USAGE;
+    }
+    if (zsys_file_exists(name) || zsys_file_exists(secret)) {
+        fprintf(stderr, "hmsctl: keygen: %s or %s exists already: not overwritten\n", name, secret);
+        return EXIT_USAGE;
+    }
+    zcert_t *cert = zcert_new();
+    //  zcert writes the secret file with mode 0600 (zsys_file_mode_private).
+    int rc = cert ? zcert_save(cert, name) : -1;
+    if (rc == 0)
+        printf("%s\n", zcert_public_txt(cert));
+    else
+        fprintf(stderr, "hmsctl: keygen: cannot write %s and %s: %s\n", name, secret,
+                strerror(errno));
+    zcert_destroy(&cert);
+    return rc == 0 ? EXIT_SUCCESS : EXIT_USAGE;
 }
 
 //  Options.
@@ -822,16 +904,26 @@ static int s_parse_long(const char *option, const char *text, long min, long max
 //  --version, -1 after a usage error.
 static int s_parse_options(options_t *options, int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"host", required_argument, NULL, 'H'},     {"endpoint", required_argument, NULL, 'e'},
-        {"pub", required_argument, NULL, 'P'},      {"timeout", required_argument, NULL, 't'},
-        {"json", no_argument, NULL, 'j'},           {"count", required_argument, NULL, 'n'},
-        {"duration", required_argument, NULL, 'd'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0}};
+    static const struct option longopts[] = {{"host", required_argument, NULL, 'H'},
+                                             {"endpoint", required_argument, NULL, 'e'},
+                                             {"pub", required_argument, NULL, 'P'},
+                                             {"timeout", required_argument, NULL, 't'},
+                                             {"json", no_argument, NULL, 'j'},
+                                             {"count", required_argument, NULL, 'n'},
+                                             {"duration", required_argument, NULL, 'd'},
+                                             {"help", no_argument, NULL, 'h'},
+                                             {"version", no_argument, NULL, 'V'},
+                                             {"curve-secret", required_argument, NULL, 'k'},
+                                             {"server-key", required_argument, NULL, 'K'},
+                                             {"insecure", no_argument, NULL, 'I'},
+                                             {NULL, 0, NULL, 0}};
     int c;
     long number;
-    while ((c = getopt_long(argc, argv, "H:e:t:n:d:hV", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "H:e:t:n:d:k:K:hV", longopts, NULL)) != -1) {
         switch (c) {
+        case 'k': options->secret = optarg; break;
+        case 'K': options->server = optarg; break;
+        case 'I': options->insecure = true; break;
         case 'H': options->host = optarg; break;
         case 'e': options->endpoint = optarg; break;
         case 'P': options->pub = optarg; break;
@@ -867,7 +959,16 @@ static int s_parse_options(options_t *options, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    hms_transport_raise_limits();
+    hms_log_init("hmsctl", HMS_LOG_WARNING, false);
+    hms_log_plain(true);
     options_t options = {.host = "127.0.0.1", .timeout_ms = 2000};
+    options.secret = getenv("HMS_CURVE_SECRET");
+    options.server = getenv("HMS_SERVER_KEY");
+    if (options.secret && !*options.secret)
+        options.secret = NULL;
+    if (options.server && !*options.server)
+        options.server = NULL;
     int rc = s_parse_options(&options, argc, argv);
     if (rc != 0) {
         if (rc < 0)
@@ -879,6 +980,13 @@ int main(int argc, char **argv)
     if (left == 0) {
         fprintf(stderr, "hmsctl: no command\nTry 'hmsctl --help'.\n");
         return EXIT_USAGE;
+    }
+    if (strcmp(args[0], "keygen") == 0) {
+        if (left != 2) {
+            fprintf(stderr, "hmsctl: usage: hmsctl keygen NAME\n");
+            return EXIT_USAGE;
+        }
+        return s_keygen(args[1]);
     }
     //  "antagonist X" is one command of two words.
     char name[64];

@@ -15,6 +15,7 @@ static const hms_program_t s_program = {
 
 int main(int argc, char **argv)
 {
+    size_t files = hms_transport_raise_limits();
     hms_controller_config_t config;
     int positional = argc;
     int rc = hms_config_parse(hms_controller_options, &config, &s_program, argc, argv, &positional);
@@ -32,7 +33,7 @@ int main(int argc, char **argv)
                 config.log_level >= HMS_LOG_INFO ? Y_LOG_LEVEL_INFO : Y_LOG_LEVEL_ERROR, NULL,
                 "ulfius logging");
     signal(SIGPIPE, SIG_IGN);
-    hms_controller_t *controller = hms_controller_new(&config);
+    hms_controller_t *controller = hms_controller_new(&config, files);
     hms_config_free(hms_controller_options, &config);
     if (!controller) {
         y_close_logs();

@@ -10,6 +10,7 @@
 #include "hms_manager.h"
 #include "hms_client.h"
 #include "hms_docker.h"
+#include "hms_file.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_server.h"
@@ -30,10 +31,11 @@
 #define TICK_MS 100
 
 const hms_option_t hms_manager_options[] = {
-    {"pub", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, pub_endpoint), "tcp://*:7601", 0, 0,
-     "ENDPOINT", "PUB socket for heartbeats and update notices"},
-    {"router", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, router_endpoint), "tcp://*:7602",
-     0, 0, "ENDPOINT", "ROUTER socket for commands"},
+    {"pub", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, pub_endpoint), "", 0, 0, "ENDPOINT",
+     "PUB socket for heartbeats and update notices (default: tcp://*:7601 with a key pair, "
+     "else tcp://127.0.0.1:7601; tcp://HOST:* for both picks two free ports)"},
+    {"router", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, router_endpoint), "", 0, 0,
+     "ENDPOINT", "ROUTER socket for commands (default: the PUB port + 1)"},
     {"address", 'a', HMS_OPT_STRING, offsetof(hms_manager_config_t, address), "", 0, 0, "HOST",
      "address reported to peers (default: this host's first IPv4 address)"},
     {"docker", 'd', HMS_OPT_STRING, offsetof(hms_manager_config_t, docker_socket),
@@ -72,6 +74,9 @@ const hms_option_t hms_manager_options[] = {
      3600000, "MS", "time between full listings (new containers, missed events)"},
     {"stop-timeout", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, stop_timeout_s), "2", 0, 600,
      "S", "seconds a restarted container gets to stop before it is killed"},
+    HMS_TRANSPORT_OPTIONS(hms_manager_config_t, transport),
+    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, ready_file), "", 0, 0, "PATH",
+     "once serving, write the endpoints bound and the address here (key=value lines)"},
     {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_manager_config_t, log_level), "notice", 0, 0,
      NULL, "error, warning, notice (heals), info or debug"},
     {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_manager_config_t, syslog), "false", 0, 0, NULL,
@@ -92,16 +97,18 @@ struct _hms_manager_t {
     hms_manager_config_t config;       //  copy; the strings below are ours
     char address[HMS_ADDRESS_MAX + 1]; //  reported in every message
     char *state_file;                  //  copy of config.state_file
+    char *ready_file;                  //  copy of config.ready_file; NULL: none
     char *label;                       //  copy of config.label; NULL: all
     hms_settings_t settings;           //  run-time settings (get_config / set_config)
     zloop_t *loop;
-    zsock_t *pub;         //  heartbeats and updates
-    zsock_t *router;      //  commands
-    hms_docker_t *docker; //  engine client
-    hms_probe_t *probe;   //  ICMP prober
-    hms_table_t *table;   //  containers and healing policy
-    zlistx_t *requests;   //  request_t of Docker calls in flight
-    int heartbeat_timer;  //  zloop timer ids
+    hms_transport_t *transport; //  keys and the ZAP handler of pub and router
+    zsock_t *pub;               //  heartbeats and updates
+    zsock_t *router;            //  commands
+    hms_docker_t *docker;       //  engine client
+    hms_probe_t *probe;         //  ICMP prober
+    hms_table_t *table;         //  containers and healing policy
+    zlistx_t *requests;         //  request_t of Docker calls in flight
+    int heartbeat_timer;        //  zloop timer ids
     int probe_timer;
     bool listing; //  a full listing is in flight
     //  Probe round: targets and the ids they stand for (copied: the table
@@ -679,24 +686,34 @@ static void s_load_state(hms_manager_t *self)
     hms_state_free(&state);
 }
 
-static zsock_t *s_bind(int type, const char *endpoint)
+//  Binds PUB and ROUTER and completes the address with the PUB port when it
+//  is not the default one. Returns 0, or -1 (logged).
+static int s_bind(hms_manager_t *self, const hms_manager_config_t *config)
 {
-    zsock_t *sock = zsock_new(type);
-    if (!sock)
-        return NULL;
-    zsock_set_maxmsgsize(sock, HMS_REQUEST_MAX);
-    if (type == ZMQ_ROUTER) {
-        zsock_set_router_mandatory(sock, 1);
-        zsock_set_sndtimeo(sock, 0);
-        //  ZMTP heartbeats: a frozen peer is dropped, its queue freed.
-        zsock_set_heartbeat_ivl(sock, 1000);
-        zsock_set_heartbeat_timeout(sock, 3000);
+    int port =
+        hms_transport_bind_pair(self->transport, HMS_MANAGER_PORT, ZMQ_PUB, config->pub_endpoint,
+                                ZMQ_ROUTER, config->router_endpoint, &self->pub, &self->router);
+    if (port < 0)
+        return -1;
+    if (!*config->address && port != HMS_MANAGER_PORT) {
+        size_t length = strlen(self->address);
+        snprintf(self->address + length, sizeof self->address - length, ":%d", port);
     }
-    if (zsock_bind(sock, "%s", endpoint) < 0) {
-        hms_error("cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
-        zsock_destroy(&sock);
+    return 0;
+}
+
+//  Writes the ready file, if any. Returns 0, or -1 (logged).
+static int s_ready(hms_manager_t *self)
+{
+    char error[512];
+    if (self->ready_file &&
+        hms_file_ready(self->ready_file, error, sizeof error, "pub", zsock_endpoint(self->pub),
+                       "router", zsock_endpoint(self->router), "address", self->address,
+                       "public_key", hms_transport_public_key(self->transport), NULL) != 0) {
+        hms_error("ready file: %s", error);
+        return -1;
     }
-    return sock;
+    return 0;
 }
 
 hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
@@ -707,6 +724,8 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->config = *config;
     self->config.pub_endpoint = self->config.router_endpoint = self->config.address = NULL;
     self->config.docker_socket = self->config.state_file = self->config.label = NULL;
+    self->config.ready_file = NULL;
+    self->config.transport = (hms_transport_config_t){NULL, NULL, config->transport.insecure};
     self->heartbeat_timer = self->probe_timer = -1;
     self->started_ms = (uint64_t)zclock_time();
     self->started_mono = s_now();
@@ -716,6 +735,10 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
         hms_default_address(self->address, sizeof self->address);
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->label = *config->label ? strdup(config->label) : NULL;
+    //  A ready file left by an earlier run must not announce this one.
+    self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
+    if (self->ready_file)
+        unlink(self->ready_file);
     hms_settings_t *settings = &self->settings;
     settings->present = HMS_SETTINGS_ALL;
     settings->threshold = config->threshold;
@@ -744,11 +767,14 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     zlistx_set_destructor(self->requests, s_request_free);
     s_load_state(self);
 
-    self->pub = s_bind(ZMQ_PUB, config->pub_endpoint);
-    self->router = s_bind(ZMQ_ROUTER, config->router_endpoint);
+    self->transport = hms_transport_new(&config->transport, true);
+    if (!self->transport || s_bind(self, config) != 0) {
+        hms_manager_destroy(&self);
+        return NULL;
+    }
     self->docker = hms_docker_new(self->loop, config->docker_socket);
     self->probe = hms_probe_new(self->loop);
-    if (!self->pub || !self->router || !self->docker || !self->probe) {
+    if (!self->docker || !self->probe) {
         if (!self->probe)
             hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
         hms_manager_destroy(&self);
@@ -761,8 +787,13 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     zloop_timer(self->loop, config->reconcile_ms, 0, s_reconcile_timer, self);
     hms_docker_events(self->docker, NULL, s_on_event, s_on_events_state, self);
     s_list(self);
-    hms_notice("manager %s: PUB %s, ROUTER %s, Docker %s, ICMP %s, threshold %g%%", self->address,
-               config->pub_endpoint, config->router_endpoint, config->docker_socket,
+    if (s_ready(self) != 0) {
+        hms_manager_destroy(&self);
+        return NULL;
+    }
+    hms_notice("manager %s: PUB %s, ROUTER %s (%s), Docker %s, ICMP %s, threshold %g%%",
+               self->address, zsock_endpoint(self->pub), zsock_endpoint(self->router),
+               hms_transport_secure(self->transport) ? "CURVE" : "plaintext", config->docker_socket,
                hms_probe_kind(self->probe), self->settings.threshold);
     return self;
 }
@@ -784,10 +815,14 @@ void hms_manager_destroy(hms_manager_t **self_p)
     zlistx_destroy(&self->requests);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);
+    hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);
     hms_table_destroy(&self->table);
     free(self->targets);
     free(self->target_ids);
+    if (self->ready_file)
+        unlink(self->ready_file);
+    free(self->ready_file);
     free(self->state_file);
     free(self->label);
     free(self);

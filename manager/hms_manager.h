@@ -10,31 +10,34 @@
 #define HMS_MANAGER_H_INCLUDED
 
 #include "hms_config.h"
+#include "hms_transport.h"
 
 #include <stdbool.h>
 
 typedef struct {
-    char *pub_endpoint;    //  PUB: heartbeats and update notices
-    char *router_endpoint; //  ROUTER: commands
-    char *address;         //  address reported to peers; "" picks this host's
-    char *docker_socket;   //  the Docker engine's unix socket
-    char *state_file;      //  threshold and lists survive restarts here; "": none
-    char *label;           //  watch only containers with this label; "": all
-    double threshold;      //  % loss above which a container is restarted
-    int probe_count;       //  echoes per container per round
-    int probe_interval_ms; //  between two echoes to one container
-    int probe_timeout_ms;  //  wait for a reply
-    int probe_period_ms;   //  between the starts of two rounds
-    int heartbeat_ms;      //  between heartbeats
-    int grace_ms;          //  no probing this long after a heal
-    int backoff_max_ms;    //  longest wait before healing a failing container; 0: none
-    int backoff_after;     //  quick failures healed at once before backing off
-    int backoff_window_ms; //  a failure this soon after a heal is a quick one
-    int retry_ms;          //  wait before retrying a heal that Docker refused
-    int reconcile_ms;      //  between full listings (missed events, new containers)
-    int stop_timeout_s;    //  what a restart gives a container to stop
-    int log_level;         //  hms_log level
-    bool syslog;           //  log to syslog instead of stderr
+    char *pub_endpoint;               //  PUB: heartbeats and update notices; "": the default
+    char *router_endpoint;            //  ROUTER: commands; "": the default
+    char *address;                    //  address reported to peers; "" picks this host's
+    char *docker_socket;              //  the Docker engine's unix socket
+    char *state_file;                 //  threshold and lists survive restarts here; "": none
+    char *label;                      //  watch only containers with this label; "": all
+    double threshold;                 //  % loss above which a container is restarted
+    int probe_count;                  //  echoes per container per round
+    int probe_interval_ms;            //  between two echoes to one container
+    int probe_timeout_ms;             //  wait for a reply
+    int probe_period_ms;              //  between the starts of two rounds
+    int heartbeat_ms;                 //  between heartbeats
+    int grace_ms;                     //  no probing this long after a heal
+    int backoff_max_ms;               //  longest wait before healing a failing container; 0: none
+    int backoff_after;                //  quick failures healed at once before backing off
+    int backoff_window_ms;            //  a failure this soon after a heal is a quick one
+    int retry_ms;                     //  wait before retrying a heal that Docker refused
+    int reconcile_ms;                 //  between full listings (missed events, new containers)
+    int stop_timeout_s;               //  what a restart gives a container to stop
+    hms_transport_config_t transport; //  keys, allowed clients, --insecure
+    char *ready_file; //  where the bound endpoints are written once serving; "": none
+    int log_level;    //  hms_log level
+    bool syslog;      //  log to syslog instead of stderr
 } hms_manager_config_t;
 
 //  The options of hms-manager: defaults, bounds and help, in one table.
@@ -42,9 +45,10 @@ extern const hms_option_t hms_manager_options[];
 
 typedef struct _hms_manager_t hms_manager_t;
 
-//  Creates a manager: loads the state file, binds its sockets, opens the
-//  ICMP socket. Returns NULL (reason logged) when a socket cannot be bound
-//  or opened. The config is read, not kept.
+//  Creates a manager: loads the state file, loads its keys and binds its
+//  sockets (CURVE with keys, else loopback only), opens the ICMP socket,
+//  writes the ready file. Returns NULL (reason logged) when a key, a socket
+//  or the ready file fails. The config is read, not kept.
 hms_manager_t *hms_manager_new(const hms_manager_config_t *config);
 
 //  Runs until SIGINT or SIGTERM. Returns 0, or -1 when the loop failed.

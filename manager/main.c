@@ -16,6 +16,7 @@ static const hms_program_t s_program = {
 
 int main(int argc, char **argv)
 {
+    hms_transport_raise_limits();
     hms_manager_config_t config;
     int positional = argc;
     int rc = hms_config_parse(hms_manager_options, &config, &s_program, argc, argv, &positional);

@@ -140,16 +140,84 @@ bool harness_wait(bool (*cond)(void *arg), void *arg, int timeout_ms)
     }
 }
 
-int harness_free_port(void)
+//  Binds a TCP socket of 127.0.0.1 to port (0: any); returns it, or -1.
+static int s_hold(int port)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t length = sizeof address;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
-        getsockname(fd, (struct sockaddr *)&address, &length) != 0)
-        fail_msg("no free port");
-    close(fd);
-    return ntohs(address.sin_port);
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in address = {.sin_family = AF_INET,
+                                  .sin_port = htons((uint16_t)port),
+                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    if (fd >= 0 && bind(fd, (struct sockaddr *)&address, sizeof address) == 0)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
+int harness_dead_port(int count)
+{
+    for (int attempt = 0; attempt < 100; attempt++) {
+        int fd = s_hold(0);
+        struct sockaddr_in address;
+        socklen_t length = sizeof address;
+        if (fd < 0 || getsockname(fd, (struct sockaddr *)&address, &length) != 0)
+            fail_msg("cannot bind a socket: %s", strerror(errno));
+        int port = ntohs(address.sin_port);
+        if (count == 1 || (port < 65535 && s_hold(port + 1) >= 0))
+            return port; //  held until the process ends
+        close(fd);
+    }
+    fail_msg("no two consecutive ports to hold");
+    return 0;
+}
+
+void harness_ready_wait(const char *path, pid_t pid, int timeout_ms)
+{
+    int64_t deadline = zclock_mono() + timeout_ms;
+    while (!zsys_file_exists(path)) {
+        if (!harness_alive(pid))
+            fail_msg("the daemon that was to write %s exited", path);
+        if (zclock_mono() >= deadline)
+            fail_msg("no ready file %s within %d ms", path, timeout_ms);
+        zclock_sleep(10);
+    }
+}
+
+void harness_ready_value(const char *path, const char *key, char *out, size_t size)
+{
+    FILE *file = fopen(path, "r");
+    if (!file)
+        fail_msg("cannot read %s", path);
+    char line[512];
+    size_t length = strlen(key);
+    bool found = false;
+    while (!found && fgets(line, sizeof line, file)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, key, length) == 0 && line[length] == '=') {
+            snprintf(out, size, "%s", line + length + 1);
+            found = true;
+        }
+    }
+    fclose(file);
+    if (!found)
+        fail_msg("%s has no %s", path, key);
+}
+
+pid_t harness_daemon(const char *log, const char *path, char *const argv[], int timeout_ms)
+{
+    char *args[64];
+    size_t count = 0;
+    while (argv[count] && count < 60) {
+        args[count] = argv[count];
+        count++;
+    }
+    args[count++] = "--ready-file";
+    args[count++] = (char *)path;
+    args[count] = NULL;
+    unlink(path); //  a crashed daemon's file is not the news of this one
+    pid_t pid = harness_spawn(log, args);
+    harness_ready_wait(path, pid, timeout_ms);
+    return pid;
 }
 
 pid_t harness_spawn(const char *log, char *const argv[])
@@ -195,11 +263,34 @@ int harness_stop(pid_t pid, int sig, int timeout_ms)
     return status;
 }
 
+void harness_keygen(const char *path, char *public_key)
+{
+    zcert_t *cert = zcert_new();
+    assert_non_null(cert);
+    assert_int_equal(zcert_save(cert, path), 0);
+    if (public_key)
+        snprintf(public_key, 41, "%s", zcert_public_txt(cert));
+    zcert_destroy(&cert);
+}
+
 void harness_client_open(harness_client_t *client, const char *endpoint)
+{
+    harness_client_open_curve(client, endpoint, NULL, NULL);
+}
+
+void harness_client_open_curve(harness_client_t *client, const char *endpoint, const char *secret,
+                               const char *server_key)
 {
     client->dealer = zsock_new(ZMQ_DEALER);
     assert_non_null(client->dealer);
     zsock_set_maxmsgsize(client->dealer, HMS_MESSAGE_MAX);
+    if (secret) {
+        zcert_t *cert = zcert_load(secret);
+        assert_non_null(cert);
+        zcert_apply(cert, client->dealer);
+        zcert_destroy(&cert);
+        zsock_set_curve_serverkey(client->dealer, server_key);
+    }
     assert_int_equal(zsock_connect(client->dealer, "%s", endpoint), 0);
     client->corr_id = (uint64_t)getpid() * 1000;
 }

@@ -48,8 +48,25 @@ void harness_cleanup(void);
 //  Returns true when the condition held in time.
 bool harness_wait(bool (*cond)(void *arg), void *arg, int timeout_ms);
 
-//  A TCP port nobody listens on now, on 127.0.0.1.
-int harness_free_port(void);
+//  A port of 127.0.0.1 where nothing listens, nor can: it is bound and
+//  held, not listening, until the test process ends (connections to it
+//  are refused). With count 2, port + 1 is held too (an address names
+//  two ports).
+int harness_dead_port(int count);
+
+//  Waits up to timeout_ms for the ready file a daemon writes once it
+//  serves (--ready-file path), failing the test when pid exits first or the
+//  time runs out.
+void harness_ready_wait(const char *path, pid_t pid, int timeout_ms);
+
+//  The value of key in a ready file into out (size bytes); fails the test
+//  when there is none.
+void harness_ready_value(const char *path, const char *key, char *out, size_t size);
+
+//  Starts a daemon (argv as harness_spawn, without --ready-file: it is
+//  added, as path, after removing any file there) and waits up to
+//  timeout_ms until it serves. Returns its pid.
+pid_t harness_daemon(const char *log, const char *path, char *const argv[], int timeout_ms);
 
 //  Starts a program in the background, stdout and stderr appended to log.
 //  argv is NULL-terminated. Returns its pid.
@@ -62,13 +79,22 @@ int harness_stop(pid_t pid, int sig, int timeout_ms);
 //  True while pid runs.
 bool harness_alive(pid_t pid);
 
+//  Writes a CURVE key pair as hmsctl keygen does: path (public) and
+//  path_secret (0600). The public key (41 bytes with its NUL) goes to
+//  public_key when not NULL.
+void harness_keygen(const char *path, char *public_key);
+
 //  An HMS/1 client: a DEALER connected to endpoint.
 typedef struct {
     zsock_t *dealer;
     uint64_t corr_id; //  last corr_id sent
 } harness_client_t;
 
+//  Plaintext (the peer is on loopback), or CURVE with the key pair in the
+//  secret file and the server's public key (harness_client_open_curve).
 void harness_client_open(harness_client_t *client, const char *endpoint);
+void harness_client_open_curve(harness_client_t *client, const char *endpoint, const char *secret,
+                               const char *server_key);
 void harness_client_close(harness_client_t *client);
 
 //  Sends request (its corr_id is set) and waits up to timeout_ms for the

@@ -31,10 +31,10 @@
 #define EVENTS_MAX 1024
 
 static struct {
-    char dir[64];               //  logs live here
-    char router[64], pub[64];   //  the antagonist's endpoints
-    char mpub[64], mrouter[64]; //  the manager's
-    char targets[64];           //  --targets selector
+    char dir[64];             //  logs live here
+    char router[64], pub[64]; //  the antagonist's endpoints
+    char mrouter[64];         //  the manager's ROUTER
+    char targets[64];         //  --targets selector
     char log[128], manager_log[128];
     pid_t pid;               //  the antagonist
     pid_t manager;           //  the manager, while one runs
@@ -60,16 +60,21 @@ static bool s_answers(void *arg)
 
 //  Starts an antagonist on this run's targets with the extra options (a
 //  NULL-terminated list) and waits until it answers ping.
+//  Its ports are two free ones, read from its ready file.
 static void s_start_antagonist(const char *const *extra)
 {
-    const char *argv[40] = {ANTAGONIST,  "--router",    s_env.router,  "--pub",
-                            s_env.pub,   "--targets",   s_env.targets, "--address",
+    const char *argv[40] = {ANTAGONIST,  "--router",    "tcp://127.0.0.1:*",
+                            "--targets", s_env.targets, "--address",
                             "test-host", "--log-level", "info"};
-    size_t count = 11;
+    size_t count = 9;
     while (extra && *extra && count < sizeof argv / sizeof argv[0] - 1)
         argv[count++] = *extra++;
     argv[count] = NULL;
-    s_env.pid = harness_spawn(s_env.log, (char *const *)argv);
+    char ready[128];
+    snprintf(ready, sizeof ready, "%s/antagonist.ready", s_env.dir);
+    s_env.pid = harness_daemon(s_env.log, ready, (char *const *)argv, 15000);
+    harness_ready_value(ready, "router", s_env.router, sizeof s_env.router);
+    harness_ready_value(ready, "pub", s_env.pub, sizeof s_env.pub);
     assert_true(harness_wait(s_answers, NULL, 10000));
 }
 
@@ -345,10 +350,6 @@ static int s_setup(void **state)
     assert_non_null(mkdtemp(s_env.dir));
     snprintf(s_env.log, sizeof s_env.log, "%s/antagonist.log", s_env.dir);
     snprintf(s_env.manager_log, sizeof s_env.manager_log, "%s/manager.log", s_env.dir);
-    snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", harness_free_port());
-    snprintf(s_env.pub, sizeof s_env.pub, "tcp://127.0.0.1:%d", harness_free_port());
-    snprintf(s_env.mpub, sizeof s_env.mpub, "tcp://127.0.0.1:%d", harness_free_port());
-    snprintf(s_env.mrouter, sizeof s_env.mrouter, "tcp://127.0.0.1:%d", harness_free_port());
     snprintf(s_env.targets, sizeof s_env.targets, "hms.antagonist=target-%s", harness_tag());
     char flags[128];
     snprintf(flags, sizeof flags, "--label %s", s_env.targets);
@@ -744,10 +745,13 @@ static void test_attacks_healed(void **state)
     s_start_targets();
     char label[64];
     snprintf(label, sizeof label, "hms.test=%s", harness_tag());
-    char *argv[] = {MANAGER,     "--pub",         s_env.mpub,     "--router", s_env.mrouter,
-                    "--label",   label,           "--state-file", "",         "--address",
-                    "test-host", "--backoff-max", "2000",         NULL};
-    s_env.manager = harness_spawn(s_env.manager_log, argv);
+    char *argv[] = {MANAGER,        "--pub", "tcp://127.0.0.1:*", "--label",   label,
+                    "--state-file", "",      "--address",         "test-host", "--backoff-max",
+                    "2000",         NULL};
+    char ready[128];
+    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
+    s_env.manager = harness_daemon(s_env.manager_log, ready, argv, 10000);
+    harness_ready_value(ready, "router", s_env.mrouter, sizeof s_env.mrouter);
     assert_true(harness_wait(s_manager_answers, NULL, 5000));
 
     s_start_antagonist(NULL);

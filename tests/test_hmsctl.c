@@ -31,7 +31,6 @@
 
 static struct {
     char dir[64];             //  state file, logs and hmsctl's stderr live here
-    int port;                 //  the manager's PUB port; its ROUTER is port + 1
     char pub[64], router[64]; //  the manager's endpoints
     char address[64];         //  127.0.0.1:port, for -H
     char log[128];            //  the manager's log
@@ -143,30 +142,6 @@ static bool s_both_active(void *arg)
     return s_shows(s_env.web_name, " active ") && s_shows(s_env.db_name, " active ");
 }
 
-static bool s_port_free(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_port = htons((uint16_t)port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool free_port = fd >= 0 && bind(fd, (struct sockaddr *)&address, sizeof address) == 0;
-    if (fd >= 0)
-        close(fd);
-    return free_port;
-}
-
-//  A port p such that p and p + 1 are free: a manager's address names both.
-static int s_free_pair(void)
-{
-    for (int attempt = 0; attempt < 50; attempt++) {
-        int port = harness_free_port();
-        if (port < 65535 && s_port_free(port + 1))
-            return port;
-    }
-    fail_msg("no two consecutive free ports");
-    return 0;
-}
-
 static int s_setup(void **state)
 {
     (void)state;
@@ -174,10 +149,6 @@ static int s_setup(void **state)
     snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-hmsctl-XXXXXX");
     assert_non_null(mkdtemp(s_env.dir));
     snprintf(s_env.log, sizeof s_env.log, "%s/manager.log", s_env.dir);
-    s_env.port = s_free_pair();
-    snprintf(s_env.pub, sizeof s_env.pub, "tcp://127.0.0.1:%d", s_env.port);
-    snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", s_env.port + 1);
-    snprintf(s_env.address, sizeof s_env.address, "127.0.0.1:%d", s_env.port);
     s_env.web = harness_container("web", NULL);
     s_env.db = harness_container("db", NULL);
     snprintf(s_env.web_name, sizeof s_env.web_name, "%s-web", harness_tag());
@@ -188,9 +159,7 @@ static int s_setup(void **state)
     snprintf(label, sizeof label, "hms.test=%s", harness_tag());
     char *argv[] = {HMS_BINARY_DIR "/manager/hms-manager",
                     "--pub",
-                    s_env.pub,
-                    "--router",
-                    s_env.router,
+                    "tcp://127.0.0.1:*",
                     "--label",
                     label,
                     "--state-file",
@@ -202,7 +171,12 @@ static int s_setup(void **state)
                     "--log-level",
                     "info",
                     NULL};
-    s_env.pid = harness_spawn(s_env.log, argv);
+    char ready[128];
+    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
+    s_env.pid = harness_daemon(s_env.log, ready, argv, 10000);
+    harness_ready_value(ready, "pub", s_env.pub, sizeof s_env.pub);
+    harness_ready_value(ready, "router", s_env.router, sizeof s_env.router);
+    snprintf(s_env.address, sizeof s_env.address, "%.63s", s_env.pub + strlen("tcp://"));
     assert_true(harness_wait(s_both_active, NULL, 10000));
     return 0;
 }
@@ -297,14 +271,14 @@ static void test_addresses(void **state)
 static void test_dead_endpoint(void **state)
 {
     (void)state;
-    int port = harness_free_port();
+    int port = harness_dead_port(2);
     run_t run = s_hmsctl("-e tcp://127.0.0.1:%d ping", port);
     s_expect(&run, 3);
     assert_true(run.ms < 3000);
     char message[200];
     snprintf(message, sizeof message,
              "hmsctl: no answer from tcp://127.0.0.1:%d within 2000 ms (is hms-manager "
-             "running?)\n",
+             "running, without keys? else give -k and -K)\n",
              port);
     assert_string_equal(run.err, message);
     assert_string_equal(run.out, "");
@@ -345,7 +319,12 @@ static void test_usage(void **state)
         {"-t 0 ping", "--timeout"},
         {"--bogus ping", "unrecognized option"},
         {"ping --count 3", "options of watch"},
-        {"-e nowhere ping", "cannot connect to 'nowhere'"},
+        {"-e nowhere ping", "'nowhere' is not an endpoint"},
+        {"-e tcp://10.0.0.5:7602 ping", "refusing to connect to tcp://10.0.0.5:7602 in plaintext"},
+        {"-K not-a-key ping", "--server-key: 'not-a-key' is neither"},
+        {"-k /nonexistent/key ping", "curve-secret: /nonexistent/key: No such file"},
+        {"-K 'rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7' ping", "without a key pair"},
+        {"keygen", "usage: hmsctl keygen NAME"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         run_t run = s_hmsctl("-H %s %s", s_env.address, cases[i].arguments);
@@ -627,7 +606,7 @@ static void test_watch(void **state)
         line = end + 1;
     }
     s_run_free(&run);
-    run = s_hmsctl("--pub tcp://127.0.0.1:%d watch --duration 0.5", harness_free_port());
+    run = s_hmsctl("--pub tcp://127.0.0.1:%d watch --duration 0.5", harness_dead_port(1));
     s_expect(&run, 0);
     assert_string_equal(run.out, "");
     assert_true(run.ms < 3000);
@@ -699,10 +678,11 @@ static void s_fake_reply(const hms_msg_t *request, hms_msg_t *reply, zmsg_t *out
 static void s_fake_peer(zsock_t *pipe, void *args)
 {
     //  No cmocka asserts in this thread: a failure shows as hmsctl's.
-    zsock_t *router = zsock_new_router((const char *)args);
+    (void)args;
+    zsock_t *router = zsock_new(ZMQ_ROUTER);
+    int port = zsock_bind(router, "tcp://127.0.0.1:*");
     zsock_signal(pipe, 0);
-    if (!router)
-        return; //  every request then times out
+    zstr_sendf(pipe, "%d", port); //  -1: every request then times out
     zpoller_t *poller = zpoller_new(pipe, router, NULL);
     while (zpoller_wait(poller, -1) == router) {
         zmsg_t *message = zmsg_recv(router);
@@ -745,11 +725,14 @@ static void s_fake_peer(zsock_t *pipe, void *args)
 static void test_other_peers(void **state)
 {
     (void)state;
-    int port = harness_free_port();
+    zactor_t *fake = zactor_new(s_fake_peer, NULL);
+    assert_non_null(fake);
+    char *bound = zstr_recv(fake);
+    int port = bound ? atoi(bound) : -1;
+    zstr_free(&bound);
+    assert_true(port > 0);
     char endpoint[64];
     snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    zactor_t *fake = zactor_new(s_fake_peer, endpoint);
-    assert_non_null(fake);
 
     //  -H host:port names the antagonist's ROUTER (not port + 1).
     run_t run = s_hmsctl("-H 127.0.0.1:%d antagonist ping", port);
@@ -818,7 +801,10 @@ static void test_other_peers(void **state)
 static void test_client(void **state)
 {
     (void)state;
-    hms_client_t *client = hms_client_new(s_env.router, 2000);
+    hms_transport_config_t plaintext = {"", "", false};
+    hms_transport_t *transport = hms_transport_new(&plaintext, false);
+    assert_non_null(transport);
+    hms_client_t *client = hms_client_new(s_env.router, 2000, transport, NULL);
     assert_non_null(client);
     hms_msg_t request, reply;
     for (uint64_t i = 1; i <= 3; i++) {
@@ -835,10 +821,9 @@ static void test_client(void **state)
     assert_null(client);
     hms_client_destroy(&client);
 
-    int port = harness_free_port();
     char endpoint[64];
-    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
-    client = hms_client_new(endpoint, 300);
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", harness_dead_port(1));
+    client = hms_client_new(endpoint, 300, transport, NULL);
     hms_msg_init(&request, HMS_MSG_PING);
     int64_t start = zclock_mono();
     assert_int_equal(hms_client_request(client, &request, &reply), -1);
@@ -846,7 +831,12 @@ static void test_client(void **state)
     assert_non_null(strstr(hms_client_error(client), "no answer from"));
     hms_msg_reset(&reply);
     hms_client_destroy(&client);
-    assert_null(hms_client_new("nowhere", 300));
+    assert_null(hms_client_new("nowhere", 300, transport, NULL));
+    //  Plaintext beyond loopback is refused; a key needs a key pair.
+    assert_null(hms_client_new("tcp://10.0.0.5:7602", 300, transport, NULL));
+    assert_null(
+        hms_client_new(s_env.router, 300, transport, "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"));
+    hms_transport_destroy(&transport);
 }
 
 int main(void)

@@ -23,22 +23,23 @@
 
 static struct {
     char dir[64];             //  state file and log live here
-    char pub[64], router[64]; //  the manager's endpoints
+    char pub[64], router[64]; //  the manager's endpoints, as it bound them
+    char ready[128];          //  its ready file
     char label[64];           //  --label selector
     char log[128];
     pid_t pid;                                      //  the manager
     char *web, *db, *lossy, *calm, *quiet, *tagged; //  container ids
+    char *marker; //  killed to prove that earlier events were handled
 } s_env;
 
+//  Starts the manager on two free ports, and reads which they are.
 static void s_start_manager(void)
 {
     char state[128];
     snprintf(state, sizeof state, "%s/manager.state", s_env.dir);
     char *argv[] = {HMS_BINARY_DIR "/manager/hms-manager",
                     "--pub",
-                    s_env.pub,
-                    "--router",
-                    s_env.router,
+                    "tcp://127.0.0.1:*",
                     "--label",
                     s_env.label,
                     "--state-file",
@@ -48,7 +49,9 @@ static void s_start_manager(void)
                     "--log-level",
                     "info",
                     NULL};
-    s_env.pid = harness_spawn(s_env.log, argv);
+    s_env.pid = harness_daemon(s_env.log, s_env.ready, argv, 10000);
+    harness_ready_value(s_env.ready, "pub", s_env.pub, sizeof s_env.pub);
+    harness_ready_value(s_env.ready, "router", s_env.router, sizeof s_env.router);
 }
 
 //  One request to the manager, failing the test on timeout.
@@ -109,6 +112,40 @@ static bool s_active(void *id)
     return s_entry(id).status == HMS_STATUS_ACTIVE;
 }
 
+typedef struct {
+    const char *id;
+    uint64_t restarts;
+} restarts_t;
+
+static bool s_restarts_reach(void *arg)
+{
+    restarts_t *want = arg;
+    hms_container_t entry = s_entry(want->id);
+    return entry.restarts >= want->restarts && entry.status == HMS_STATUS_ACTIVE;
+}
+
+//  Proves that the manager has handled every Docker event sent before now,
+//  instead of waiting for a while: the marker is killed, and its die event,
+//  which the engine sends after all of them, is seen healed.
+static void s_events_handled(void)
+{
+    restarts_t marker = {s_env.marker, s_entry(s_env.marker).restarts + 1};
+    assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.marker), 0);
+    assert_true(harness_wait(s_restarts_reach, &marker, 5000));
+}
+
+//  Waits for the end of a probe round: calm's RTT, a mean of its echoes,
+//  changes at each round.
+static bool s_new_round(void *arg)
+{
+    double *rtt = arg;
+    double now = s_entry(s_env.calm).rtt_ms;
+    if (isnan(now) || now == *rtt)
+        return false;
+    *rtt = now;
+    return true;
+}
+
 static int s_setup(void **state)
 {
     (void)state;
@@ -116,8 +153,7 @@ static int s_setup(void **state)
     snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-manager-XXXXXX");
     assert_non_null(mkdtemp(s_env.dir));
     snprintf(s_env.log, sizeof s_env.log, "%s/manager.log", s_env.dir);
-    snprintf(s_env.pub, sizeof s_env.pub, "tcp://127.0.0.1:%d", harness_free_port());
-    snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", harness_free_port());
+    snprintf(s_env.ready, sizeof s_env.ready, "%s/manager.ready", s_env.dir);
     snprintf(s_env.label, sizeof s_env.label, "hms.test=%s", harness_tag());
     s_env.web = harness_container("web", NULL);
     s_env.db = harness_container("db", NULL);
@@ -125,6 +161,7 @@ static int s_setup(void **state)
     s_env.calm = harness_container("calm", NULL);
     s_env.quiet = harness_container("quiet", NULL);
     s_env.tagged = harness_container("tagged", "--label hms.ignore=true");
+    s_env.marker = harness_container("marker", NULL);
     s_start_manager();
     assert_true(harness_wait(s_answers, NULL, 5000));
     assert_true(harness_wait(s_active, s_env.calm, 5000));
@@ -146,6 +183,7 @@ static int s_teardown(void **state)
     free(s_env.calm);
     free(s_env.quiet);
     free(s_env.tagged);
+    free(s_env.marker);
     return 0;
 }
 
@@ -182,7 +220,7 @@ static void test_kill_and_stop(void **state)
             assert_int_equal(msg.hb.seq, seq + 1);
         seq = msg.hb.seq;
         assert_string_equal(msg.hb.address, "test-host");
-        assert_int_equal(msg.hb.containers, 6);
+        assert_int_equal(msg.hb.containers, 7);
         assert_int_equal(msg.hb.interval_ms, 1000);
     }
     uint64_t update_seq = msg.hb.update_seq;
@@ -202,7 +240,7 @@ static void test_kill_and_stop(void **state)
     //  Exactly once, even after the events of the heals came in.
     assert_true(harness_wait(s_active, s_env.web, 3000));
     assert_true(harness_wait(s_active, s_env.db, 3000));
-    zclock_sleep(1500);
+    s_events_handled();
     hms_container_t web = s_entry(s_env.web), db = s_entry(s_env.db);
     assert_int_equal(web.restarts, 1);
     assert_int_equal(db.restarts, 1);
@@ -259,8 +297,9 @@ static void test_loss(void **state)
 
     //  Five rounds at 10 % loss: probed (a loss is reported), never restarted.
     bool probed = false;
+    double rtt = s_entry(s_env.calm).rtt_ms;
     for (int round = 0; round < 5; round++) {
-        zclock_sleep(1000);
+        assert_true(harness_wait(s_new_round, &rtt, 3000));
         hms_container_t entry = s_entry(s_env.calm);
         probed |= !isnan(entry.loss);
         assert_int_equal(entry.restarts, 0);
@@ -284,9 +323,11 @@ static void test_ignore_and_add(void **state)
 
     assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.quiet), 0);
     assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.tagged), 0);
-    zclock_sleep(2500);
+    s_events_handled();
     assert_string_equal(harness_state(s_env.quiet), "exited");
     assert_string_equal(harness_state(s_env.tagged), "exited");
+    assert_int_equal(s_entry(s_env.quiet).status, HMS_STATUS_IGNORED);
+    assert_int_equal(s_entry(s_env.tagged).status, HMS_STATUS_IGNORED);
 
     //  Back under watch, by id prefix and by full id: started.
     char prefix[16];

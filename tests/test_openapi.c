@@ -33,20 +33,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define HTTP_TIMEOUT_MS 15000
 
 static struct {
-    char dir[64];               //  state files, logs and the downloaded document
-    char base[64];              //  http://127.0.0.1:PORT of the controller
-    char address[64];           //  the manager's address: 127.0.0.1:PUB
-    char other[64];             //  a second address nobody serves (PUT then DELETE)
-    char router[64];            //  the manager's ROUTER endpoint
-    char name[64];              //  the container's name
-    char *id;                   //  and its id
-    int http_port, router_port; //  the controller's
-    int token_port;             //  the second controller's (test_token)
+    char dir[64];     //  state files, logs and the downloaded document
+    char base[64];    //  http://127.0.0.1:PORT of the controller
+    char address[64]; //  the manager's address: 127.0.0.1:PUB
+    char other[64];   //  a second address nobody serves (PUT then DELETE)
+    char router[64];  //  the manager's ROUTER endpoint
+    char name[64];    //  the container's name
+    char *id;         //  and its id
     pid_t manager, controller, token_controller, antagonist;
     char manager_log[128], controller_log[128];
     json_t *doc; //  the document as the controller serves it
@@ -487,60 +486,49 @@ static void s_check_answer(const char *method, const char *path, const http_t *h
 
 //  Setup.
 
-static bool s_port_free(int port)
+//  A controller on a free HTTP port, with a token file when token is not
+//  NULL. Writes its base URL into base (64 bytes) and returns its pid.
+static pid_t s_start_controller(const char *token, const char *hosts, const char *state,
+                                const char *name, char *base)
 {
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in address = {.sin_family = AF_INET,
-                                  .sin_port = htons((uint16_t)port),
-                                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bool free_port = fd >= 0 && bind(fd, (struct sockaddr *)&address, sizeof address) == 0;
-    if (fd >= 0)
-        close(fd);
-    return free_port;
-}
-
-//  Free ports, none in used[0 .. count - 1] (ports picked, maybe not bound
-//  yet). With pair, port + 1 is free too (a manager's PUB and ROUTER).
-static int s_port(const int *used, size_t count, bool pair)
-{
-    for (int attempt = 0; attempt < 100; attempt++) {
-        int port = harness_free_port();
-        bool taken = port >= 65535 || (pair && !s_port_free(port + 1));
-        for (size_t i = 0; i < count; i++)
-            taken |= used[i] == port || (pair && used[i] == port + 1);
-        if (!taken)
-            return port;
-    }
-    fail_msg("no free port");
-    return 0;
-}
-
-static pid_t s_start_controller(int port, const char *token, const char *hosts, const char *state,
-                                const char *router)
-{
-    char port_text[16];
-    snprintf(port_text, sizeof port_text, "%d", port);
-    char *argv[20];
+    char ready[128], token_file[128], port[16], key[128], secret[160], allow[128];
+    snprintf(ready, sizeof ready, "%s/%s.ready", s_env.dir, name);
+    snprintf(token_file, sizeof token_file, "%s/%s.token", s_env.dir, name);
+    //  A key pair: the document's example adds a host with its public key.
+    snprintf(key, sizeof key, "%s/%s.key", s_env.dir, name);
+    snprintf(secret, sizeof secret, "%s_secret", key);
+    snprintf(allow, sizeof allow, "%s/%s.allow", s_env.dir, name);
+    harness_keygen(key, NULL);
+    assert_int_equal(mkdir(allow, 0700), 0);
+    char *argv[24];
     int argc = 0;
     argv[argc++] = HMS_BINARY_DIR "/controller/hms-controller";
     argv[argc++] = "--http-bind";
     argv[argc++] = "127.0.0.1";
     argv[argc++] = "--http-port";
-    argv[argc++] = port_text;
+    argv[argc++] = "0";
     argv[argc++] = "--router";
-    argv[argc++] = (char *)router;
+    argv[argc++] = "tcp://127.0.0.1:*";
     argv[argc++] = "--state-file";
     argv[argc++] = (char *)state;
     argv[argc++] = "--hosts";
     argv[argc++] = (char *)hosts;
     argv[argc++] = "--log-level";
     argv[argc++] = "info";
+    argv[argc++] = "--curve-secret";
+    argv[argc++] = secret;
+    argv[argc++] = "--curve-allow";
+    argv[argc++] = allow;
     if (token) {
-        argv[argc++] = "--token";
-        argv[argc++] = (char *)token;
+        assert_int_equal(harness_sh("umask 077; echo '%s' > %s", token, token_file), 0);
+        argv[argc++] = "--token-file";
+        argv[argc++] = token_file;
     }
     argv[argc] = NULL;
-    return harness_spawn(s_env.controller_log, argv);
+    pid_t pid = harness_daemon(s_env.controller_log, ready, argv, 10000);
+    harness_ready_value(ready, "http_port", port, sizeof port);
+    snprintf(base, 64, "http://127.0.0.1:%s", port);
+    return pid;
 }
 
 static bool s_healthy(void *base)
@@ -604,70 +592,53 @@ static int s_setup(void **state)
     snprintf(s_env.manager_log, sizeof s_env.manager_log, "%s/manager.log", s_env.dir);
     snprintf(s_env.controller_log, sizeof s_env.controller_log, "%s/controller.log", s_env.dir);
 
-    //  Every port up front, all different: a daemon binds its own later.
-    int ports[8];
-    ports[0] = s_port(NULL, 0, true); //  the manager's PUB
-    ports[1] = ports[0] + 1;          //  and ROUTER
-    for (size_t i = 2; i < 6; i++)
-        ports[i] = s_port(ports, i, false);
-    ports[6] = s_port(ports, 6, true); //  the antagonist's ROUTER
-    ports[7] = ports[6] + 1;           //  and PUB
-    snprintf(s_env.address, sizeof s_env.address, "127.0.0.1:%d", ports[0]);
-    snprintf(s_env.router, sizeof s_env.router, "tcp://127.0.0.1:%d", ports[1]);
-    snprintf(s_env.other, sizeof s_env.other, "127.0.0.1:%d", ports[2]);
-    s_env.http_port = ports[3];
-    s_env.router_port = ports[4];
-    s_env.token_port = ports[5];
-
+    //  Where no manager runs: port 1 of loopback (its ROUTER would be 2).
+    snprintf(s_env.other, sizeof s_env.other, "127.0.0.1:1");
     s_env.id = harness_container("web", NULL);
     snprintf(s_env.name, sizeof s_env.name, "%s-web", harness_tag());
 
-    char pub_endpoint[64], label[64], manager_state[128];
-    snprintf(pub_endpoint, sizeof pub_endpoint, "tcp://127.0.0.1:%d", ports[0]);
+    //  Every daemon on free ports, which it names in its ready file.
+    char label[64], manager_state[128], ready[128], pub[64];
     snprintf(label, sizeof label, "hms.test=%s", harness_tag());
     snprintf(manager_state, sizeof manager_state, "%s/manager.state", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
     char *argv[] = {HMS_BINARY_DIR "/manager/hms-manager",
                     "--pub",
-                    pub_endpoint,
-                    "--router",
-                    s_env.router,
+                    "tcp://127.0.0.1:*",
                     "--label",
                     label,
                     "--state-file",
                     manager_state,
-                    "--address",
-                    s_env.address,
                     "--log-level",
                     "info",
                     NULL};
-    s_env.manager = harness_spawn(s_env.manager_log, argv);
+    s_env.manager = harness_daemon(s_env.manager_log, ready, argv, 10000);
+    harness_ready_value(ready, "pub", pub, sizeof pub);
+    harness_ready_value(ready, "router", s_env.router, sizeof s_env.router);
+    snprintf(s_env.address, sizeof s_env.address, "%s", pub + strlen("tcp://"));
 
     //  An antagonist for the /test endpoints, with no target: it attacks
     //  nothing (its attempts find no container carrying the label).
-    char antagonist_router[64], antagonist_pub[64], nothing[64], antagonist_log[128];
-    snprintf(antagonist_router, sizeof antagonist_router, "tcp://127.0.0.1:%d", ports[6]);
-    snprintf(antagonist_pub, sizeof antagonist_pub, "tcp://127.0.0.1:%d", ports[7]);
+    char antagonist_router[64], nothing[64], antagonist_log[128];
     snprintf(nothing, sizeof nothing, "hms.test=%s-nothing", harness_tag());
     snprintf(antagonist_log, sizeof antagonist_log, "%s/antagonist.log", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/antagonist.ready", s_env.dir);
     char *antagonist[] = {HMS_BINARY_DIR "/antagonist/hms-antagonist",
                           "--router",
-                          antagonist_router,
-                          "--pub",
-                          antagonist_pub,
+                          "tcp://127.0.0.1:*",
                           "--targets",
                           nothing,
                           "--log-level",
                           "info",
                           NULL};
-    s_env.antagonist = harness_spawn(antagonist_log, antagonist);
+    s_env.antagonist = harness_daemon(antagonist_log, ready, antagonist, 15000);
+    harness_ready_value(ready, "router", antagonist_router, sizeof antagonist_router);
     char hosts[128];
-    snprintf(hosts, sizeof hosts, "%s=127.0.0.1:%d", s_env.address, ports[6]);
+    snprintf(hosts, sizeof hosts, "%s=%s", s_env.address, antagonist_router + strlen("tcp://"));
 
-    snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%d", s_env.http_port);
-    char router[64], controller_state[128];
-    snprintf(router, sizeof router, "tcp://127.0.0.1:%d", s_env.router_port);
+    char controller_state[128];
     snprintf(controller_state, sizeof controller_state, "%s/controller.state", s_env.dir);
-    s_env.controller = s_start_controller(s_env.http_port, NULL, hosts, controller_state, router);
+    s_env.controller = s_start_controller(NULL, hosts, controller_state, "controller", s_env.base);
 
     assert_true(harness_wait(s_healthy, s_env.base, 5000));
     if (!harness_wait(s_container_active, NULL, 10000))
@@ -1101,9 +1072,10 @@ static void test_bad_input(void **state)
             s_check_answer("POST", templates[t], &http);
             s_http_free(&http);
         }
-        //  A JSON body needs its Content-Type.
+        //  A JSON body needs its Content-Type, exactly.
         http = s_http_to(s_env.base, "POST", targets[t], "{\"threshold\": 20}", "text/plain", NULL);
-        s_expect_error(&http, 400, "POST threshold as text/plain");
+        s_expect_error(&http, 415, "POST threshold as text/plain");
+        s_check_answer("POST", templates[t], &http);
         s_http_free(&http);
     }
     //  Settings: out of range, unknown, wrong type, no body, not an object.
@@ -1283,8 +1255,7 @@ static void test_token(void **state)
 {
     (void)state;
     char base[64];
-    snprintf(base, sizeof base, "http://127.0.0.1:%d", s_env.token_port);
-    s_env.token_controller = s_start_controller(s_env.token_port, "s3cret", "", "", "");
+    s_env.token_controller = s_start_controller("s3cret-s3cret-s3cret", "", "", "token", base);
     assert_true(harness_wait(s_healthy, base, 5000));
 
     char *problems = NULL;
@@ -1308,7 +1279,7 @@ static void test_token(void **state)
             char concrete[512];
             s_concrete(s_methods[m], path, item, operation, concrete, sizeof concrete);
             char *body = s_example_body(s_methods[m], path, operation);
-            const char *tokens[] = {NULL, "wrong", "s3cre", "s3crett"};
+            const char *tokens[] = {NULL, "wrong", "s3cret-s3cret-s3cre", "s3cret-s3cret-s3crett"};
             for (size_t t = 0; t < 4; t++) {
                 http_t http = s_http_to(base, s_methods[m], concrete, body, NULL, tokens[t]);
                 char what[600];
@@ -1340,13 +1311,13 @@ static void test_token(void **state)
     //  With the token: served.
     char url[300];
     snprintf(url, sizeof url, "/containers/%s", s_env.other);
-    http_t http = s_http_to(base, "PUT", url, NULL, NULL, "s3cret");
+    http_t http = s_http_to(base, "PUT", url, NULL, NULL, "s3cret-s3cret-s3cret");
     assert_int_equal(http.status, 201);
     s_http_free(&http);
-    http = s_http_to(base, "DELETE", url, NULL, NULL, "s3cret");
+    http = s_http_to(base, "DELETE", url, NULL, NULL, "s3cret-s3cret-s3cret");
     assert_int_equal(http.status, 204);
     s_http_free(&http);
-    http = s_http_to(base, "PUT", "/config", "{}", NULL, "s3cret");
+    http = s_http_to(base, "PUT", "/config", "{}", NULL, "s3cret-s3cret-s3cret");
     assert_int_equal(http.status, 200);
     s_http_free(&http);
     harness_stop(s_env.token_controller, SIGTERM, 5000);

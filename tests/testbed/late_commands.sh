@@ -33,9 +33,11 @@ wait_until 5 "host 2's manager counts the restart" is_eq "$((r0 + 1))" mfield 2 
 # The link returns, the command port refuses connections for a while.
 nsenter --net="$ns" iptables -I "${rule[@]}"
 "$TB" link 2 up
+unsent() { q /stats "[h['unsent'] for h in d['hosts'] if h['address'] == '$A2'][0]"; }
+u0=$(unsent)
 wait_until 30 "host 2 online again (heartbeats)" is_eq online hfield 2 "d['status']"
-t0=$(now_ms)
-while [ $(($(now_ms) - t0)) -lt 1000 ]; do sleep 0.1; done # its first give_content fails
+# Its give_content finds no connection, and is kept to be sent again.
+wait_until 10 "a give_content to host 2 found no connection" eval '[ "$(unsent)" -gt "$u0" ]'
 router_up && fail "the command connection is up although port 7602 refuses"
 nsenter --net="$ns" iptables -D "${rule[@]}"
 wait_until 10 "the controller's command connection to host 2 is back" router_up

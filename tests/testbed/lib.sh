@@ -11,7 +11,6 @@ set -euo pipefail
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR}" && pwd)
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 TB=$SRC/scripts/testbed
-HMSCTL=$BUILD/controller/hmsctl
 TEST=$(basename "$0" .sh)
 
 # Debian's python3 (a pyenv shim in PATH may take most of a second to start).
@@ -124,9 +123,9 @@ for c in d["content"]:
 mstatus() {
     local i=$1
     if [ "${2:-}" = --inside ]; then
-        nsenter --net="/var/run/netns/hms-tb-$i" "$HMSCTL" -H 127.0.0.1 -t 1000 --json status
+        "$TB" hmsctl "$i" --inside -t 1000 --json status
     else
-        "$HMSCTL" -H "$(address "$i")" -t 1000 --json status
+        "$TB" hmsctl "$i" -t 1000 --json status
     fi
 }
 mfield() {

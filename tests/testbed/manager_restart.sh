@@ -20,8 +20,7 @@ figure "manager SIGKILL + start -> new instance seen by the controller" $(($(now
 # One entry per host, in the API and in the controller's own list (hmsctl).
 [ "$(q /containers "len(d['hosts'])")" = 3 ] || fail "GET /containers has not 3 hosts"
 [ "$(q /containers "len(set(h['address'] for h in d['hosts']))")" = 3 ] || fail "duplicate hosts in the API"
-port=${URL##*:}
-listed=$("$HMSCTL" -H "127.0.0.1:$((port + 1))" hosts | awk 'NR > 1 {print $1}' | sort)
+listed=$("$TB" hmsctl controller hosts | awk 'NR > 1 {print $1}' | sort)
 [ "$listed" = "$(printf '%s\n' "${HOSTS[@]}" | sort)" ] || fail "hmsctl hosts lists: $listed"
 [ "$(q /healthz "f\"{d['hosts']} {d['online']}\"")" = "3 3" ] || fail "healthz: $(q /healthz d)"
 

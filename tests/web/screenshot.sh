@@ -1,21 +1,24 @@
 #!/usr/bin/env bash
 # The web page and the API explorer, rendered by a real browser against a
-# real controller following a real manager.
+# real controller following a real manager, over HTTP and over HTTPS.
 #
 #   tests/web/screenshot.sh BUILD_DIR [SCREENSHOT]   (default /tmp/hms-web.png)
 #
 # Starts three containers (hms/testbox:1) labelled for this run, an
-# hms-manager watching them and an hms-controller following that manager,
-# all on loopback; waits until GET /containers shows the three active; then
-# has headless Chromium render / (screenshot and DOM) and /docs (DOM, and a
-# screenshot next to the first: NAME-docs.png). Checks that the page shows
-# the containers, the host and their status, and that the explorer lists
-# every path of the served /openapi.json. Cleans up all it started.
+# hms-manager watching them and two hms-controllers following that manager,
+# one serving HTTP and one HTTPS (a certificate made for the run), all on
+# loopback and on ports they pick; waits until GET /containers shows the
+# three active; then has headless Chromium render / (screenshot and DOM)
+# and /docs (DOM, and a screenshot next to the first: NAME-docs.png) of
+# each. Checks that the page shows the containers, the host and their
+# status, that the explorer lists every path of the served /openapi.json,
+# that every answer carries the security headers, and that the browser
+# reports no violation of the Content-Security-Policy. Cleans up all it
+# started.
 set -euo pipefail
 
 build=${1:?usage: screenshot.sh BUILD_DIR [SCREENSHOT]}
 shot=${2:-/tmp/hms-web.png}
-docs_shot=${shot%.png}-docs.png
 manager_bin=$build/manager/hms-manager
 controller_bin=$build/controller/hms-controller
 
@@ -29,25 +32,21 @@ fail() {
 [ -x "$controller_bin" ] || fail "$controller_bin missing: build hms-controller first"
 browser=$(command -v chromium || command -v chromium-browser || true)
 [ -n "$browser" ] || fail "no chromium: run scripts/setup --with-browser"
-command -v python3 >/dev/null || fail "no python3: run scripts/setup"
-command -v curl >/dev/null || fail "no curl: run scripts/setup"
+for tool in python3 curl openssl; do
+    command -v "$tool" >/dev/null || fail "no $tool: run scripts/setup"
+done
 timeout 10 docker info >/dev/null 2>&1 || fail "no Docker engine answers: run scripts/setup"
 docker image inspect hms/testbox:1 >/dev/null 2>&1 || fail "no image hms/testbox:1: run scripts/setup"
 
 tag=hmsweb$$
 work=$(mktemp -d)
-manager_pid=
-controller_pid=
+pids=()
 status=1
 
 cleanup() {
     local pid
-    for pid in $controller_pid $manager_pid; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in $controller_pid $manager_pid; do
-        wait "$pid" 2>/dev/null || true
-    done
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
     docker ps -aq --filter "label=hms.test=$tag" | xargs -r docker rm -f >/dev/null 2>&1 || true
     if [ "$status" -ne 0 ]; then
         for log in "$work"/*.log; do
@@ -61,37 +60,23 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-# Free loopback ports: two consecutive (manager PUB, ROUTER), then one (HTTP).
-free_ports() {
-    python3 - "$1" <<'EOF'
-import socket, sys
-count = int(sys.argv[1])
-for _ in range(200):
-    first = socket.socket()
-    first.bind(("127.0.0.1", 0))
-    base = first.getsockname()[1]
-    held = [first]
-    try:
-        for i in range(1, count):
-            s = socket.socket()
-            s.bind(("127.0.0.1", base + i))
-            held.append(s)
-    except OSError:
-        continue
-    finally:
-        for s in held:
-            s.close()
-    print(base)
-    sys.exit(0)
-sys.exit(1)
-EOF
+# start NAME PROGRAM ARGS...: runs a daemon with a ready file in the work
+# directory and waits (20 s at most) until it serves.
+start() {
+    local name=$1
+    shift
+    "$@" --ready-file "$work/$name.ready" >"$work/$name.log" 2>&1 &
+    local pid=$!
+    pids+=("$pid")
+    local deadline=$((SECONDS + 20))
+    until [ -f "$work/$name.ready" ]; do
+        kill -0 "$pid" 2>/dev/null || fail "$name exited"
+        [ "$SECONDS" -lt "$deadline" ] || fail "$name does not serve after 20 s"
+        sleep 0.05
+    done
 }
-pub_port=$(free_ports 2) || fail "no two free consecutive ports"
-router_port=$((pub_port + 1))
-http_port=$(free_ports 1) || fail "no free port"
-[ "$http_port" != "$pub_port" ] && [ "$http_port" != "$router_port" ] || http_port=$(free_ports 1)
-base=http://127.0.0.1:$http_port
-address=127.0.0.1:$pub_port
+# ready NAME KEY: a value of a daemon's ready file.
+ready() { sed -n "s/^$2=//p" "$work/$1.ready"; }
 
 names=("$tag-web-1" "$tag-web-2" "$tag-db-1")
 for name in "${names[@]}"; do
@@ -99,18 +84,28 @@ for name in "${names[@]}"; do
         fail "cannot start container $name"
 done
 
-"$manager_bin" --label "hms.test=$tag" --pub "tcp://127.0.0.1:$pub_port" \
-    --router "tcp://127.0.0.1:$router_port" --state-file "$work/manager.state" \
-    --address web-test >"$work/manager.log" 2>&1 &
-manager_pid=$!
-"$controller_bin" --http-bind 127.0.0.1 --http-port "$http_port" --router "" \
-    --state-file "$work/controller.state" --hosts "$address" >"$work/controller.log" 2>&1 &
-controller_pid=$!
-say "manager on $address, controller on $base, containers ${names[*]}"
+start manager "$manager_bin" --label "hms.test=$tag" --pub 'tcp://127.0.0.1:*' \
+    --state-file "$work/manager.state" --address web-test
+address=$(ready manager pub)
+address=${address#tcp://}
 
-# Until the host is online with the three containers active (60 s at most).
-ready() {
-    curl -sf --max-time 2 "$base/containers" | python3 -c '
+# A certificate for 127.0.0.1, made for this run.
+openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=127.0.0.1 \
+    -addext subjectAltName=IP:127.0.0.1 -keyout "$work/tls.key" -out "$work/tls.crt" \
+    >/dev/null 2>&1 || fail "openssl could not make a certificate"
+chmod 600 "$work/tls.key"
+
+start http "$controller_bin" --http-bind 127.0.0.1 --http-port 0 --router none \
+    --state-file "$work/http.state" --hosts "$address"
+start https "$controller_bin" --http-bind 127.0.0.1 --http-port 0 --router none \
+    --state-file "$work/https.state" --hosts "$address" \
+    --tls-cert "$work/tls.crt" --tls-key "$work/tls.key"
+bases=("http://127.0.0.1:$(ready http http_port)" "https://127.0.0.1:$(ready https http_port)")
+say "manager on $address, controllers on ${bases[*]}, containers ${names[*]}"
+
+# showing BASE: the host is online with the three containers active.
+showing() {
+    curl -sfk --max-time 2 "$1/containers" | python3 -c '
 import json, sys
 want = set(sys.argv[2:])
 hosts = [h for h in json.load(sys.stdin)["hosts"] if h["address"] == sys.argv[1]]
@@ -118,33 +113,46 @@ active = {c["name"] for h in hosts for c in h["containers"] if c["status"] == "a
 sys.exit(0 if hosts and hosts[0]["status"] == "online" and want <= active else 1)
 ' "$address" "${names[@]}"
 }
-deadline=$((SECONDS + 60))
-until ready 2>/dev/null; do
-    kill -0 "$manager_pid" 2>/dev/null || fail "hms-manager exited"
-    kill -0 "$controller_pid" 2>/dev/null || fail "hms-controller exited"
-    [ "$SECONDS" -lt "$deadline" ] ||
-        fail "the three containers are not active after 60 s: $(curl -s --max-time 2 "$base/containers" || true)"
-    sleep 0.5
-done
-say "the three containers are active"
 
 browse() {
     timeout 90 "$browser" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
         --disable-background-networking --disable-component-update --disable-sync \
+        --ignore-certificate-errors --enable-logging=stderr --v=0 \
         --hide-scrollbars --user-data-dir="$(mktemp -d "$work/chromium.XXXXXX")" \
         --window-size=1280,900 --virtual-time-budget=5000 "$@" 2>>"$work/chromium.log"
 }
 
-mkdir -p "$(dirname "$shot")"
-rm -f "$shot" "$docs_shot"
-browse --screenshot="$shot" "$base/" >/dev/null || fail "chromium could not take the screenshot of /"
-[ -f "$shot" ] || fail "no screenshot at $shot"
-size=$(stat -c %s "$shot")
-[ "$size" -gt 10240 ] || fail "the screenshot is only $size bytes: an empty page?"
-say "screenshot of /: $shot ($size bytes)"
+# check BASE SHOT: the page and the explorer of the controller at BASE.
+check() {
+    local base=$1 page_shot=$2 docs_shot=${2%.png}-docs.png size header
+    local deadline=$((SECONDS + 60))
+    until showing "$base" 2>/dev/null; do
+        [ "$SECONDS" -lt "$deadline" ] ||
+            fail "$base: the three containers are not active after 60 s: $(curl -sk --max-time 2 "$base/containers" || true)"
+        sleep 0.2
+    done
+    say "$base: the three containers are active"
 
-browse --dump-dom "$base/" >"$work/index.dom" || fail "chromium could not render /"
-python3 - "$work/index.dom" "$address" "${names[@]}" <<'EOF' || fail "the live page does not show the state (DOM: $work/index.dom)"
+    # Every answer, a page or an error, carries the security headers.
+    for path in / /containers /nothing; do
+        curl -sk -D "$work/headers" -o /dev/null --max-time 5 "$base$path" || fail "GET $base$path failed"
+        for header in "Content-Security-Policy: default-src 'self'" "X-Frame-Options: DENY" \
+            "X-Content-Type-Options: nosniff" "Referrer-Policy: no-referrer"; do
+            tr -d '\r' <"$work/headers" | grep -qiF "$header" || fail "GET $base$path lacks '$header'"
+        done
+    done
+
+    : >"$work/chromium.log"
+    mkdir -p "$(dirname "$page_shot")"
+    rm -f "$page_shot" "$docs_shot"
+    browse --screenshot="$page_shot" "$base/" >/dev/null || fail "chromium could not take the screenshot of $base/"
+    [ -f "$page_shot" ] || fail "no screenshot at $page_shot"
+    size=$(stat -c %s "$page_shot")
+    [ "$size" -gt 10240 ] || fail "the screenshot of $base/ is only $size bytes: an empty page?"
+    say "screenshot of $base/: $page_shot ($size bytes)"
+
+    browse --dump-dom "$base/" >"$work/index.dom" || fail "chromium could not render $base/"
+    python3 - "$work/index.dom" "$address" "${names[@]}" <<'EOF' || fail "$base/ does not show the state (DOM: $work/index.dom)"
 import html, re, sys
 dom = open(sys.argv[1], encoding="utf-8").read()
 address, names = sys.argv[2], sys.argv[3:]
@@ -157,9 +165,9 @@ if missing or badges < len(names):
 print(f"screenshot: / shows {address}, {', '.join(names)} and {badges} active badges", file=sys.stderr)
 EOF
 
-curl -sf --max-time 5 "$base/openapi.json" >"$work/openapi.json" || fail "GET /openapi.json failed"
-browse --dump-dom "$base/docs" >"$work/docs.dom" || fail "chromium could not render /docs"
-python3 - "$work/openapi.json" "$work/docs.dom" <<'EOF' || fail "the API explorer does not list the operations (DOM: $work/docs.dom)"
+    curl -sfk --max-time 5 "$base/openapi.json" >"$work/openapi.json" || fail "GET $base/openapi.json failed"
+    browse --dump-dom "$base/docs" >"$work/docs.dom" || fail "chromium could not render $base/docs"
+    python3 - "$work/openapi.json" "$work/docs.dom" <<'EOF' || fail "the API explorer of $base does not list the operations (DOM: $work/docs.dom)"
 import html, json, sys
 spec = json.load(open(sys.argv[1], encoding="utf-8"))
 dom = open(sys.argv[2], encoding="utf-8").read()
@@ -178,8 +186,16 @@ if missing or shown < operations:
 print(f"screenshot: /docs lists the {len(paths)} paths and {shown} operations",
       file=sys.stderr)
 EOF
-browse --screenshot="$docs_shot" "$base/docs" >/dev/null || fail "chromium could not take the screenshot of /docs"
-say "screenshot of /docs: $docs_shot"
+    browse --screenshot="$docs_shot" "$base/docs" >/dev/null || fail "chromium could not take the screenshot of $base/docs"
+    say "screenshot of $base/docs: $docs_shot"
+    # The browser reports what the policy blocked as "Refused to ...".
+    if grep -q "Refused to" "$work/chromium.log"; then
+        grep "Refused to" "$work/chromium.log" | head -n 5 >&2
+        fail "$base: the Content-Security-Policy blocked part of the page"
+    fi
+}
 
+check "${bases[0]}" "$shot"
+check "${bases[1]}" "${shot%.png}-https.png"
 status=0
 say "PASS"

@@ -1,0 +1,234 @@
+/*  hms_api: the requests REST threads hand to the controller loop.
+
+    One lock guards the queue and every request's answer. A request is
+    referenced by its caller and by the mailbox (queued, or held by the
+    loop); the last of the two to let go frees it.
+*/
+
+#include "hms_api.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+struct _hms_api_request_t {
+    hms_api_args_t args;
+    hms_api_request_t *next; //  in the queue
+    int refs;                //  caller and mailbox
+    bool answered;
+    int status;
+    char *body;
+    pthread_cond_t done; //  signalled once answered
+};
+
+struct _hms_api_t {
+    pthread_mutex_t lock;
+    hms_api_request_t *head, *tail; //  queued, oldest first
+    bool closed;                    //  every call is answered 503
+    int fd;                         //  eventfd: readable while requests are queued
+};
+
+static void s_unref(hms_api_request_t *request)
+{
+    if (--request->refs > 0)
+        return;
+    pthread_cond_destroy(&request->done);
+    free(request->body);
+    free(request);
+}
+
+hms_api_t *hms_api_new(void)
+{
+    hms_api_t *self = calloc(1, sizeof *self);
+    if (!self)
+        return NULL;
+    self->fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (self->fd < 0) {
+        free(self);
+        return NULL;
+    }
+    pthread_mutex_init(&self->lock, NULL);
+    return self;
+}
+
+void hms_api_destroy(hms_api_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hms_api_t *self = *self_p;
+    hms_api_close(self);
+    close(self->fd);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+int hms_api_fd(hms_api_t *self)
+{
+    return self->fd;
+}
+
+//  Under the lock: records the answer and wakes the caller.
+static void s_answer(hms_api_request_t *request, int status, char *body)
+{
+    request->answered = true;
+    request->status = status;
+    request->body = body;
+    pthread_cond_signal(&request->done);
+    s_unref(request);
+}
+
+int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body)
+{
+    *body = NULL;
+    hms_api_request_t *request = calloc(1, sizeof *request);
+    if (!request)
+        return 503;
+    request->args = *args;
+    request->refs = 2;
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_cond_init(&request->done, &attributes);
+    pthread_condattr_destroy(&attributes);
+    struct timespec deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += timeout_ms / 1000;
+    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+    if (deadline.tv_nsec >= 1000000000) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000;
+    }
+
+    pthread_mutex_lock(&self->lock);
+    if (self->closed)
+        s_answer(request, 503, NULL);
+    else {
+        if (self->tail)
+            self->tail->next = request;
+        else
+            self->head = request;
+        self->tail = request;
+        uint64_t one = 1;
+        if (write(self->fd, &one, sizeof one) < 0 && errno != EAGAIN)
+            s_answer(request, 503, NULL); //  cannot happen with an eventfd
+    }
+    int rc = 0;
+    while (!request->answered && rc != ETIMEDOUT)
+        rc = pthread_cond_timedwait(&request->done, &self->lock, &deadline);
+    int status = 503;
+    if (request->answered) {
+        status = request->status;
+        *body = request->body;
+        request->body = NULL;
+    }
+    s_unref(request);
+    pthread_mutex_unlock(&self->lock);
+    return status;
+}
+
+hms_api_request_t *hms_api_next(hms_api_t *self)
+{
+    uint64_t count;
+    if (read(self->fd, &count, sizeof count) < 0 && errno != EAGAIN)
+        return NULL;
+    pthread_mutex_lock(&self->lock);
+    hms_api_request_t *request = self->head;
+    if (request) {
+        self->head = request->next;
+        if (!self->head)
+            self->tail = NULL;
+        request->next = NULL;
+    }
+    pthread_mutex_unlock(&self->lock);
+    return request;
+}
+
+const hms_api_args_t *hms_api_args(const hms_api_request_t *request)
+{
+    return &request->args;
+}
+
+void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, int status, char *body)
+{
+    hms_api_request_t *request = *request_p;
+    *request_p = NULL;
+    if (!request) {
+        free(body);
+        return;
+    }
+    pthread_mutex_lock(&self->lock);
+    s_answer(request, status, body);
+    pthread_mutex_unlock(&self->lock);
+}
+
+void hms_api_close(hms_api_t *self)
+{
+    pthread_mutex_lock(&self->lock);
+    self->closed = true;
+    while (self->head) {
+        hms_api_request_t *request = self->head;
+        self->head = request->next;
+        s_answer(request, 503, NULL);
+    }
+    self->tail = NULL;
+    pthread_mutex_unlock(&self->lock);
+}
+
+//  Settings: name, bounds, field.
+static const struct {
+    const char *key;
+    int min, max;
+    size_t offset;
+} s_settings[] = {
+    {"aggregation_ms", 0, HMS_API_AGGREGATION_MAX, offsetof(hms_api_settings_t, aggregation_ms)},
+    {"miss_count", HMS_API_MISS_COUNT_MIN, HMS_API_MISS_COUNT_MAX,
+     offsetof(hms_api_settings_t, miss_count)},
+    {"request_timeout_ms", HMS_API_TIMEOUT_MIN, HMS_API_TIMEOUT_MAX,
+     offsetof(hms_api_settings_t, request_timeout_ms)},
+};
+#define SETTINGS (sizeof s_settings / sizeof s_settings[0])
+
+int hms_api_settings_parse(json_t *object, hms_api_settings_t *settings, char *problem, size_t size)
+{
+    memset(settings, 0, sizeof *settings);
+    if (!json_is_object(object)) {
+        snprintf(problem, size, "the settings must be a JSON object");
+        return -1;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(object, key, value)
+    {
+        size_t i = 0;
+        while (i < SETTINGS && strcmp(s_settings[i].key, key) != 0)
+            i++;
+        if (i == SETTINGS) {
+            snprintf(problem, size,
+                     "unknown setting '%.64s' (aggregation_ms, miss_count, request_timeout_ms)",
+                     key);
+            return -1;
+        }
+        json_int_t number = json_integer_value(value);
+        if (!json_is_integer(value) || number < s_settings[i].min || number > s_settings[i].max) {
+            snprintf(problem, size, "%s must be an integer in %d..%d", key, s_settings[i].min,
+                     s_settings[i].max);
+            return -1;
+        }
+        *(int *)((char *)settings + s_settings[i].offset) = (int)number;
+        settings->present |= 1u << i;
+    }
+    return 0;
+}
+
+json_t *hms_api_settings_json(const hms_api_settings_t *settings)
+{
+    return json_pack("{s:i, s:i, s:i}", "aggregation_ms", settings->aggregation_ms, "miss_count",
+                     settings->miss_count, "request_timeout_ms", settings->request_timeout_ms);
+}
