@@ -211,10 +211,14 @@ static void s_handle_monitor(self_t *self, monitor_t *monitor)
             char which[512];
             uint64_t suppressed = 0;
             snprintf(which, sizeof which, "%s %s", monitor->name, reason);
+            //  No detail: a peer gone mid-handshake (a scanner, a timeout).
+            hms_log_level_t level =
+                id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL ? HMS_LOG_INFO : HMS_LOG_WARNING;
             if (s_due(self, which, &suppressed))
-                hms_warning("refused on %s: %s (%" PRIu64 " more since the last line; libzmq "
-                            "does not name the peer)",
-                            monitor->name, reason, suppressed);
+                hms_log_at(level,
+                           "refused on %s: %s (%" PRIu64 " more since the last line; libzmq "
+                           "does not name the peer)",
+                           monitor->name, reason, suppressed);
         }
     }
     zmsg_destroy(&event);

@@ -129,7 +129,7 @@ hms_transport_t *hms_transport_new(const hms_transport_config_t *config, bool se
         }
         hms_notice("CURVE key %s%s%s", self->public, serves ? ", clients allowed by " : "",
                    serves ? config->curve_allow : "");
-    } else if (self->insecure)
+    } else if (self->insecure && serves)
         hms_warning("--insecure: no key pair, and plaintext ZeroMQ beyond loopback: anyone who "
                     "reaches these ports can command this process");
     return self;
@@ -178,7 +178,7 @@ static bool s_allowed(hms_transport_t *self, bool curve, const char *endpoint, c
 }
 
 //  A server socket of type with the options of §2.2 and CURVE, not bound.
-static zsock_t *s_server(hms_transport_t *self, int type, const char *endpoint)
+static zsock_t *s_server(hms_transport_t *self, int type)
 {
     zsock_t *sock = zsock_new(type);
     if (!sock)
@@ -196,10 +196,17 @@ static zsock_t *s_server(hms_transport_t *self, int type, const char *endpoint)
         zcert_apply(self->cert, sock);
         zsock_set_curve_server(sock, 1);
         zsock_set_zap_domain(sock, HMS_AUTH_DOMAIN);
-        if (self->auth && hms_auth_monitor(self->auth, sock, endpoint) != 0)
-            hms_warning("failed handshakes on %s will not be logged", endpoint);
     }
     return sock;
+}
+
+//  Once sock is bound: its failed handshakes are logged under the endpoint
+//  it got.
+static void s_monitor(hms_transport_t *self, zsock_t *sock)
+{
+    const char *endpoint = zsock_endpoint(sock);
+    if (self->auth && hms_auth_monitor(self->auth, sock, endpoint) != 0)
+        hms_warning("failed handshakes on %s will not be logged", endpoint);
 }
 
 zsock_t *hms_transport_bind(hms_transport_t *self, int type, const char *endpoint)
@@ -207,11 +214,13 @@ zsock_t *hms_transport_bind(hms_transport_t *self, int type, const char *endpoin
     assert(self);
     if (!s_allowed(self, self->cert != NULL, endpoint, "bind"))
         return NULL;
-    zsock_t *sock = s_server(self, type, endpoint);
+    zsock_t *sock = s_server(self, type);
     if (sock && zsock_bind(sock, "%s", endpoint) < 0) {
         hms_error("cannot bind %s: %s", endpoint, zmq_strerror(zmq_errno()));
         zsock_destroy(&sock);
     }
+    if (sock)
+        s_monitor(self, sock);
     return sock;
 }
 
@@ -269,19 +278,23 @@ int hms_transport_bind_pair(hms_transport_t *self, int default_port, int lower_t
     if (!s_allowed(self, self->cert != NULL, low, "bind") ||
         !s_allowed(self, self->cert != NULL, high, "bind"))
         return -1;
-    //  czmq binds `*` to the first free port from 49152 up; the next one
-    //  may be taken, by anyone: then the next pair.
-    char upper_base[300];
+    //  czmq's `!` binds the first free port from a random one of 49152 and
+    //  up; the next one may be taken, by anyone: then another pair.
+    char lower_random[300], upper_base[300];
+    snprintf(lower_random, sizeof lower_random, "%.*s:!", (int)(strrchr(low, ':') - low), low);
     snprintf(upper_base, sizeof upper_base, "%.*s", (int)(strrchr(high, ':') - high), high);
     for (int attempt = 0; attempt < PAIR_TRIES; attempt++) {
-        *lower = s_server(self, lower_type, low);
-        port = *lower ? zsock_bind(*lower, "%s", low) : -1;
+        *lower = s_server(self, lower_type);
+        port = *lower ? zsock_bind(*lower, "%s", lower_random) : -1;
         if (port > 0 && port < 65535) {
             char endpoint[320];
             snprintf(endpoint, sizeof endpoint, "%s:%d", upper_base, port + 1);
-            *upper = s_server(self, upper_type, endpoint);
-            if (*upper && zsock_bind(*upper, "%s", endpoint) >= 0)
+            *upper = s_server(self, upper_type);
+            if (*upper && zsock_bind(*upper, "%s", endpoint) >= 0) {
+                s_monitor(self, *lower);
+                s_monitor(self, *upper);
                 return port;
+            }
             zsock_destroy(upper);
         }
         zsock_destroy(lower);

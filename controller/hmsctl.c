@@ -721,9 +721,9 @@ static int s_request(const options_t *options, const command_t *command, hms_msg
         //  A peer that speaks CURVE drops a client with no key or a key it
         //  does not allow without a word: say so.
         if (no_answer)
-            fprintf(stderr, "hmsctl: %s (is %s running%s?)\n", error, s_peer_program(command->peer),
-                    *server_key ? ", and is your key in its allow-list"
-                                : ", without keys? else give -k and -K");
+            fprintf(stderr, "hmsctl: %s (is %s running%s)\n", error, s_peer_program(command->peer),
+                    *server_key ? ", and is your key in its allow-list?"
+                                : "? if it has keys, give -k and -K");
         else
             fprintf(stderr, "hmsctl: %s\n", error);
         status = EXIT_NO_ANSWER;

@@ -278,7 +278,7 @@ static void test_dead_endpoint(void **state)
     char message[200];
     snprintf(message, sizeof message,
              "hmsctl: no answer from tcp://127.0.0.1:%d within 2000 ms (is hms-manager "
-             "running, without keys? else give -k and -K)\n",
+             "running? if it has keys, give -k and -K)\n",
              port);
     assert_string_equal(run.err, message);
     assert_string_equal(run.out, "");

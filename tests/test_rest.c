@@ -1,0 +1,441 @@
+/*  test_rest: the controller's HTTP side against hostile clients (label
+    http): a real hms-controller, real sockets, no manager needed.
+
+    Each case asserts the status and that nothing changed: DNS rebinding
+    (Host), pages of other sites (Origin, forms, text/plain), media types
+    that only look like JSON, bodies far over the limit (answered in time,
+    without the memory), idle connections by the thousand, and hosts added
+    until the controller's cap.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define CONTROLLER HMS_BINARY_DIR "/controller/hms-controller"
+
+static struct {
+    char dir[64];
+    pid_t pid;     //  the controller
+    int port;      //  its HTTP port
+    char log[128]; //  its log
+} s_env;
+
+//  Starts a controller on a free port with extra options (NULL-terminated);
+//  prefix (NULL: none) runs it, e.g. under prlimit. Returns its pid.
+static pid_t s_start(const char *name, const char *prefix, int *port, const char *const *extra)
+{
+    char ready[128], log[128], text[16];
+    snprintf(ready, sizeof ready, "%s/%s.ready", s_env.dir, name);
+    snprintf(log, sizeof log, "%s/%s.log", s_env.dir, name);
+    const char *argv[40];
+    int argc = 0;
+    if (prefix) {
+        static char words[256];
+        snprintf(words, sizeof words, "%s", prefix);
+        for (char *save = NULL, *word = strtok_r(words, " ", &save); word && argc < 8;
+             word = strtok_r(NULL, " ", &save))
+            argv[argc++] = word;
+    }
+    const char *base[] = {CONTROLLER, "--http-bind", "127.0.0.1",   "--http-port",
+                          "0",        "--router",    "none",        "--state-file",
+                          "",         "--http-host", "hms.example", "--log-level",
+                          "info"};
+    for (size_t i = 0; i < sizeof base / sizeof base[0]; i++)
+        argv[argc++] = base[i];
+    while (extra && *extra && argc < 38)
+        argv[argc++] = *extra++;
+    argv[argc] = NULL;
+    pid_t pid = harness_daemon(log, ready, (char *const *)argv, 15000);
+    harness_ready_value(ready, "http_port", text, sizeof text);
+    *port = atoi(text);
+    return pid;
+}
+
+static int s_setup(void **state)
+{
+    (void)state;
+    snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-rest-XXXXXX");
+    assert_non_null(mkdtemp(s_env.dir));
+    snprintf(s_env.log, sizeof s_env.log, "%s/controller.log", s_env.dir);
+    s_env.pid = s_start("controller", NULL, &s_env.port, NULL);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    int status = s_env.pid > 0 ? harness_stop(s_env.pid, SIGTERM, 10000) : 0;
+    harness_sh("cat %s/*.log >&2", s_env.dir);
+    harness_sh("rm -rf %s", s_env.dir);
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+//  One request with raw headers (each "Name: value", NULL-terminated).
+//  Returns the status; the body into *body when not NULL (caller frees).
+static long s_request(int port, const char *method, const char *path, const char *body,
+                      const char *const *headers, char **answer)
+{
+    char url[256];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+    CURL *curl = curl_easy_init();
+    struct curl_slist *list = NULL;
+    for (; headers && *headers; headers++)
+        list = curl_slist_append(list, *headers);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+    if (body)
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    fclose(out);
+    curl_slist_free_all(list);
+    curl_easy_cleanup(curl);
+    if (answer)
+        *answer = text;
+    else
+        free(text);
+    return status;
+}
+
+//  The controller's state that a refused request must leave alone: its
+//  hosts and its settings, as JSON text (caller frees).
+static char *s_state(void)
+{
+    char *hosts = NULL, *config = NULL, *text = NULL;
+    assert_int_equal(s_request(s_env.port, "GET", "/containers", NULL, NULL, &hosts), 200);
+    assert_int_equal(s_request(s_env.port, "GET", "/config", NULL, NULL, &config), 200);
+    assert_true(asprintf(&text, "%s %s", hosts, config) > 0);
+    free(hosts);
+    free(config);
+    return text;
+}
+
+//  The changes a page of another site could try, each with its body.
+static const struct {
+    const char *method, *path, *body;
+} s_changes[] = {
+    {"PUT", "/containers/127.0.0.1:1", "{}"},
+    {"POST", "/containers", "{\"threshold\": 5}"},
+    {"PUT", "/config", "{\"aggregation_ms\": 2500}"},
+    {"POST", "/test", "{}"},
+    {"DELETE", "/test", "{}"},
+};
+#define CHANGES (sizeof s_changes / sizeof s_changes[0])
+
+//  DNS rebinding: a name that is not the server's gets 421, whatever the
+//  method; the server's names and addresses are served.
+static void test_host_header(void **state)
+{
+    (void)state;
+    char *before = s_state();
+    const char *attacker[] = {"Host: attacker.example", NULL};
+    const char *attacker_port[] = {"Host: attacker.example:8080", NULL};
+    assert_int_equal(s_request(s_env.port, "GET", "/healthz", NULL, attacker, NULL), 421);
+    assert_int_equal(s_request(s_env.port, "GET", "/", NULL, attacker_port, NULL), 421);
+    for (size_t i = 0; i < CHANGES; i++) {
+        const char *headers[] = {"Host: attacker.example", "Content-Type: application/json", NULL};
+        long status = s_request(s_env.port, s_changes[i].method, s_changes[i].path,
+                                s_changes[i].body, headers, NULL);
+        if (status != 421)
+            fail_msg("%s %s with a foreign Host: %ld", s_changes[i].method, s_changes[i].path,
+                     status);
+    }
+    const char *good[][2] = {
+        {"Host: localhost", NULL}, {"Host: 127.0.0.1:80", NULL}, {"Host: HMS.example:443", NULL}};
+    for (size_t i = 0; i < 3; i++)
+        assert_int_equal(s_request(s_env.port, "GET", "/healthz", NULL, good[i], NULL), 200);
+    char *after = s_state();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+//  Pages of other sites: an Origin that is not ours gets 403; forms,
+//  text/plain and look-alike media types get 415; nothing changes.
+static void test_cross_site(void **state)
+{
+    (void)state;
+    char *before = s_state();
+    char own[64];
+    snprintf(own, sizeof own, "Origin: http://127.0.0.1:%d", s_env.port);
+    const char *origins[] = {"Origin: http://attacker.example", "Origin: null",
+                             "Origin: https://127.0.0.1:1"};
+    const char *types[] = {"Content-Type: text/plain",
+                           "Content-Type: application/x-www-form-urlencoded",
+                           "Content-Type: multipart/form-data; boundary=x",
+                           "Content-Type: text/plain; x=application/json",
+                           "Content-Type: application/jsonp",
+                           "Content-Type: application/json-patch+json"};
+    for (size_t i = 0; i < CHANGES; i++) {
+        for (size_t o = 0; o < sizeof origins / sizeof origins[0]; o++) {
+            const char *headers[] = {origins[o], "Content-Type: application/json", NULL};
+            long status = s_request(s_env.port, s_changes[i].method, s_changes[i].path,
+                                    s_changes[i].body, headers, NULL);
+            if (status != 403)
+                fail_msg("%s %s, %s: %ld, expected 403", s_changes[i].method, s_changes[i].path,
+                         origins[o], status);
+        }
+        for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+            const char *headers[] = {types[t], NULL};
+            long status = s_request(s_env.port, s_changes[i].method, s_changes[i].path,
+                                    s_changes[i].body, headers, NULL);
+            if (status != 415)
+                fail_msg("%s %s, %s: %ld, expected 415", s_changes[i].method, s_changes[i].path,
+                         types[t], status);
+        }
+        //  An empty form is a form.
+        const char *form[] = {"Content-Type: application/x-www-form-urlencoded", NULL};
+        assert_int_equal(
+            s_request(s_env.port, s_changes[i].method, s_changes[i].path, "", form, NULL), 415);
+    }
+    //  Reads from another origin are refused too; our own origin is served.
+    const char *foreign[] = {"Origin: http://attacker.example", NULL};
+    assert_int_equal(s_request(s_env.port, "GET", "/containers", NULL, foreign, NULL), 403);
+    const char *ours[] = {own, "Content-Type: application/json; charset=utf-8", NULL};
+    assert_int_equal(s_request(s_env.port, "GET", "/containers", NULL, ours, NULL), 200);
+    char *after = s_state();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+    //  The exact type, with a parameter, is JSON.
+    assert_int_equal(
+        s_request(s_env.port, "PUT", "/config", "{\"aggregation_ms\": 250}", ours, NULL), 200);
+    assert_int_equal(
+        s_request(s_env.port, "PUT", "/config", "{\"aggregation_ms\": 100}", ours, NULL), 200);
+}
+
+//  A connected TCP socket to the controller, from the loopback address
+//  source (127.0.0.x). Returns it, or -1.
+static int s_connect(int port, const char *source)
+{
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct sockaddr_in from = {.sin_family = AF_INET};
+    struct sockaddr_in to = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    inet_pton(AF_INET, source, &from.sin_addr);
+    inet_pton(AF_INET, "127.0.0.1", &to.sin_addr);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&from, sizeof from) != 0 ||
+        connect(fd, (struct sockaddr *)&to, sizeof to) != 0) {
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+//  Peak resident memory of pid, in kB.
+static long s_peak_kb(pid_t pid)
+{
+    char *text = harness_sh_output("awk '/VmHWM/ {print $2}' /proc/%d/status", (int)pid);
+    long kb = text ? atol(text) : -1;
+    free(text);
+    return kb;
+}
+
+//  Sends headers then up to total bytes of body as fast as the controller
+//  takes them, until it answers. With chunked, the body is framed in
+//  chunks of 32 KB (total is then a number of whole chunks), and ends
+//  with the last chunk. Returns the status line's code, and the bytes sent
+//  before the answer and the time it took (ms).
+static int s_flood(int port, const char *headers, size_t total, bool chunked, size_t *sent,
+                   int64_t *ms)
+{
+    int fd = s_connect(port, "127.0.0.1");
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, headers, strlen(headers)), (ssize_t)strlen(headers));
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+    //  The body repeats one unit: 64 KB of data, or a framed 32 KB chunk.
+    static char unit[1 << 16];
+    size_t unit_size = sizeof unit;
+    memset(unit, 'a', sizeof unit);
+    if (chunked) {
+        memcpy(unit, "8000\r\n", 6);
+        memcpy(unit + 6 + 0x8000, "\r\n", 2);
+        unit_size = 6 + 0x8000 + 2;
+    }
+    int64_t start = zclock_mono();
+    *sent = 0;
+    char answer[256] = "";
+    size_t got = 0;
+    while (zclock_mono() - start < 30000) {
+        bool more = *sent < total || (chunked && *sent == total);
+        struct pollfd item = {fd, (short)(POLLIN | (more ? POLLOUT : 0)), 0};
+        if (poll(&item, 1, 1000) <= 0)
+            continue;
+        if (item.revents & (POLLIN | POLLHUP | POLLERR)) {
+            ssize_t n = read(fd, answer + got, sizeof answer - 1 - got);
+            if (n > 0)
+                got += (size_t)n;
+            if (n <= 0 || strstr(answer, "\r\n"))
+                break;
+        } else if (item.revents & POLLOUT) {
+            if (chunked && *sent == total) {
+                if (write(fd, "0\r\n\r\n", 5) != 5)
+                    break;
+                *sent += 5;
+                continue;
+            }
+            size_t offset = *sent % unit_size, left = total - *sent;
+            size_t size = unit_size - offset < left ? unit_size - offset : left;
+            ssize_t n = write(fd, unit + offset, size);
+            if (n > 0)
+                *sent += (size_t)n;
+            else if (n < 0 && errno != EAGAIN)
+                break;
+        }
+    }
+    *ms = zclock_mono() - start;
+    close(fd);
+    answer[got] = '\0';
+    int code = 0;
+    sscanf(answer, "HTTP/1.%*d %d", &code);
+    return code;
+}
+
+//  Bodies over 64 KB: 413, in time and without the memory; 64 KB passes.
+static void test_body_limit(void **state)
+{
+    (void)state;
+    char *before = s_state();
+    long peak_before = s_peak_kb(s_env.pid);
+    char headers[512];
+    size_t total = 300u << 20, sent;
+    int64_t ms;
+    snprintf(headers, sizeof headers,
+             "POST /containers HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: "
+             "application/x-www-form-urlencoded\r\nContent-Length: %zu\r\n\r\n",
+             total);
+    int code = s_flood(s_env.port, headers, total, false, &sent, &ms);
+    long peak = s_peak_kb(s_env.pid);
+    print_message(
+        "300 MB form body: %d after %.1f MB sent, %lld ms; peak RSS %ld kB (%ld before)\n", code,
+        (double)sent / (1 << 20), (long long)ms, peak, peak_before);
+    assert_int_equal(code, 413);
+    assert_true(ms < 1000);
+    assert_true(peak < 50 * 1024);
+    //  Without a length (chunked), the same.
+    snprintf(headers, sizeof headers,
+             "PUT /config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+             "Transfer-Encoding: chunked\r\n\r\n");
+    code = s_flood(s_env.port, headers, 3200 * (6 + 0x8000 + 2), true, &sent, &ms);
+    print_message("100 MB chunked body: %d after %.1f MB sent, %lld ms\n", code,
+                  (double)sent / (1 << 20), (long long)ms);
+    assert_int_equal(code, 413);
+    assert_true(ms < 1000);
+    //  Just over, and just at, the limit.
+    char *big = malloc(65537 + 1);
+    memset(big, ' ', 65537);
+    big[65537] = '\0';
+    memcpy(big, "{\"aggregation_ms\": 100}", 23);
+    const char *json[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(s_request(s_env.port, "PUT", "/config", big, json, NULL), 413);
+    big[65536] = '\0';
+    assert_int_equal(s_request(s_env.port, "PUT", "/config", big, json, NULL), 200);
+    free(big);
+    char *after = s_state();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+//  1,100 connections that never finish their request, from eleven other
+//  loopback addresses: the controller still answers within 1 s.
+static void test_idle_connections(void **state)
+{
+    (void)state;
+    int fds[1100];
+    size_t open_count = 0;
+    for (int i = 0; i < 1100; i++) {
+        char source[32];
+        snprintf(source, sizeof source, "127.0.0.%d", 2 + i / 100);
+        int fd = s_connect(s_env.port, source);
+        if (fd >= 0) {
+            //  Half a request line, and then nothing.
+            if (write(fd, "GET /healthz HT", 15) < 0)
+                fail_msg("write: %s", strerror(errno));
+            fds[open_count++] = fd;
+        }
+    }
+    assert_int_equal(open_count, 1100);
+    int64_t start = zclock_mono();
+    assert_int_equal(s_request(s_env.port, "GET", "/healthz", NULL, NULL, NULL), 200);
+    int64_t ms = zclock_mono() - start;
+    print_message("/healthz with 1,100 idle connections open: %lld ms\n", (long long)ms);
+    assert_true(ms < 1000);
+    for (size_t i = 0; i < open_count; i++)
+        close(fds[i]);
+}
+
+//  Hosts are added until the cap that the file descriptors allow: the
+//  controller answers /healthz, one more host is 507, nothing aborts. The
+//  cap is at least 1,000 hosts.
+static void test_host_cap(void **state)
+{
+    (void)state;
+    //  6,700 descriptors: (6,700 - 256 - 64) / 6 = 1,063 hosts.
+    int port;
+    const char *extra[] = {"--http-connections", "64", NULL};
+    pid_t pid = s_start("cap", "/usr/bin/prlimit --nofile=6700:6700", &port, extra);
+    char *stats = NULL;
+    assert_int_equal(s_request(port, "GET", "/stats", NULL, NULL, &stats), 200);
+    json_t *json = json_loads(stats, 0, NULL);
+    long cap = (long)json_integer_value(json_object_get(json, "max_hosts"));
+    json_decref(json);
+    free(stats);
+    assert_true(cap >= 1000);
+    //  Addresses where no manager is: the held port of loopback addresses.
+    int dead = harness_dead_port(2);
+    long added = 0, status = 201;
+    for (long i = 0; status == 201 && i <= cap; i++) {
+        char path[96];
+        snprintf(path, sizeof path, "/containers/127.1.%ld.%ld:%d", i / 250, 1 + i % 250, dead);
+        status = s_request(port, "PUT", path, NULL, NULL, NULL);
+        added += status == 201;
+    }
+    print_message("hosts followed: %ld, cap %ld; then %ld\n", added, cap, status);
+    assert_int_equal(added, cap);
+    assert_int_equal(status, 507);
+    int64_t start = zclock_mono();
+    assert_int_equal(s_request(port, "GET", "/healthz", NULL, NULL, NULL), 200);
+    assert_true(zclock_mono() - start < 1000);
+    assert_true(harness_alive(pid));
+    int exit_status = harness_stop(pid, SIGTERM, 20000);
+    assert_true(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_host_header), cmocka_unit_test(test_cross_site),
+        cmocka_unit_test(test_body_limit),  cmocka_unit_test(test_idle_connections),
+        cmocka_unit_test(test_host_cap),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
