@@ -91,7 +91,9 @@ function token() {
 async function api(method, path, body) {
   const headers = { Accept: 'application/json' };
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  if (method !== 'GET' && token()) headers.Authorization = `Bearer ${token()}`;
+  // Changes need the token; reads too when the controller runs with
+  // --token-reads: send it whenever there is one.
+  if (token()) headers.Authorization = `Bearer ${token()}`;
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
   let response, text;
@@ -236,6 +238,8 @@ function renderHost(host, data, now) {
   const manager = data.manager || {};
   setFact(host, 'since', online ? 'Online since' : 'Offline since', fmtAgo(data.since_ms, now), fmtTime(data.since_ms));
   setFact(host, 'seen', 'Last seen', fmtAgo(data.last_seen_ms, now), fmtTime(data.last_seen_ms));
+  setFact(host, 'transport', 'Transport', data.public_key ? 'CURVE' : 'plaintext',
+    data.public_key ? `manager key ${data.public_key}` : 'no key: a manager on loopback');
   setFact(host, 'threshold', 'Threshold', fmtThreshold(data.threshold));
   setFact(host, 'containers', 'Containers', `${active} active / ${containers.length}`);
   setFact(host, 'seq', 'Update seq', data.update_seq ?? '—');
@@ -475,8 +479,8 @@ async function loadConfig() {
 
 function renderToken() {
   const set = Boolean(token());
-  setText($('token-state'), set ? 'A token is set for this tab (sessionStorage) and sent with every change.'
-    : 'No token set: needed only if the controller runs with --token.');
+  setText($('token-state'), set ? 'A token is set for this tab (sessionStorage) and sent with every request.'
+    : 'No token set: needed only if the controller has one (--token-file).');
   $('token').placeholder = set ? '•••• saved' : 'bearer token';
   $('form-token').classList.toggle('has-token', set);
 }
@@ -485,11 +489,18 @@ function setup() {
   $('form-add').addEventListener('submit', async (event) => {
     event.preventDefault();
     const input = $('add-address');
+    const keyInput = $('add-key');
     const address = input.value.trim();
+    const key = keyInput.value.trim();
     if (!address) return;
-    const ok = await act(event.submitter, `Adding ${address}`, () => api('PUT', hostPath(address)),
+    const body = key ? { public_key: key } : undefined;
+    const ok = await act(event.submitter, `Adding ${address}`,
+      () => api('PUT', hostPath(address), body),
       `${address} added: it shows as online once its manager is heard.`);
-    if (ok) input.value = '';
+    if (ok) {
+      input.value = '';
+      keyInput.value = '';
+    }
   });
 
   $('form-threshold-all').addEventListener('submit', async (event) => {
