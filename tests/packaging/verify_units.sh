@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The systemd units of packaging/systemd pass `systemd-analyze verify` with
+# The example configuration files of packaging/systemd are read by the
+# daemons without an error, and the systemd units pass `systemd-analyze verify` with
 # no message at all (verify exits 0 on unknown keys and bad values, it only
 # warns: any output fails the test), with ExecStart pointing at this build's
 # binaries (verify checks that they exist). Also prints the exposure score
@@ -22,6 +23,14 @@ for unit in hms-manager hms-controller; do
         "$src/packaging/systemd/$unit.service" >"$work/$unit.service"
 done
 status=0
+for pair in manager:manager/hms-manager controller:controller/hms-controller; do
+    if out=$("$build/${pair#*:}" --config "$src/packaging/systemd/${pair%%:*}.conf" --help 2>&1 >/dev/null); then
+        echo "verify_units: ${pair%%:*}.conf: ok"
+    else
+        echo "verify_units: ${pair%%:*}.conf: $out"
+        status=1
+    fi
+done
 for unit in hms-manager hms-controller; do
     out=$(systemd-analyze verify "$work/$unit.service" 2>&1) || status=1
     if [ -n "$out" ]; then
