@@ -307,7 +307,7 @@ int main(int argc, char **argv)
     snprintf(port, sizeof port, "%d", HTTP_PORT);
     pid_t controller = fork();
     if (controller == 0) {
-        execl(argv[1], argv[1], "--http-bind", "127.0.0.1", "--http-port", port, "--router", "",
+        execl(argv[1], argv[1], "--http-bind", "127.0.0.1", "--http-port", port, "--router", "none",
               "--state-file", "", "--hosts", hosts, "--log-level", "warning", (char *)NULL);
         _exit(127);
     }

@@ -12,6 +12,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+//  ZMTP heartbeats of client sockets (ms).
+#define HMS_ZMTP_HEARTBEAT_IVL     2000
+#define HMS_ZMTP_HEARTBEAT_TIMEOUT 6000
+
 //  Tries at picking a free pair of consecutive ports.
 #define PAIR_TRIES 64
 
@@ -185,9 +189,8 @@ static zsock_t *s_server(hms_transport_t *self, int type)
         return NULL;
     //  A PUB receives subscriptions only; a ROUTER, requests.
     zsock_set_maxmsgsize(sock, HMS_REQUEST_MAX);
-    //  ZMTP heartbeats: a frozen peer is dropped, its queue freed.
-    zsock_set_heartbeat_ivl(sock, 1000);
-    zsock_set_heartbeat_timeout(sock, 3000);
+    //  No ZMTP heartbeats of its own: the clients ping, and tell it (their
+    //  TTL) to drop them, and free their queue, when their pings stop.
     if (type == ZMQ_ROUTER) {
         zsock_set_router_mandatory(sock, 1);
         zsock_set_sndtimeo(sock, 0);
@@ -320,8 +323,12 @@ zsock_t *hms_transport_client(hms_transport_t *self, int type, const char *serve
     zsock_t *sock = zsock_new(type);
     if (!sock)
         return NULL;
-    zsock_set_heartbeat_ivl(sock, 1000);
-    zsock_set_heartbeat_timeout(sock, 3000);
+    //  ZMTP heartbeats, from the client's side only (each is encrypted under
+    //  CURVE): a frozen server is dropped after HEARTBEAT_TIMEOUT, and the
+    //  server drops a frozen client after the TTL the pings carry.
+    zsock_set_heartbeat_ivl(sock, HMS_ZMTP_HEARTBEAT_IVL);
+    zsock_set_heartbeat_timeout(sock, HMS_ZMTP_HEARTBEAT_TIMEOUT);
+    zsock_set_heartbeat_ttl(sock, HMS_ZMTP_HEARTBEAT_TIMEOUT);
     if (type == ZMQ_SUB) {
         //  Heartbeats and notices only: anything larger is not ours.
         zsock_set_maxmsgsize(sock, HMS_PUB_MAX);

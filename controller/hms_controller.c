@@ -1230,7 +1230,9 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     self->outstanding = zlistx_new();
     self->views = hms_view_store_new();
     self->api = hms_api_new();
-    self->transport = hms_transport_new(&config->transport, true);
+    //  Without its ROUTER, the controller is a client only: no allow-list.
+    self->transport =
+        hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
     if (!self->loop || !self->hosts || !self->outstanding || !self->views || !self->api ||
         !self->transport || s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);

@@ -1,0 +1,499 @@
+/*  bench_curve: what CurveZMQ costs HMS, against plaintext in the same run.
+
+    1. give_content round trip: a simulated manager answering give_content
+       of C containers on two ROUTERs, one plaintext and one CURVE (with its
+       ZAP handler); one DEALER client each; R requests on each, taken in
+       turn, so that both see the same machine at the same moments.
+    2. Controller CPU: two real hms-controllers run at once, one following
+       M simulated managers in plaintext, the other the same M managers over
+       CURVE; every second each manager publishes a heartbeat and one in ten
+       an update notice (so each controller fetches 0.1 x M give_content a
+       second). The CPU time of each controller over S seconds, once both
+       show every container.
+
+    bench_curve CONTROLLER [MANAGERS] [CONTAINERS] [REQUESTS] [SECONDS]
+
+    All on loopback, on ports the kernel (or czmq) picks.
+*/
+
+#include "hms_log.h"
+#include "hms_msg.h"
+#include "hms_transport.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+typedef struct {
+    int managers, containers;
+    hms_transport_t *plain, *curve; //  the managers' two transports
+    zsock_t **pubs, **routers;      //  2 x managers: plaintext ones first
+    uint64_t *hb_seq, *update_seq;  //  per manager (both sets publish the same)
+    hms_container_t *content;       //  the same table for every manager
+    uint64_t started_ms;
+} sim_t;
+
+static void s_fill_content(sim_t *sim)
+{
+    sim->content = calloc((size_t)sim->containers, sizeof *sim->content);
+    for (int i = 0; i < sim->containers; i++) {
+        hms_container_t *c = &sim->content[i];
+        snprintf(c->id, sizeof c->id, "%064x", i * 2654435761u);
+        snprintf(c->name, sizeof c->name, "service-%03d", i);
+        snprintf(c->image, sizeof c->image, "registry.example.com/team/service-%d:1.%d", i % 7,
+                 i % 13);
+        snprintf(c->ip, sizeof c->ip, "172.17.%d.%d", i / 250, i % 250 + 2);
+        c->status = HMS_STATUS_ACTIVE;
+        snprintf(c->state, sizeof c->state, "running");
+        c->loss = (double)(i % 3) * 5;
+        c->rtt_ms = 0.05 + (i % 10) / 100.0;
+        c->restarts = (uint64_t)(i % 4);
+        c->since_ms = 1795000000000ull + (uint64_t)i;
+    }
+}
+
+static void s_send(zsock_t *sock, hms_msg_t *msg, const char *topic, zframe_t *identity)
+{
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    hms_msg_encode(msg, &buffer);
+    if (topic)
+        zstr_sendm(sock, topic);
+    if (identity)
+        zframe_send(&identity, sock, ZFRAME_MORE);
+    zframe_t *body = zframe_new(buffer.data, buffer.size);
+    zframe_send(&body, sock, 0);
+    msgpack_sbuffer_destroy(&buffer);
+}
+
+//  Every second: a heartbeat from every manager of both sets, and an update
+//  notice from one manager in ten.
+static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    sim_t *sim = arg;
+    static int turn;
+    for (int i = 0; i < sim->managers; i++) {
+        bool update = i % 10 == turn % 10;
+        if (update)
+            sim->update_seq[i]++;
+        sim->hb_seq[i]++;
+        for (int set = 0; set < 2; set++) {
+            zsock_t *pub = sim->pubs[set * sim->managers + i];
+            if (update) {
+                hms_msg_t msg;
+                hms_msg_init(&msg, HMS_MSG_UPDATE);
+                snprintf(msg.update.address, sizeof msg.update.address, "m%d", i);
+                msg.update.update_seq = sim->update_seq[i];
+                s_send(pub, &msg, "update", NULL);
+            }
+            hms_msg_t hb;
+            hms_msg_init(&hb, HMS_MSG_HB);
+            snprintf(hb.hb.address, sizeof hb.hb.address, "m%d", i);
+            hb.hb.seq = sim->hb_seq[i];
+            hb.hb.update_seq = sim->update_seq[i];
+            hb.hb.containers = hb.hb.monitored = (uint64_t)sim->containers;
+            hb.hb.interval_ms = 1000;
+            hb.hb.started_ms = sim->started_ms;
+            s_send(pub, &hb, "hb", NULL);
+        }
+    }
+    turn++;
+    return 0;
+}
+
+//  give_content (and ping) on a simulated manager's ROUTER.
+static int s_sim_router(zloop_t *loop, zsock_t *router, void *arg)
+{
+    (void)loop;
+    sim_t *sim = arg;
+    zmsg_t *message = zmsg_recv(router);
+    zframe_t *identity = zmsg_pop(message);
+    zframe_t *body = zmsg_pop(message);
+    hms_msg_t request, reply;
+    if (body && hms_msg_decode(&request, zframe_data(body), zframe_size(body)) == 0) {
+        int i = 0;
+        while (i < 2 * sim->managers && sim->routers[i] != router)
+            i++;
+        i = i < 2 * sim->managers ? i : 0;
+        hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, request.corr_id);
+        snprintf(reply.content.address, sizeof reply.content.address, "m%d", i % sim->managers);
+        reply.content.update_seq = sim->update_seq[i % sim->managers];
+        reply.content.threshold = 50;
+        reply.content.content = sim->content;
+        reply.content.count = (size_t)sim->containers;
+        s_send(router, &reply, NULL, identity);
+        identity = NULL;
+    }
+    zframe_destroy(&identity);
+    zframe_destroy(&body);
+    zmsg_destroy(&message);
+    return 0;
+}
+
+static int s_sim_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
+{
+    (void)loop;
+    (void)arg;
+    char *command = zstr_recv(pipe);
+    int rc = command && strcmp(command, "$TERM") == 0 ? -1 : 0;
+    zstr_free(&command);
+    return rc;
+}
+
+//  The simulated managers, plaintext and CURVE, in their own thread. Sends
+//  back the lower port of each, plaintext ones first.
+static void s_sim_actor(zsock_t *pipe, void *arg)
+{
+    sim_t *sim = arg;
+    zloop_t *loop = zloop_new();
+    for (int i = 0; i < 2 * sim->managers; i++) {
+        hms_transport_t *transport = i < sim->managers ? sim->plain : sim->curve;
+        int port = hms_transport_bind_pair(transport, 0, ZMQ_PUB, "tcp://127.0.0.1:*", ZMQ_ROUTER,
+                                           "", &sim->pubs[i], &sim->routers[i]);
+        if (port < 0) {
+            fprintf(stderr, "bench_curve: cannot bind simulated manager %d\n", i);
+            exit(1);
+        }
+        zloop_reader(loop, sim->routers[i], s_sim_router, sim);
+    }
+    zloop_reader(loop, pipe, s_sim_pipe, NULL);
+    zloop_timer(loop, 1000, 0, s_sim_tick, sim);
+    zsock_signal(pipe, 0);
+    for (int i = 0; i < 2 * sim->managers; i++) {
+        const char *endpoint = zsock_endpoint(sim->pubs[i]);
+        zstr_sendf(pipe, "%s", strrchr(endpoint, ':') + 1);
+    }
+    zloop_start(loop);
+    zloop_destroy(&loop);
+    for (int i = 0; i < 2 * sim->managers; i++) {
+        zsock_destroy(&sim->pubs[i]);
+        zsock_destroy(&sim->routers[i]);
+    }
+}
+
+//  The round-trip server: one simulated manager's two ROUTERs, plaintext
+//  and CURVE, alone in their thread (the many managers of part 2 would
+//  make every wake-up poll hundreds of sockets). Sends back both ports.
+static void s_echo_actor(zsock_t *pipe, void *arg)
+{
+    sim_t *sim = arg;
+    zsock_t *routers[2];
+    hms_transport_t *transports[2] = {sim->plain, sim->curve};
+    for (int i = 0; i < 2; i++)
+        routers[i] = hms_transport_bind(transports[i], ZMQ_ROUTER, "tcp://127.0.0.1:*");
+    zsock_signal(pipe, 0);
+    for (int i = 0; i < 2; i++)
+        zstr_sendf(pipe, "%s", routers[i] ? strrchr(zsock_endpoint(routers[i]), ':') + 1 : "0");
+    zpoller_t *poller = zpoller_new(pipe, routers[0], routers[1], NULL);
+    while (true) {
+        zsock_t *ready = zpoller_wait(poller, -1);
+        if (!ready || ready == pipe)
+            break;
+        //  s_sim_router finds no index for these: it answers as manager 0.
+        s_sim_router(NULL, ready, sim);
+    }
+    zpoller_destroy(&poller);
+    zsock_destroy(&routers[0]);
+    zsock_destroy(&routers[1]);
+}
+
+static int s_compare(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static void s_row(const char *label, double *us, int n)
+{
+    qsort(us, (size_t)n, sizeof *us, s_compare);
+    double sum = 0;
+    for (int i = 0; i < n; i++)
+        sum += us[i];
+    printf("| %s | %d | %.1f | %.1f | %.1f |\n", label, n, us[n / 2], us[(int)(n * 0.99)], sum / n);
+}
+
+//  One give_content round trip on client; returns µs.
+static double s_round_trip(zsock_t *client, uint64_t corr_id)
+{
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
+    request.corr_id = corr_id;
+    int64_t start = zclock_usecs();
+    s_send(client, &request, NULL, NULL);
+    zframe_t *frame = zframe_recv(client);
+    int64_t end = zclock_usecs();
+    if (!frame || hms_msg_decode(&reply, zframe_data(frame), zframe_size(frame)) != 0 ||
+        reply.corr_id != corr_id) {
+        fprintf(stderr, "bench_curve: bad give_content answer\n");
+        exit(1);
+    }
+    hms_msg_reset(&reply);
+    zframe_destroy(&frame);
+    return (double)(end - start);
+}
+
+//  CPU seconds (user + system) pid has used.
+static double s_cpu(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *file = fopen(path, "r");
+    if (!file)
+        return NAN;
+    char line[1024];
+    char *text = fgets(line, sizeof line, file);
+    fclose(file);
+    const char *rest = text ? strrchr(line, ')') : NULL;
+    unsigned long utime = 0, stime = 0;
+    if (!rest || sscanf(rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
+                        &stime) != 2)
+        return NAN;
+    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
+}
+
+//  The number of containers the controller at port shows.
+static size_t s_shown(int port)
+{
+    char url[96], *text = NULL;
+    size_t size = 0;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/containers", port);
+    FILE *out = open_memstream(&text, &size);
+    CURL *curl = curl_easy_init();
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    curl_easy_cleanup(curl);
+    fclose(out);
+    size_t shown = 0;
+    json_t *all = status == 200 ? json_loads(text, 0, NULL) : NULL;
+    size_t i;
+    json_t *host;
+    json_array_foreach(json_object_get(all, "hosts"), i, host) shown +=
+        json_array_size(json_object_get(host, "containers"));
+    json_decref(all);
+    free(text);
+    return shown;
+}
+
+//  Starts a controller following hosts, with keys when secret is not NULL;
+//  returns its pid and its HTTP port in *port.
+static pid_t s_controller(const char *binary, const char *dir, const char *name, const char *hosts,
+                          const char *secret, int *port)
+{
+    char ready[256], log[256];
+    snprintf(ready, sizeof ready, "%s/%s.ready", dir, name);
+    snprintf(log, sizeof log, "%s/%s.log", dir, name);
+    pid_t pid = fork();
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        dup2(fd, 2);
+        if (secret)
+            execl(binary, binary, "--http-bind", "127.0.0.1", "--http-port", "0", "--router",
+                  "none", "--state-file", "", "--hosts", hosts, "--log-level", "warning",
+                  "--curve-secret", secret, "--ready-file", ready, (char *)NULL);
+        else
+            execl(binary, binary, "--http-bind", "127.0.0.1", "--http-port", "0", "--router",
+                  "none", "--state-file", "", "--hosts", hosts, "--log-level", "warning",
+                  "--ready-file", ready, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200 && !zsys_file_exists(ready); i++)
+        zclock_sleep(50);
+    FILE *file = fopen(ready, "r");
+    char line[256];
+    *port = 0;
+    while (file && fgets(line, sizeof line, file))
+        if (strncmp(line, "http_port=", 10) == 0)
+            *port = atoi(line + 10);
+    if (file)
+        fclose(file);
+    if (!*port) {
+        fprintf(stderr, "bench_curve: controller %s did not start (see %s)\n", name, log);
+        exit(1);
+    }
+    return pid;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_curve CONTROLLER [MANAGERS] [CONTAINERS] [REQUESTS] "
+                        "[SECONDS]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    hms_transport_raise_limits();
+    hms_log_init("bench_curve", HMS_LOG_WARNING, false);
+    sim_t sim = {.managers = argc > 2 ? atoi(argv[2]) : 100,
+                 .containers = argc > 3 ? atoi(argv[3]) : 100};
+    int requests = argc > 4 ? atoi(argv[4]) : 2000;
+    int seconds = argc > 5 ? atoi(argv[5]) : 20;
+
+    //  Keys: the managers', and the clients' (the controller, this bench).
+    char dir[] = "/tmp/hms-bench-curve-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char manager_key[300], client_key[300], allow[300], client_secret[320];
+    snprintf(manager_key, sizeof manager_key, "%s/manager", dir);
+    snprintf(client_key, sizeof client_key, "%s/client", dir);
+    snprintf(client_secret, sizeof client_secret, "%s_secret", client_key);
+    snprintf(allow, sizeof allow, "%s/allow", dir);
+    mkdir(allow, 0700);
+    zcert_t *manager_cert = zcert_new(), *client_cert = zcert_new();
+    char allowed[320];
+    snprintf(allowed, sizeof allowed, "%s/client", allow);
+    if (zcert_save(manager_cert, manager_key) || zcert_save(client_cert, client_key) ||
+        zcert_save_public(client_cert, allowed))
+        return 1;
+    char manager_public[41];
+    snprintf(manager_public, sizeof manager_public, "%s", zcert_public_txt(manager_cert));
+    char manager_secret[320];
+    snprintf(manager_secret, sizeof manager_secret, "%s_secret", manager_key);
+    hms_transport_config_t plain_config = {"", "", false};
+    hms_transport_config_t curve_config = {manager_secret, allow, false};
+    sim.plain = hms_transport_new(&plain_config, true);
+    sim.curve = hms_transport_new(&curve_config, true);
+    hms_transport_config_t client_config = {client_secret, "", false};
+    hms_transport_t *client = hms_transport_new(&client_config, false);
+    if (!sim.plain || !sim.curve || !client)
+        return 1;
+    sim.pubs = calloc((size_t)(2 * sim.managers), sizeof *sim.pubs);
+    sim.routers = calloc((size_t)(2 * sim.managers), sizeof *sim.routers);
+    sim.hb_seq = calloc((size_t)sim.managers, sizeof *sim.hb_seq);
+    sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
+    sim.started_ms = (uint64_t)zclock_time();
+    s_fill_content(&sim);
+    zactor_t *managers = zactor_new(s_sim_actor, &sim);
+    int *ports = calloc((size_t)(2 * sim.managers), sizeof *ports);
+    for (int i = 0; i < 2 * sim.managers; i++) {
+        char *text = zstr_recv(managers);
+        ports[i] = text ? atoi(text) : 0;
+        zstr_free(&text);
+    }
+
+    //  1. give_content round trips, taken in turn, against a server alone
+    //  in its thread.
+    zactor_t *echo = zactor_new(s_echo_actor, &sim);
+    int echo_ports[2];
+    for (int i = 0; i < 2; i++) {
+        char *text = zstr_recv(echo);
+        echo_ports[i] = text ? atoi(text) : 0;
+        zstr_free(&text);
+    }
+    zsock_t *plain_client = hms_transport_client(client, ZMQ_DEALER, NULL);
+    zsock_t *curve_client = hms_transport_client(client, ZMQ_DEALER, manager_public);
+    zsock_set_sndtimeo(plain_client, 5000);
+    zsock_set_sndtimeo(curve_client, 5000);
+    zsock_set_rcvtimeo(plain_client, 5000);
+    zsock_set_rcvtimeo(curve_client, 5000);
+    char endpoint[64];
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", echo_ports[0]);
+    hms_transport_connect(client, plain_client, endpoint);
+    snprintf(endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", echo_ports[1]);
+    hms_transport_connect(client, curve_client, endpoint);
+    double *plain_us = calloc((size_t)requests, sizeof *plain_us);
+    double *curve_us = calloc((size_t)requests, sizeof *curve_us);
+    for (int i = 0; i < 50; i++) { //  warm up: connections, handshakes, caches
+        s_round_trip(plain_client, 1000000 + (uint64_t)i);
+        s_round_trip(curve_client, 1000000 + (uint64_t)i);
+    }
+    for (int i = 0; i < requests; i++) {
+        if (i % 2 == 0) {
+            plain_us[i] = s_round_trip(plain_client, (uint64_t)i + 1);
+            curve_us[i] = s_round_trip(curve_client, (uint64_t)i + 1);
+        } else {
+            curve_us[i] = s_round_trip(curve_client, (uint64_t)i + 1);
+            plain_us[i] = s_round_trip(plain_client, (uint64_t)i + 1);
+        }
+    }
+    printf("## give_content round trip\n\n%d containers a reply, %d requests on each "
+           "transport, taken in turn, one DEALER each, on loopback.\n\n",
+           sim.containers, requests);
+    printf("| transport | requests | p50 µs | p99 µs | mean µs |\n|---|---|---|---|---|\n");
+    s_row("plaintext", plain_us, requests);
+    s_row("CURVE", curve_us, requests);
+    printf("\nCURVE / plaintext: p50 %.3f, p99 %.3f\n\n",
+           curve_us[requests / 2] / plain_us[requests / 2],
+           curve_us[(int)(requests * 0.99)] / plain_us[(int)(requests * 0.99)]);
+    zsock_destroy(&plain_client);
+    zsock_destroy(&curve_client);
+    zactor_destroy(&echo);
+
+    //  2. Two controllers at once, one per transport.
+    size_t size = (size_t)sim.managers * 64 + 1;
+    char *plain_hosts = calloc(1, size), *curve_hosts = calloc(1, size);
+    for (int i = 0; i < sim.managers; i++) {
+        char entry[96];
+        snprintf(entry, sizeof entry, "%s127.0.0.1:%d", i ? "," : "", ports[i]);
+        strcat(plain_hosts, entry);
+        snprintf(entry, sizeof entry, "%s127.0.0.1:%d@%s", i ? "," : "", ports[sim.managers + i],
+                 manager_public);
+        strcat(curve_hosts, entry);
+    }
+    int plain_port, curve_port;
+    pid_t plain_pid = s_controller(argv[1], dir, "plain", plain_hosts, NULL, &plain_port);
+    pid_t curve_pid = s_controller(argv[1], dir, "curve", curve_hosts, client_secret, &curve_port);
+    size_t expected = (size_t)sim.managers * (size_t)sim.containers;
+    int64_t deadline = zclock_mono() + 60000;
+    while ((s_shown(plain_port) != expected || s_shown(curve_port) != expected) &&
+           zclock_mono() < deadline)
+        zclock_sleep(200);
+    if (s_shown(plain_port) != expected || s_shown(curve_port) != expected) {
+        fprintf(stderr, "bench_curve: the controllers do not show %zu containers\n", expected);
+        return 1;
+    }
+    double plain0 = s_cpu(plain_pid), curve0 = s_cpu(curve_pid);
+    int64_t start = zclock_mono();
+    zclock_sleep(seconds * 1000);
+    double elapsed = (double)(zclock_mono() - start) / 1000.0;
+    double plain_cpu = (s_cpu(plain_pid) - plain0) / elapsed * 100;
+    double curve_cpu = (s_cpu(curve_pid) - curve0) / elapsed * 100;
+    printf("## Controller CPU\n\n%d simulated managers of %d containers followed by each of two "
+           "controllers running at once, one in plaintext, one over CURVE; every second a "
+           "heartbeat from each manager and an update notice from one in ten (%d give_content "
+           "a second). CPU over %.0f s once both show all %zu containers:\n\n",
+           sim.managers, sim.containers, sim.managers / 10, elapsed, expected);
+    printf("| controller | CPU %% of a core |\n|---|---|\n| plaintext | %.2f |\n| CURVE | %.2f "
+           "|\n\nCURVE / plaintext: %.3f\n",
+           plain_cpu, curve_cpu, curve_cpu / plain_cpu);
+
+    kill(plain_pid, SIGTERM);
+    kill(curve_pid, SIGTERM);
+    waitpid(plain_pid, NULL, 0);
+    waitpid(curve_pid, NULL, 0);
+    zactor_destroy(&managers);
+    hms_transport_destroy(&client);
+    hms_transport_destroy(&sim.plain);
+    hms_transport_destroy(&sim.curve);
+    zcert_destroy(&manager_cert);
+    zcert_destroy(&client_cert);
+    char command[400];
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    if (system(command) != 0)
+        fprintf(stderr, "bench_curve: %s not removed\n", dir);
+    free(plain_hosts);
+    free(curve_hosts);
+    free(plain_us);
+    free(curve_us);
+    free(ports);
+    free(sim.content);
+    free(sim.pubs);
+    free(sim.routers);
+    free(sim.hb_seq);
+    free(sim.update_seq);
+    return 0;
+}
