@@ -635,6 +635,12 @@ static void s_fake_reply(const hms_msg_t *request, hms_msg_t *reply, zmsg_t *out
         reply->pong.uptime_ms = 1500;
         return;
     }
+    case HMS_MSG_STOP_ANTAGONIST:
+        //  Text a hostile peer could send: terminal escapes and a bell.
+        hms_msg_ok(reply, request->type, id);
+        reply->antagonist_status.config =
+            (hms_antagonist_conf_t){"evil\x1b[2J\x07name", 80, 70, 25, 1, 5, 10, 0, HMS_MODE_STOP};
+        return;
     case HMS_MSG_CONF_ANTAGONIST:
     case HMS_MSG_ANTAGONIST_STATUS:
         hms_msg_ok(reply, request->type, id);
@@ -770,6 +776,17 @@ static void test_other_peers(void **state)
     run = s_hmsctl("-H 127.0.0.1:%d antagonist start", port);
     s_expect(&run, 1);
     assert_string_equal(run.err, "hmsctl: error 409: already running\n");
+    s_run_free(&run);
+    //  A peer's text reaches the terminal without its control characters.
+    run = s_hmsctl("-H 127.0.0.1:%d antagonist stop", port);
+    s_expect(&run, 0);
+    assert_non_null(strstr(run.out, "name = evil?[2J?name\n"));
+    assert_null(strchr(run.out, 0x1b));
+    s_run_free(&run);
+    run = s_hmsctl("-H 127.0.0.1:%d --json antagonist stop", port);
+    s_expect(&run, 0);
+    if (!strstr(run.out, "evil\\u001B[2J\\u0007name"))
+        fail_msg("hmsctl --json printed: %s", run.out);
     s_run_free(&run);
 
     //  -H host:port names a controller's ROUTER too.
