@@ -13,6 +13,7 @@
 
 #include "hms_log.h"
 #include "hms_msg.h"
+#include "sim.h"
 
 #include <curl/curl.h>
 #include <czmq.h>
@@ -40,40 +41,18 @@ typedef struct {
     uint64_t started_ms;
 } sim_t;
 
+//  The table every manager gives: sim's, one container in 50 ignored.
 static void s_fill_content(sim_t *sim)
 {
-    sim->content = calloc((size_t)sim->containers, sizeof *sim->content);
-    for (int i = 0; i < sim->containers; i++) {
+    sim->content = sim_content(sim->containers);
+    for (int i = 0; i < sim->containers; i += 50) {
         hms_container_t *c = &sim->content[i];
-        snprintf(c->id, sizeof c->id, "%064x", i * 2654435761u);
-        snprintf(c->name, sizeof c->name, "service-%03d", i);
-        snprintf(c->image, sizeof c->image, "registry.example.com/team/service-%d:1.%d", i % 7,
-                 i % 13);
-        snprintf(c->ip, sizeof c->ip, "172.17.%d.%d", i / 250, i % 250 + 2);
-        c->status = i % 50 == 0 ? HMS_STATUS_IGNORED : HMS_STATUS_ACTIVE;
-        snprintf(c->state, sizeof c->state, "running");
-        c->loss = (double)(i % 3) * 5;
-        c->rtt_ms = 0.05 + (i % 10) / 100.0;
-        c->restarts = (uint64_t)(i % 4);
-        c->since_ms = 1795000000000ull + (uint64_t)i;
-        if (c->status == HMS_STATUS_IGNORED) {
-            c->id[12] = '\0';
-            c->image[0] = c->ip[0] = c->state[0] = '\0';
-            c->loss = c->rtt_ms = NAN;
-            c->restarts = c->since_ms = 0;
-        }
+        c->status = HMS_STATUS_IGNORED;
+        c->id[12] = '\0';
+        c->image[0] = c->ip[0] = c->state[0] = '\0';
+        c->loss = c->rtt_ms = NAN;
+        c->restarts = c->since_ms = 0;
     }
-}
-
-static void s_publish(zsock_t *pub, hms_msg_t *msg)
-{
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    hms_msg_encode(msg, &buffer);
-    zstr_sendm(pub, hms_msg_type_name(msg->type));
-    zframe_t *body = zframe_new(buffer.data, buffer.size);
-    zframe_send(&body, pub, 0);
-    msgpack_sbuffer_destroy(&buffer);
 }
 
 static void s_address(char *address, size_t size, int i)
@@ -102,10 +81,10 @@ static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
             hms_msg_init(&update, HMS_MSG_UPDATE);
             s_address(update.update.address, sizeof update.update.address, i);
             update.update.update_seq = ++sim->update_seq[i];
-            s_publish(sim->pubs[i], &update);
+            sim_send(sim->pubs[i], &update, "update", NULL);
         }
         msg.hb.update_seq = sim->update_seq[i];
-        s_publish(sim->pubs[i], &msg);
+        sim_send(sim->pubs[i], &msg, "hb", NULL);
     }
     turn++;
     return 0;
@@ -115,44 +94,13 @@ static int s_sim_router(zloop_t *loop, zsock_t *router, void *arg)
 {
     (void)loop;
     sim_t *sim = arg;
-    zmsg_t *message = zmsg_recv(router);
-    zframe_t *identity = zmsg_pop(message);
-    zframe_t *body = zmsg_pop(message);
-    hms_msg_t request, reply;
-    if (body && hms_msg_decode(&request, zframe_data(body), zframe_size(body)) == 0 &&
-        request.type == HMS_MSG_GIVE_CONTENT) {
-        int i = 0;
-        while (i < sim->managers && sim->routers[i] != router)
-            i++;
-        hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, request.corr_id);
-        s_address(reply.content.address, sizeof reply.content.address, i);
-        reply.content.update_seq = sim->update_seq[i];
-        reply.content.threshold = 50;
-        reply.content.content = sim->content;
-        reply.content.count = (size_t)sim->containers;
-        msgpack_sbuffer buffer;
-        msgpack_sbuffer_init(&buffer);
-        hms_msg_encode(&reply, &buffer);
-        zframe_send(&identity, router, ZFRAME_MORE);
-        zframe_t *out = zframe_new(buffer.data, buffer.size);
-        zframe_send(&out, router, 0);
-        msgpack_sbuffer_destroy(&buffer);
-    }
-    zframe_destroy(&identity);
-    zframe_destroy(&body);
-    zmsg_destroy(&message);
+    int i = 0;
+    while (i < sim->managers && sim->routers[i] != router)
+        i++;
+    char address[32];
+    s_address(address, sizeof address, i);
+    sim_answer(router, sim->content, (size_t)sim->containers, address, sim->update_seq[i]);
     return 0;
-}
-
-//  The actor's pipe: $TERM ends the loop.
-static int s_sim_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void)loop;
-    (void)arg;
-    char *command = zstr_recv(pipe);
-    int rc = command && strcmp(command, "$TERM") == 0 ? -1 : 0;
-    zstr_free(&command);
-    return rc;
 }
 
 //  The simulated managers, in their own thread.
@@ -171,7 +119,7 @@ static void s_sim_actor(zsock_t *pipe, void *arg)
         }
         zloop_reader(loop, sim->routers[i], s_sim_router, sim);
     }
-    zloop_reader(loop, pipe, s_sim_pipe, NULL);
+    zloop_reader(loop, pipe, sim_pipe, NULL);
     zloop_timer(loop, 1000, 0, s_sim_tick, sim);
     zsock_signal(pipe, 0);
     zloop_start(loop);

@@ -19,6 +19,7 @@
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_transport.h"
+#include "sim.h"
 
 #include <curl/curl.h>
 #include <czmq.h>
@@ -42,39 +43,6 @@ typedef struct {
     uint64_t started_ms;
 } sim_t;
 
-static void s_fill_content(sim_t *sim)
-{
-    sim->content = calloc((size_t)sim->containers, sizeof *sim->content);
-    for (int i = 0; i < sim->containers; i++) {
-        hms_container_t *c = &sim->content[i];
-        snprintf(c->id, sizeof c->id, "%064x", i * 2654435761u);
-        snprintf(c->name, sizeof c->name, "service-%03d", i);
-        snprintf(c->image, sizeof c->image, "registry.example.com/team/service-%d:1.%d", i % 7,
-                 i % 13);
-        snprintf(c->ip, sizeof c->ip, "172.17.%d.%d", i / 250, i % 250 + 2);
-        c->status = HMS_STATUS_ACTIVE;
-        snprintf(c->state, sizeof c->state, "running");
-        c->loss = (double)(i % 3) * 5;
-        c->rtt_ms = 0.05 + (i % 10) / 100.0;
-        c->restarts = (uint64_t)(i % 4);
-        c->since_ms = 1795000000000ull + (uint64_t)i;
-    }
-}
-
-static void s_send(zsock_t *sock, hms_msg_t *msg, const char *topic, zframe_t *identity)
-{
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
-    hms_msg_encode(msg, &buffer);
-    if (topic)
-        zstr_sendm(sock, topic);
-    if (identity)
-        zframe_send(&identity, sock, ZFRAME_MORE);
-    zframe_t *body = zframe_new(buffer.data, buffer.size);
-    zframe_send(&body, sock, 0);
-    msgpack_sbuffer_destroy(&buffer);
-}
-
 //  Every second: a heartbeat from every manager of both sets, and an update
 //  notice from one manager in ten.
 static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
@@ -95,7 +63,7 @@ static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
                 hms_msg_init(&msg, HMS_MSG_UPDATE);
                 snprintf(msg.update.address, sizeof msg.update.address, "m%d", i);
                 msg.update.update_seq = sim->update_seq[i];
-                s_send(pub, &msg, "update", NULL);
+                sim_send(pub, &msg, "update", NULL);
             }
             hms_msg_t hb;
             hms_msg_init(&hb, HMS_MSG_HB);
@@ -105,50 +73,27 @@ static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
             hb.hb.containers = hb.hb.monitored = (uint64_t)sim->containers;
             hb.hb.interval_ms = 1000;
             hb.hb.started_ms = sim->started_ms;
-            s_send(pub, &hb, "hb", NULL);
+            sim_send(pub, &hb, "hb", NULL);
         }
     }
     turn++;
     return 0;
 }
 
-//  give_content (and ping) on a simulated manager's ROUTER.
+//  give_content on a simulated manager's ROUTER (the round-trip server's
+//  answer as manager 0).
 static int s_sim_router(zloop_t *loop, zsock_t *router, void *arg)
 {
     (void)loop;
     sim_t *sim = arg;
-    zmsg_t *message = zmsg_recv(router);
-    zframe_t *identity = zmsg_pop(message);
-    zframe_t *body = zmsg_pop(message);
-    hms_msg_t request, reply;
-    if (body && hms_msg_decode(&request, zframe_data(body), zframe_size(body)) == 0) {
-        int i = 0;
-        while (i < 2 * sim->managers && sim->routers[i] != router)
-            i++;
-        i = i < 2 * sim->managers ? i : 0;
-        hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, request.corr_id);
-        snprintf(reply.content.address, sizeof reply.content.address, "m%d", i % sim->managers);
-        reply.content.update_seq = sim->update_seq[i % sim->managers];
-        reply.content.threshold = 50;
-        reply.content.content = sim->content;
-        reply.content.count = (size_t)sim->containers;
-        s_send(router, &reply, NULL, identity);
-        identity = NULL;
-    }
-    zframe_destroy(&identity);
-    zframe_destroy(&body);
-    zmsg_destroy(&message);
+    int i = 0;
+    while (i < 2 * sim->managers && sim->routers[i] != router)
+        i++;
+    i = i < 2 * sim->managers ? i % sim->managers : 0;
+    char address[32];
+    snprintf(address, sizeof address, "m%d", i);
+    sim_answer(router, sim->content, (size_t)sim->containers, address, sim->update_seq[i]);
     return 0;
-}
-
-static int s_sim_pipe(zloop_t *loop, zsock_t *pipe, void *arg)
-{
-    (void)loop;
-    (void)arg;
-    char *command = zstr_recv(pipe);
-    int rc = command && strcmp(command, "$TERM") == 0 ? -1 : 0;
-    zstr_free(&command);
-    return rc;
 }
 
 //  The simulated managers, plaintext and CURVE, in their own thread. Sends
@@ -167,7 +112,7 @@ static void s_sim_actor(zsock_t *pipe, void *arg)
         }
         zloop_reader(loop, sim->routers[i], s_sim_router, sim);
     }
-    zloop_reader(loop, pipe, s_sim_pipe, NULL);
+    zloop_reader(loop, pipe, sim_pipe, NULL);
     zloop_timer(loop, 1000, 0, s_sim_tick, sim);
     zsock_signal(pipe, 0);
     for (int i = 0; i < 2 * sim->managers; i++) {
@@ -230,7 +175,7 @@ static double s_round_trip(zsock_t *client, uint64_t corr_id)
     hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
     request.corr_id = corr_id;
     int64_t start = zclock_usecs();
-    s_send(client, &request, NULL, NULL);
+    sim_send(client, &request, NULL, NULL);
     zframe_t *frame = zframe_recv(client);
     int64_t end = zclock_usecs();
     if (!frame || hms_msg_decode(&reply, zframe_data(frame), zframe_size(frame)) != 0 ||
@@ -376,7 +321,7 @@ int main(int argc, char **argv)
     sim.hb_seq = calloc((size_t)sim.managers, sizeof *sim.hb_seq);
     sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
     sim.started_ms = (uint64_t)zclock_time();
-    s_fill_content(&sim);
+    sim.content = sim_content(sim.containers);
     zactor_t *managers = zactor_new(s_sim_actor, &sim);
     int *ports = calloc((size_t)(2 * sim.managers), sizeof *ports);
     for (int i = 0; i < 2 * sim.managers; i++) {

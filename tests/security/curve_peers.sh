@@ -184,23 +184,22 @@ for kind in nokey wrongkey outsider; do
     pids+=($!)
 done
 
+# refused KIND WHO KEY TARGET COMMAND...: each command gets no answer.
+refused() {
+    local kind=$1 who=$2 key=$3 target=$4 command out
+    shift 4
+    for command in "$@"; do
+        # shellcheck disable=SC2046,SC2086
+        if out=$(inside "$HMSCTL" $(client "$kind" "$key") -t 500 -H "$target" $command 2>&1); then
+            fail "$kind: '$command' to the $who answered: $out"
+        elif [ "$?" -ne 3 ]; then
+            fail "$kind: '$command' to the $who: not 'no answer': $out"
+        fi
+    done
+}
 for kind in nokey wrongkey outsider; do
-    for command in "${manager_commands[@]}"; do
-        # shellcheck disable=SC2046,SC2086
-        if out=$(inside "$HMSCTL" $(client "$kind" "$manager_key") -t 500 -H "$mtarget" $command 2>&1); then
-            fail "$kind: '$command' to the manager answered: $out"
-        elif [ "$?" -ne 3 ]; then
-            fail "$kind: '$command' to the manager: not 'no answer': $out"
-        fi
-    done
-    for command in "${antagonist_commands[@]}"; do
-        # shellcheck disable=SC2046,SC2086
-        if out=$(inside "$HMSCTL" $(client "$kind" "$antagonist_key") -t 500 -H "$atarget" $command 2>&1); then
-            fail "$kind: '$command' to the antagonist answered: $out"
-        elif [ "$?" -ne 3 ]; then
-            fail "$kind: '$command' to the antagonist: not 'no answer': $out"
-        fi
-    done
+    refused "$kind" manager "$manager_key" "$mtarget" "${manager_commands[@]}"
+    refused "$kind" antagonist "$antagonist_key" "$atarget" "${antagonist_commands[@]}"
 done
 
 # An allowed subscriber gets three heartbeats meanwhile: the others none.
