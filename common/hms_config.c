@@ -179,7 +179,7 @@ static const char *s_type_hint(const hms_option_t *option)
     switch (option->type) {
     case HMS_OPT_INT: return "N";
     case HMS_OPT_DOUBLE: return "X";
-    case HMS_OPT_BOOL: return "BOOL";
+    case HMS_OPT_BOOL: return "[BOOL]";
     case HMS_OPT_LOGLEVEL: return "LEVEL";
     default: return "TEXT";
     }
@@ -223,7 +223,8 @@ int hms_config_parse(const hms_option_t *table, void *config, const hms_program_
         return -1;
     for (size_t i = 0; i < count; i++) {
         longopts[i].name = table[i].name;
-        longopts[i].has_arg = required_argument;
+        //  A boolean may stand alone (--insecure) or take a value (--start true).
+        longopts[i].has_arg = table[i].type == HMS_OPT_BOOL ? optional_argument : required_argument;
         longopts[i].val = 256 + (int)i;
         if (table[i].short_name && strlen(shortopts) + 3 < sizeof shortopts) {
             char flag[3] = {(char)table[i].short_name, ':', 0};
@@ -242,6 +243,10 @@ int hms_config_parse(const hms_option_t *table, void *config, const hms_program_
     optind = 0;
     int c;
     while (rc == 0 && (c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        bool flag;
+        if (c >= 256 && table[c - 256].type == HMS_OPT_BOOL && !optarg && optind < argc &&
+            s_parse_bool(argv[optind], &flag) == 0)
+            optind++; //  its value, read in the second pass
         if (c == 'h') {
             hms_config_usage(table, program, stdout);
             rc = 1;
@@ -270,7 +275,14 @@ int hms_config_parse(const hms_option_t *table, void *config, const hms_program_
                 break;
             }
         }
-        if (option && s_set(option, config, optarg, error, sizeof error)) {
+        const char *value = optarg;
+        bool flag;
+        if (option && option->type == HMS_OPT_BOOL && !value) {
+            value = "true";
+            if (optind < argc && s_parse_bool(argv[optind], &flag) == 0)
+                value = argv[optind++];
+        }
+        if (option && s_set(option, config, value, error, sizeof error)) {
             fprintf(stderr, "%s: %s\n", program->name, error);
             rc = -1;
         }

@@ -155,6 +155,31 @@ static void test_command_line(void **state)
     char *help[] = {"prog", "--help", NULL};
     assert_int_equal(hms_config_parse(s_table, &config, &s_program, 2, help, NULL), 1);
     hms_config_free(s_table, &config);
+    //  A boolean alone is true; followed by a boolean word, it takes it; a
+    //  word that is not one stays an argument.
+    char *alone[] = {"prog", "--verbose", "-n", "5", NULL};
+    assert_int_equal(hms_config_parse(s_table, &config, &s_program, 4, alone, NULL), 0);
+    assert_true(config.verbose);
+    assert_int_equal(config.count, 5);
+    hms_config_free(s_table, &config);
+    char *valued[] = {"prog", "--verbose", "false", "-n", "6", NULL};
+    assert_int_equal(hms_config_parse(s_table, &config, &s_program, 5, valued, NULL), 0);
+    assert_false(config.verbose);
+    assert_int_equal(config.count, 6);
+    hms_config_free(s_table, &config);
+    char *equals[] = {"prog", "--verbose=yes", NULL};
+    assert_int_equal(hms_config_parse(s_table, &config, &s_program, 2, equals, NULL), 0);
+    assert_true(config.verbose);
+    hms_config_free(s_table, &config);
+    char *then_word[] = {"prog", "--verbose", "extra", NULL};
+    positional = 0;
+    assert_int_equal(hms_config_parse(s_table, &config, &s_program, 3, then_word, &positional), 0);
+    assert_true(config.verbose);
+    assert_int_equal(positional, 2);
+    hms_config_free(s_table, &config);
+    char *not_bool[] = {"prog", "--verbose=maybe", NULL};
+    assert_int_equal(hms_config_parse(s_table, &config, &s_program, 2, not_bool, NULL), -1);
+    hms_config_free(s_table, &config);
 }
 
 static void test_usage(void **state)

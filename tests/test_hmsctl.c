@@ -813,6 +813,35 @@ static void test_other_peers(void **state)
     zactor_destroy(&fake);
 }
 
+//  keygen: a public certificate and a secret one only its owner reads; the
+//  public key printed; never an existing file overwritten.
+static void test_keygen(void **state)
+{
+    (void)state;
+    char path[128], secret[160];
+    snprintf(path, sizeof path, "%s/alice", s_env.dir);
+    snprintf(secret, sizeof secret, "%s_secret", path);
+    run_t run = s_hmsctl("keygen %s", path);
+    s_expect(&run, 0);
+    assert_int_equal(strlen(run.out), 41); //  40 characters and a newline
+    char key[41];
+    snprintf(key, sizeof key, "%.40s", run.out);
+    s_run_free(&run);
+    assert_int_equal(zsys_file_mode(secret) & 0777, 0600);
+    zcert_t *cert = zcert_load(path);
+    assert_non_null(cert);
+    assert_string_equal(zcert_public_txt(cert), key);
+    zcert_destroy(&cert);
+    //  Both files exist now: a second keygen refuses, and changes nothing.
+    run = s_hmsctl("keygen %s", path);
+    s_expect(&run, 2);
+    assert_non_null(strstr(run.err, "exists already"));
+    s_run_free(&run);
+    cert = zcert_load(path);
+    assert_string_equal(zcert_public_txt(cert), key);
+    zcert_destroy(&cert);
+}
+
 //  hms_client itself: stale replies dropped, the timeout kept, reuse after
 //  a timeout.
 static void test_client(void **state)
@@ -870,6 +899,7 @@ int main(void)
         cmocka_unit_test(test_ignore_and_add),
         cmocka_unit_test(test_watch),
         cmocka_unit_test(test_other_peers),
+        cmocka_unit_test(test_keygen),
         cmocka_unit_test(test_client),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

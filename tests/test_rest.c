@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -430,12 +431,145 @@ static void test_host_cap(void **state)
     assert_true(WIFEXITED(exit_status) && WEXITSTATUS(exit_status) == 0);
 }
 
+//  Hosts are added with their manager's public key, which the controller
+//  keeps across a restart; a bad key, a key without a key pair of its own,
+//  and a host beyond loopback without a key are refused (400).
+static void test_host_keys(void **state)
+{
+    (void)state;
+    char key[128], secret[160], allow[128], state_file[128], path[128];
+    snprintf(key, sizeof key, "%s/controller", s_env.dir);
+    snprintf(secret, sizeof secret, "%s_secret", key);
+    snprintf(allow, sizeof allow, "%s/allow", s_env.dir);
+    snprintf(state_file, sizeof state_file, "%s/keys.state", s_env.dir);
+    harness_keygen(key, NULL);
+    assert_int_equal(mkdir(allow, 0700), 0);
+    char manager_key[41], manager[128];
+    snprintf(manager, sizeof manager, "%s/manager", s_env.dir);
+    harness_keygen(manager, manager_key);
+    const char *extra[] = {"--curve-secret", secret, "--curve-allow", allow, "--state-file",
+                           state_file,       NULL};
+    int port;
+    pid_t pid = s_start("keys", NULL, &port, extra);
+    int dead = harness_dead_port(2);
+    const char *json[] = {"Content-Type: application/json", NULL};
+    char body[128];
+    snprintf(body, sizeof body, "{\"public_key\": \"%s\"}", manager_key);
+    snprintf(path, sizeof path, "/containers/127.0.0.1:%d", dead);
+    char *answer = NULL;
+    assert_int_equal(s_request(port, "PUT", path, body, json, &answer), 201);
+    json_t *host = json_loads(answer, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(host, "public_key")), manager_key);
+    json_decref(host);
+    free(answer);
+    //  Refused: a key that is not one, an unknown key, beyond loopback without a key.
+    snprintf(path, sizeof path, "/containers/127.0.0.2:%d", dead);
+    const char *bad[] = {"{\"public_key\": \"short\"}", "{\"public_key\": 42}",
+                         "{\"colour\": \"blue\"}", "{\"antagonist_key\": \"x\"}"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        assert_int_equal(s_request(port, "PUT", path, bad[i], json, NULL), 400);
+    assert_int_equal(s_request(port, "PUT", "/containers/10.0.0.5", NULL, NULL, NULL), 400);
+    assert_int_equal(s_request(port, "GET", "/containers/10.0.0.5", NULL, NULL, NULL), 404);
+    //  A restart brings the host back with its key, from the state file.
+    assert_int_equal(harness_stop(pid, SIGTERM, 10000), 0);
+    pid = s_start("keys", NULL, &port, extra);
+    snprintf(path, sizeof path, "/containers/127.0.0.1:%d", dead);
+    answer = NULL;
+    assert_int_equal(s_request(port, "GET", path, NULL, NULL, &answer), 200);
+    host = json_loads(answer, 0, NULL);
+    assert_string_equal(json_string_value(json_object_get(host, "public_key")), manager_key);
+    json_decref(host);
+    free(answer);
+    assert_int_equal(harness_stop(pid, SIGTERM, 10000), 0);
+    //  A controller without a key pair cannot follow a host by its key.
+    snprintf(path, sizeof path, "/containers/127.0.0.3:%d", dead);
+    assert_int_equal(s_request(s_env.port, "PUT", path, body, json, NULL), 400);
+}
+
+//  Runs program with args (NULL-terminated); true when it exits non-zero
+//  within 10 s and its log says text.
+static bool s_refuses(const char *program, const char *const *args, const char *text)
+{
+    char log[128];
+    snprintf(log, sizeof log, "%s/refused.log", s_env.dir);
+    unlink(log);
+    const char *argv[16] = {program};
+    size_t argc = 1;
+    while (*args && argc < 15)
+        argv[argc++] = *args++;
+    argv[argc] = NULL;
+    pid_t pid = harness_spawn(log, (char *const *)argv);
+    int status = harness_stop(pid, 0, 10000);
+    char *said = harness_sh_output("cat %s", log);
+    bool refused = WIFEXITED(status) && WEXITSTATUS(status) != 0 && said && strstr(said, text);
+    if (!refused)
+        print_message("%s: status %d, said: %s\n", program, status, said ? said : "");
+    free(said);
+    return refused;
+}
+
+//  Without keys, nothing is served beyond loopback: each daemon asked for
+//  another address stops with one line; --insecure allows it, and says so.
+static void test_safe_defaults(void **state)
+{
+    (void)state;
+    const char *manager[] = {"--pub", "tcp://*:*", "--state-file", "", NULL};
+    assert_true(s_refuses(HMS_BINARY_DIR "/manager/hms-manager", manager,
+                          "refusing to bind tcp://*:* in plaintext"));
+    const char *antagonist[] = {"--router", "tcp://0.0.0.0:*", "--targets", "hms.test=none", NULL};
+    assert_true(s_refuses(HMS_BINARY_DIR "/antagonist/hms-antagonist", antagonist,
+                          "refusing to bind tcp://0.0.0.0:* in plaintext"));
+    const char *router[] = {"--http-port", "0", "--state-file", "", "--router", "tcp://*:*", NULL};
+    assert_true(s_refuses(CONTROLLER, router, "refusing to bind tcp://*:* in plaintext"));
+    const char *http[] = {"--http-bind", "0.0.0.0", "--http-port", "0", "--state-file", "",
+                          "--router",    "none",    NULL};
+    assert_true(s_refuses(CONTROLLER, http,
+                          "refusing to serve the REST API on 0.0.0.0 without a "
+                          "token"));
+    const char *keys[] = {"--curve-secret", "/nonexistent", "--http-port", "0", "--state-file", "",
+                          "--router",       "none",         NULL};
+    assert_true(s_refuses(CONTROLLER, keys, "curve-secret: /nonexistent"));
+    //  A secret others may read is refused too.
+    char secret[160];
+    snprintf(secret, sizeof secret, "%s/loose", s_env.dir);
+    harness_keygen(secret, NULL);
+    strcat(secret, "_secret");
+    assert_int_equal(chmod(secret, 0644), 0);
+    const char *loose[] = {"--curve-secret",
+                           secret,
+                           "--curve-allow",
+                           s_env.dir,
+                           "--http-port",
+                           "0",
+                           "--state-file",
+                           "",
+                           NULL};
+    assert_true(s_refuses(CONTROLLER, loose, "is readable by others"));
+    //  --insecure: served, with a warning at start.
+    char ready[128], log[128], text[64];
+    snprintf(ready, sizeof ready, "%s/insecure.ready", s_env.dir);
+    snprintf(log, sizeof log, "%s/insecure.log", s_env.dir);
+    char *argv[] = {HMS_BINARY_DIR "/manager/hms-manager",
+                    "--pub",
+                    "tcp://*:*",
+                    "--state-file",
+                    "",
+                    "--insecure",
+                    NULL};
+    pid_t pid = harness_daemon(log, ready, argv, 10000);
+    harness_ready_value(ready, "pub", text, sizeof text);
+    assert_non_null(strstr(text, "tcp://*:"));
+    assert_int_equal(harness_sh("grep -q -- '--insecure: no key pair' %s", log), 0);
+    harness_stop(pid, SIGTERM, 10000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_host_header), cmocka_unit_test(test_cross_site),
-        cmocka_unit_test(test_body_limit),  cmocka_unit_test(test_idle_connections),
-        cmocka_unit_test(test_host_cap),
+        cmocka_unit_test(test_host_header),   cmocka_unit_test(test_cross_site),
+        cmocka_unit_test(test_body_limit),    cmocka_unit_test(test_idle_connections),
+        cmocka_unit_test(test_host_cap),      cmocka_unit_test(test_host_keys),
+        cmocka_unit_test(test_safe_defaults),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
