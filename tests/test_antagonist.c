@@ -59,14 +59,19 @@ static bool s_answers(void *arg)
 }
 
 //  Starts an antagonist on this run's targets with the extra options (a
-//  NULL-terminated list) and waits until it answers ping.
-//  Its ports are two free ones, read from its ready file.
-static void s_start_antagonist(const char *const *extra)
+//  NULL-terminated list) and waits until it answers ping. Its ports are
+//  two free ones, read from its ready file; or, with again, the ports of
+//  the antagonist before it (a subscriber can then connect before it
+//  starts).
+static void s_start_antagonist_at(const char *const *extra, bool again)
 {
-    const char *argv[40] = {ANTAGONIST,  "--router",    "tcp://127.0.0.1:*",
-                            "--targets", s_env.targets, "--address",
+    char router[64], pub[64];
+    snprintf(router, sizeof router, "%s", again ? s_env.router : "tcp://127.0.0.1:*");
+    snprintf(pub, sizeof pub, "%s", again ? s_env.pub : "");
+    const char *argv[40] = {ANTAGONIST,  "--router",    router,        "--pub",
+                            pub,         "--targets",   s_env.targets, "--address",
                             "test-host", "--log-level", "info"};
-    size_t count = 9;
+    size_t count = 11;
     while (extra && *extra && count < sizeof argv / sizeof argv[0] - 1)
         argv[count++] = *extra++;
     argv[count] = NULL;
@@ -76,6 +81,11 @@ static void s_start_antagonist(const char *const *extra)
     harness_ready_value(ready, "router", s_env.router, sizeof s_env.router);
     harness_ready_value(ready, "pub", s_env.pub, sizeof s_env.pub);
     assert_true(harness_wait(s_answers, NULL, 10000));
+}
+
+static void s_start_antagonist(const char *const *extra)
+{
+    s_start_antagonist_at(extra, false);
 }
 
 //  SIGTERM: the antagonist ends its attacks and exits 0.
@@ -695,10 +705,12 @@ static void test_reproducible(void **state)
     zsock_destroy(&sub);
     s_stop_antagonist();
 
+    //  The new one attacks from its start: subscribed before, on its ports.
     sub = s_subscribe();
-    s_start_antagonist((const char *const[]){"--seed", "424242", "--heavy", "100", "--balance",
-                                             "50", "--frequency", "0.1", "--duration", "0.1",
-                                             "--start", "true", NULL});
+    s_start_antagonist_at((const char *const[]){"--seed", "424242", "--heavy", "100", "--balance",
+                                                "50", "--frequency", "0.1", "--duration", "0.1",
+                                                "--start", "true", NULL},
+                          true);
     s_collect(sub, 1, third);
     zsock_destroy(&sub);
     s_stop_antagonist();
