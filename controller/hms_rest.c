@@ -690,6 +690,127 @@ static int s_hosts(hms_rest_t *self, const char *bind, const char *extra)
     return 0;
 }
 
+//  The front handler: refusal before the body is read.
+//
+//  ulfius 2.7 reads a request's whole body before it runs any callback, and
+//  has no hook between the headers and the body: a 300 MB upload would be
+//  read (and thrown away past the limit) before the guard could refuse it,
+//  and a chunked body that never ends, read for ever. So HMS puts its own
+//  access handler in front of ulfius's: libmicrohttpd's MHD_start_daemon,
+//  which ulfius calls, is defined below (a program's own definition comes
+//  first for the shared libraries it loads, as with LD_PRELOAD), and
+//  starts the daemon through MHD_start_daemon_va with s_front first.
+//  s_front answers 413 to a request that declares more than
+//  HMS_REST_BODY_MAX bytes, and closes the connection of one that sends
+//  more without declaring it (chunked): libmicrohttpd 0.9.75 queues an
+//  answer only before the body or after all of it. Everything else goes to
+//  ulfius unchanged. test_rest sends 300 MB both ways.
+
+//  On every answer, errors included: no framing, no sniffing, no referrer,
+//  nothing loaded from elsewhere.
+static const char *const s_security_headers[][2] = {
+    {"Content-Security-Policy", "default-src 'self'"},
+    {"X-Frame-Options", "DENY"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"}};
+
+//  Body bytes of the request under way on a connection (its socket context).
+typedef struct {
+    void *request; //  ulfius's record of the request (*con_cls): a new one resets bytes
+    uint64_t bytes;
+} upload_t;
+
+//  Who s_front hands requests to: the servers of this process (one, for
+//  the controller).
+static struct {
+    MHD_AccessHandlerCallback handler;
+    void *cls;
+} s_fronted[4];
+
+static void s_connection(void *cls, struct MHD_Connection *connection, void **context,
+                         enum MHD_ConnectionNotificationCode code)
+{
+    (void)cls;
+    (void)connection;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED)
+        *context = calloc(1, sizeof(upload_t));
+    else {
+        free(*context);
+        *context = NULL;
+    }
+}
+
+//  Queues 413 with the headers every answer carries.
+static enum MHD_Result s_too_large(struct MHD_Connection *connection)
+{
+    char body[96];
+    int size = snprintf(body, sizeof body,
+                        "{\"error\":{\"code\":413,\"message\":\"a body is at most %d bytes\"}}",
+                        HMS_REST_BODY_MAX);
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer((size_t)size, body, MHD_RESPMEM_MUST_COPY);
+    if (!response)
+        return MHD_NO;
+    MHD_add_response_header(response, "Content-Type", "application/json");
+    for (size_t i = 0; i < sizeof s_security_headers / sizeof s_security_headers[0]; i++)
+        MHD_add_response_header(response, s_security_headers[i][0], s_security_headers[i][1]);
+    MHD_add_response_header(response, "Connection", "close");
+    enum MHD_Result rc = MHD_queue_response(connection, 413, response);
+    MHD_destroy_response(response);
+    return rc;
+}
+
+static enum MHD_Result s_front(void *cls, struct MHD_Connection *connection, const char *url,
+                               const char *method, const char *version, const char *upload_data,
+                               size_t *upload_data_size, void **con_cls)
+{
+    size_t i = 0;
+    while (i < sizeof s_fronted / sizeof s_fronted[0] && s_fronted[i].cls != cls)
+        i++;
+    if (i == sizeof s_fronted / sizeof s_fronted[0])
+        return MHD_NO;
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    upload_t *upload = info ? info->socket_context : NULL;
+    if (upload) {
+        if (upload->request != *con_cls) {
+            upload->request = *con_cls;
+            upload->bytes = 0;
+        }
+        upload->bytes += *upload_data_size;
+        const char *length =
+            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+        if (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)
+            return s_too_large(connection); //  before the body: the first call
+        if (upload->bytes > HMS_REST_BODY_MAX) {
+            hms_info("http: %s %s: body over %d bytes without a length, connection closed", method,
+                     url, HMS_REST_BODY_MAX);
+            return MHD_NO;
+        }
+    }
+    return s_fronted[i].handler(s_fronted[i].cls, connection, url, method, version, upload_data,
+                                upload_data_size, con_cls);
+}
+
+struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
+                                    void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
+{
+    size_t i = 0;
+    while (i < sizeof s_fronted / sizeof s_fronted[0] && s_fronted[i].cls &&
+           s_fronted[i].cls != dh_cls)
+        i++;
+    if (i == sizeof s_fronted / sizeof s_fronted[0])
+        return NULL;
+    s_fronted[i].handler = dh;
+    s_fronted[i].cls = dh_cls;
+    va_list args;
+    va_start(args, dh_cls);
+    struct MHD_Daemon *daemon =
+        MHD_start_daemon_va(flags, port, apc, apc_cls, s_front, dh_cls, args);
+    va_end(args);
+    return daemon;
+}
+
 //  libmicrohttpd's messages, into the log.
 static void s_mhd_log(void *arg, const char *format, va_list args)
 {
@@ -731,6 +852,7 @@ static int s_start(hms_rest_t *self, const hms_rest_config_t *config,
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
         {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
         {MHD_OPTION_LISTEN_SOCKET, listener, NULL},
+        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)s_connection, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, config->connection_limit, NULL},
         {MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->per_ip_limit, NULL},
         {MHD_OPTION_CONNECTION_TIMEOUT, config->idle_timeout_s, NULL},
@@ -774,15 +896,13 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
         self->cert = strdup(config->tls_cert);
         self->key = strdup(config->tls_key);
     }
-    //  No form parsing, and one byte over the limit kept so that the guard
-    //  sees a longer body (ulfius reads the rest and drops it).
+    //  No form parsing; s_front refuses a longer body before ulfius reads it
+    //  (the guard checks again: one byte over the limit is kept).
     self->instance.allowed_post_processor = U_POST_PROCESS_NONE;
     self->instance.max_post_body_size = HMS_REST_BODY_MAX + 1;
-    //  On every answer, errors included.
-    u_map_put(self->instance.default_headers, "Content-Security-Policy", "default-src 'self'");
-    u_map_put(self->instance.default_headers, "X-Frame-Options", "DENY");
-    u_map_put(self->instance.default_headers, "X-Content-Type-Options", "nosniff");
-    u_map_put(self->instance.default_headers, "Referrer-Policy", "no-referrer");
+    for (size_t i = 0; i < sizeof s_security_headers / sizeof s_security_headers[0]; i++)
+        u_map_put(self->instance.default_headers, s_security_headers[i][0],
+                  s_security_headers[i][1]);
     size_t files = 0;
     while (hms_assets[files].path)
         files++;
