@@ -217,11 +217,28 @@ $before
 after:
 $after"
 
+# A plaintext ZMTP 3.0 greeting (mechanism NULL) to HOST PORT, read until
+# the daemon closes. hmsctl --insecure above does the same, but it closes as
+# soon as it reads the daemon's CURVE greeting, and the daemon may see that
+# close before the greeting (libzmq then reports no detail); this client
+# waits, so the daemon always reads the mechanism and refuses it.
+plaintext_greeting() {
+    # shellcheck disable=SC2016
+    inside timeout 10 bash -c 'exec 3<>"/dev/tcp/$1/$2" || exit 1
+        { printf "\xff\0\0\0\0\0\0\0\x01\x7f\x03\x00NULL"; head -c 48 /dev/zero; } >&3
+        cat <&3 >/dev/null' _ "$1" "$2" || fail "plaintext greeting to $1:$2: not closed by the daemon"
+}
+plaintext_greeting "$target" "$((${mport##*:} + 1))"
+plaintext_greeting "$target" "${aport##*:}"
+
 # The logs: one line per refused peer (its address and key), one per socket
 # and reason for handshakes refused before the key is known.
 intruder_key=$(pubkey "$work/intruder")
 check_log() {
     local log=$1 name=$2 from=$3 lines count
+    # The last refusal is logged once the daemon has closed the connection.
+    # shellcheck disable=SC2016
+    wait_for 10 eval 'tail -n +"$((from + 1))" "$log" | grep -qF "a client without CURVE"'
     lines=$(tail -n +"$((from + 1))" "$log")
     count=$(grep -cF "refused $attacker_ip: key $intruder_key" <<<"$lines" || true)
     [ "$count" = 1 ] || fail "$name: $count lines for the outsider (expected 1, rate-limited)"
@@ -249,6 +266,7 @@ allowed "$manager_key" "$mtarget" "threshold 50"
 allowed "$manager_key" "$mtarget" "ignore $victim"
 allowed "$manager_key" "$mtarget" "add $victim"
 allowed "$manager_key" "$mtarget" "add $tag-sleeper"
+# shellcheck disable=SC2016
 wait_for 10 eval '[ "$(docker_state "$tag-sleeper")" = running ]' ||
     fail "allowed: add did not start the sleeper"
 for command in "${antagonist_commands[@]}"; do
