@@ -369,27 +369,24 @@ static size_t s_collect(char *data, size_t size, size_t count, void *arg)
     return size * count;
 }
 
-long harness_http(const char *method, const char *url, const char *body, const char *content_type,
-                  char **response, int timeout_ms)
+long harness_http_raw(const char *method, const char *url, const char *body,
+                      const char *const *headers, char **response, int timeout_ms)
 {
     CURL *curl = curl_easy_init();
     assert_non_null(curl);
     char *text = NULL;
     size_t size = 0;
     FILE *out = open_memstream(&text, &size);
-    struct curl_slist *headers = NULL;
-    if (body) {
-        char header[128];
-        snprintf(header, sizeof header, "Content-Type: %s",
-                 content_type ? content_type : "application/json");
-        headers = curl_slist_append(headers, header);
+    struct curl_slist *list = NULL;
+    for (; headers && *headers; headers++)
+        list = curl_slist_append(list, *headers);
+    if (body)
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    }
     curl_easy_setopt(curl, CURLOPT_URL, url);
     curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
     if (strcmp(method, "HEAD") == 0)
         curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
@@ -398,11 +395,21 @@ long harness_http(const char *method, const char *url, const char *body, const c
     if (curl_easy_perform(curl) == CURLE_OK)
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
     fclose(out);
-    curl_slist_free_all(headers);
+    curl_slist_free_all(list);
     curl_easy_cleanup(curl);
     if (response)
         *response = text;
     else
         free(text);
     return status;
+}
+
+long harness_http(const char *method, const char *url, const char *body, const char *content_type,
+                  char **response, int timeout_ms)
+{
+    char header[128];
+    snprintf(header, sizeof header, "Content-Type: %s",
+             content_type ? content_type : "application/json");
+    const char *headers[] = {body ? header : NULL, NULL};
+    return harness_http_raw(method, url, body, headers, response, timeout_ms);
 }

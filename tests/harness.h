@@ -117,4 +117,9 @@ int harness_receive(zsock_t *sub, hms_msg_t *msg, int timeout_ms);
 long harness_http(const char *method, const char *url, const char *body, const char *content_type,
                   char **response, int timeout_ms);
 
+//  The same with the request's headers as given ("Name: value",
+//  NULL-terminated; headers may be NULL): libcurl adds none but its own.
+long harness_http_raw(const char *method, const char *url, const char *body,
+                      const char *const *headers, char **response, int timeout_ms);
+
 #endif

@@ -98,32 +98,7 @@ static long s_request(int port, const char *method, const char *path, const char
 {
     char url[256];
     snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-    CURL *curl = curl_easy_init();
-    struct curl_slist *list = NULL;
-    for (; headers && *headers; headers++)
-        list = curl_slist_append(list, *headers);
-    char *text = NULL;
-    size_t size = 0;
-    FILE *out = open_memstream(&text, &size);
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
-    if (body)
-        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    fclose(out);
-    curl_slist_free_all(list);
-    curl_easy_cleanup(curl);
-    if (answer)
-        *answer = text;
-    else
-        free(text);
-    return status;
+    return harness_http_raw(method, url, body, headers, answer, 10000);
 }
 
 //  The controller's state that a refused request must leave alone: its
@@ -137,6 +112,15 @@ static char *s_state(void)
     free(hosts);
     free(config);
     return text;
+}
+
+//  The state is still before (which this frees).
+static void s_assert_unchanged(char *before)
+{
+    char *after = s_state();
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
 }
 
 //  The changes a page of another site could try, each with its body.
@@ -173,10 +157,7 @@ static void test_host_header(void **state)
         {"Host: localhost", NULL}, {"Host: 127.0.0.1:80", NULL}, {"Host: HMS.example:443", NULL}};
     for (size_t i = 0; i < 3; i++)
         assert_int_equal(s_request(s_env.port, "GET", "/healthz", NULL, good[i], NULL), 200);
-    char *after = s_state();
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    s_assert_unchanged(before);
 }
 
 //  Pages of other sites: an Origin that is not ours gets 403; forms,
@@ -222,10 +203,7 @@ static void test_cross_site(void **state)
     assert_int_equal(s_request(s_env.port, "GET", "/containers", NULL, foreign, NULL), 403);
     const char *ours[] = {own, "Content-Type: application/json; charset=utf-8", NULL};
     assert_int_equal(s_request(s_env.port, "GET", "/containers", NULL, ours, NULL), 200);
-    char *after = s_state();
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    s_assert_unchanged(before);
     //  The exact type, with a parameter, is JSON.
     assert_int_equal(
         s_request(s_env.port, "PUT", "/config", "{\"aggregation_ms\": 250}", ours, NULL), 200);
@@ -364,10 +342,7 @@ static void test_body_limit(void **state)
     big[65536] = '\0';
     assert_int_equal(s_request(s_env.port, "PUT", "/config", big, json, NULL), 200);
     free(big);
-    char *after = s_state();
-    assert_string_equal(before, after);
-    free(before);
-    free(after);
+    s_assert_unchanged(before);
 }
 
 //  1,100 connections that never finish their request, from eleven other
