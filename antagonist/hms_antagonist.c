@@ -164,6 +164,7 @@ struct _hms_antagonist_t {
     zloop_t *loop;
     hms_transport_t *transport; //  keys and the ZAP handler of router and pub
     char *ready_file;           //  written once commands are served; NULL: none
+    bool failed;                //  it could not be: the loop ends at the next tick
     zsock_t *router;            //  commands
     zsock_t *pub;               //  attack events
     hms_docker_t *docker;       //  engine client
@@ -987,13 +988,14 @@ static int s_sweep_timer(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  Tick timer: nothing to do; waking up is the point (see TICK_MS).
+//  Tick timer: waking up is the point (see TICK_MS); ends the loop after a
+//  failure at start.
 static int s_tick_timer(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
-    (void)arg;
-    return 0;
+    hms_antagonist_t *self = arg;
+    return self->failed ? -1 : 0;
 }
 
 //  Commands.
@@ -1106,8 +1108,11 @@ static void s_check_ready(hms_antagonist_t *self)
         hms_file_ready(self->ready_file, error, sizeof error, "router",
                        zsock_endpoint(self->router), "pub", zsock_endpoint(self->pub), "address",
                        self->address, "public_key", hms_transport_public_key(self->transport),
-                       NULL) != 0)
+                       NULL) != 0) {
         hms_error("ready file: %s", error);
+        self->failed = true; //  whoever waits for it would wait for ever
+        return;
+    }
     if (self->start_at_ready)
         s_start(self);
 }
@@ -1205,13 +1210,13 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
                                              config->router_endpoint, ZMQ_PUB, config->pub_endpoint,
                                              &self->router, &self->pub)
                    : -1;
-    self->docker = port > 0 ? hms_docker_new(self->loop, config->docker_socket) : NULL;
+    self->docker = port >= 0 ? hms_docker_new(self->loop, config->docker_socket) : NULL;
     if (!self->docker) {
         hms_antagonist_destroy(&self);
         return NULL;
     }
     zsock_set_linger(self->pub, 1000); //  the ends published at exit go out
-    if (!*config->address && port != HMS_ANTAGONIST_PORT) {
+    if (!*config->address && port > 0 && port != HMS_ANTAGONIST_PORT) {
         size_t length = strlen(self->address);
         snprintf(self->address + length, sizeof self->address - length, ":%d", port);
     }

@@ -7,7 +7,10 @@
 
 #include "hms_auth.h"
 #include "hms_log.h"
+#include "hms_transport.h"
 
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -16,8 +19,11 @@
 //  At most one line per peer (or per socket and reason) this often.
 #define LOG_EVERY_MS 60000
 //  Peers remembered for rate limiting; past it, the stale ones are forgotten
-//  and, if none is stale, every new one shares one line.
-#define PEERS_MAX 1024
+//  and, if none is stale, every new one shares the line of OVERFLOW.
+#define PEERS_MAX HMS_AUTH_PEERS_MAX
+#define OVERFLOW  "(too many peers to name)"
+//  Certificates read from the allow-list directory, at most.
+#define ALLOWED_MAX 4096
 
 struct _hms_auth_t {
     zactor_t *actor;
@@ -37,13 +43,14 @@ typedef struct {
 } monitor_t;
 
 typedef struct {
-    zsock_t *pipe;       //  to the owner
-    zsock_t *handler;    //  REP on the ZAP endpoint
-    zpoller_t *poller;   //  pipe, handler, monitors
-    zcertstore_t *allow; //  the allow-list directory
-    char *allow_dir;     //  its path, for messages
-    zhashx_t *logged;    //  key -> logged_t
-    zlistx_t *monitors;  //  monitor_t
+    zsock_t *pipe;      //  to the owner
+    zsock_t *handler;   //  REP on the ZAP endpoint
+    zpoller_t *poller;  //  pipe, handler, monitors
+    char *allow_dir;    //  the allow-list directory
+    zhashx_t *allowed;  //  its public keys (Z85) -> ""
+    uint64_t signature; //  of its files when they were read
+    zhashx_t *logged;   //  key -> logged_t
+    zlistx_t *monitors; //  monitor_t
     bool terminated;
 } self_t;
 
@@ -67,8 +74,12 @@ static void s_self_destroy(self_t **self_p)
     self_t *self = *self_p;
     zpoller_destroy(&self->poller);
     zlistx_destroy(&self->monitors);
+    //  Closing a socket frees its inproc name later, in libzmq's reaper;
+    //  unbinding frees it now, for the next handler of this process.
+    if (self->handler)
+        zsock_unbind(self->handler, ZAP_ENDPOINT);
     zsock_destroy(&self->handler);
-    zcertstore_destroy(&self->allow);
+    zhashx_destroy(&self->allowed);
     zhashx_destroy(&self->logged);
     free(self->allow_dir);
     free(self);
@@ -82,11 +93,11 @@ static self_t *s_self_new(zsock_t *pipe, const char *allow_dir)
         return NULL;
     self->pipe = pipe;
     self->allow_dir = strdup(allow_dir);
-    self->allow = zcertstore_new(allow_dir);
+    self->allowed = zhashx_new();
     self->logged = zhashx_new();
     self->monitors = zlistx_new();
     self->handler = zsock_new(ZMQ_REP);
-    if (!self->allow_dir || !self->allow || !self->logged || !self->monitors || !self->handler ||
+    if (!self->allow_dir || !self->allowed || !self->logged || !self->monitors || !self->handler ||
         zsock_bind(self->handler, ZAP_ENDPOINT) != 0) {
         s_self_destroy(&self);
         return NULL;
@@ -94,15 +105,22 @@ static self_t *s_self_new(zsock_t *pipe, const char *allow_dir)
     zhashx_set_destructor(self->logged, s_free);
     zlistx_set_destructor(self->monitors, s_monitor_destroy);
     self->poller = zpoller_new(pipe, self->handler, NULL);
-    if (!self->poller)
+    if (!self->poller) {
         s_self_destroy(&self);
+        return NULL;
+    }
+    //  The handler outlives a signal: the sockets it guards close after it
+    //  is told to stop ($TERM), and libzmq would admit anyone without it.
+    zpoller_set_nonstop(self->poller, true);
     return self;
 }
 
-//  True when a line about key is due (its first, or LOG_EVERY_MS after its
-//  last); *suppressed then gets the events not logged since. Otherwise
-//  counts this one as suppressed.
-static bool s_due(self_t *self, const char *key, uint64_t *suppressed)
+//  When a line about key is due (its first, or LOG_EVERY_MS after its
+//  last), returns what the line is about: key, or OVERFLOW when key is one
+//  too many to remember (at most PEERS_MAX are, and OVERFLOW for all the
+//  others while none is stale); *suppressed then gets the events not
+//  logged since. Otherwise counts this one as suppressed and returns NULL.
+static const char *s_due(self_t *self, const char *key, uint64_t *suppressed)
 {
     uint64_t now = (uint64_t)zclock_mono();
     logged_t *entry = zhashx_lookup(self->logged, key);
@@ -114,24 +132,111 @@ static bool s_due(self_t *self, const char *key, uint64_t *suppressed)
                 zhashx_delete(self->logged, old);
         }
         zlistx_destroy(&keys);
-        if (zhashx_size(self->logged) >= PEERS_MAX)
-            return s_due(self, "(too many peers to name)", suppressed);
+        if (zhashx_size(self->logged) >= PEERS_MAX) {
+            key = OVERFLOW;
+            entry = zhashx_lookup(self->logged, key);
+        }
     }
     if (entry && now - entry->logged_at < LOG_EVERY_MS) {
         entry->suppressed++;
-        return false;
+        return NULL;
     }
     if (!entry) {
         entry = calloc(1, sizeof *entry);
         if (!entry || zhashx_insert(self->logged, key, entry) != 0) {
             free(entry);
-            return false;
+            return NULL;
         }
     }
     *suppressed = entry->suppressed;
     entry->suppressed = 0;
     entry->logged_at = now;
-    return true;
+    return key;
+}
+
+//  A file or directory that only root or this user may change. Otherwise
+//  why says who else may.
+static bool s_trusted(const struct stat *info, const char **why)
+{
+    *why = info->st_uid != 0 && info->st_uid != geteuid() ? "owned by another user"
+           : info->st_mode & (S_IWGRP | S_IWOTH)          ? "writable by others"
+                                                          : NULL;
+    return *why == NULL;
+}
+
+//  What identifies the allow-list's files as they are now: each file's
+//  name, inode, size, mode, owner, and modification and change times (ns),
+//  in any order. Renaming, replacing, rewriting, touching or chmod-ing a
+//  file changes it.
+static uint64_t s_allow_signature(const char *dir)
+{
+    DIR *listing = opendir(dir);
+    if (!listing)
+        return 0;
+    uint64_t signature = 1;
+    for (struct dirent *entry = readdir(listing); entry; entry = readdir(listing)) {
+        struct stat info;
+        if (entry->d_name[0] == '.' ||
+            fstatat(dirfd(listing), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0)
+            continue;
+        uint64_t hash = 1469598103934665603ull; //  FNV-1a
+        for (const char *c = entry->d_name; *c; c++)
+            hash = (hash ^ (uint8_t)*c) * 1099511628211ull;
+        //  The change time too: a copy that keeps the old modification
+        //  time (cp -p, rsync -a) still sets it.
+        uint64_t fields[] = {(uint64_t)info.st_ino,         (uint64_t)info.st_size,
+                             (uint64_t)info.st_mtim.tv_sec, (uint64_t)info.st_mtim.tv_nsec,
+                             (uint64_t)info.st_ctim.tv_sec, (uint64_t)info.st_ctim.tv_nsec,
+                             (uint64_t)info.st_mode,        (uint64_t)info.st_uid};
+        for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+            hash = (hash ^ fields[i]) * 1099511628211ull;
+        signature += hash; //  order-free: readdir's order is not stable
+    }
+    closedir(listing);
+    return signature;
+}
+
+//  Reads the allow-list again when its files changed: the public key of
+//  every certificate file (what hmsctl keygen writes as NAME), skipping
+//  files others may write. Symlinks are not followed.
+static void s_allow_reload(self_t *self)
+{
+    uint64_t signature = s_allow_signature(self->allow_dir);
+    if (signature == self->signature && signature != 0)
+        return;
+    self->signature = signature;
+    zhashx_purge(self->allowed);
+    DIR *listing = opendir(self->allow_dir);
+    if (!listing) {
+        hms_error("curve-allow: %s: %s: no client is allowed", self->allow_dir, strerror(errno));
+        return;
+    }
+    for (struct dirent *entry = readdir(listing); entry; entry = readdir(listing)) {
+        char path[4096];
+        struct stat info;
+        const char *why = NULL;
+        if (entry->d_name[0] == '.' ||
+            fstatat(dirfd(listing), entry->d_name, &info, AT_SYMLINK_NOFOLLOW) != 0 ||
+            !S_ISREG(info.st_mode))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", self->allow_dir, entry->d_name);
+        if (!s_trusted(&info, &why)) {
+            hms_warning("curve-allow: %s is %s: skipped", path, why);
+            continue;
+        }
+        if (zhashx_size(self->allowed) >= ALLOWED_MAX) {
+            hms_warning("curve-allow: more than %d certificates: the rest skipped", ALLOWED_MAX);
+            break;
+        }
+        zcert_t *cert = info.st_size < 64 * 1024 ? zcert_load(path) : NULL;
+        if (cert && hms_key_valid(zcert_public_txt(cert)))
+            zhashx_update(self->allowed, zcert_public_txt(cert), "");
+        else
+            hms_debug("curve-allow: %s is not a certificate", path);
+        zcert_destroy(&cert);
+    }
+    closedir(listing);
+    hms_info("curve-allow: %zu keys allowed by %s", zhashx_size(self->allowed), self->allow_dir);
 }
 
 //  One ZAP request: admits the key if its certificate is in the allow-list.
@@ -152,17 +257,20 @@ static void s_handle_zap(self_t *self)
                  zframe_size(credentials) == 32;
     if (curve)
         zmq_z85_encode(key, zframe_data(credentials), 32);
+    if (curve)
+        s_allow_reload(self);
     bool admitted = curve && version && strcmp(version, "1.0") == 0 &&
-                    zcertstore_lookup(self->allow, key) != NULL;
+                    zhashx_lookup(self->allowed, key) != NULL;
     const char *peer = address ? address : "?";
     if (admitted)
         hms_debug("admitted %s (key %s)", peer, key);
     else {
-        char which[128];
+        //  One line per address, naming the last key it tried: a peer that
+        //  tries many keys still gets one line a minute.
         uint64_t suppressed = 0;
-        snprintf(which, sizeof which, "%s %s", peer, key);
-        if (s_due(self, which, &suppressed))
-            hms_warning("refused %s: %s%s (%" PRIu64 " more refusals since the last line)", peer,
+        const char *which = s_due(self, peer, &suppressed);
+        if (which)
+            hms_warning("refused %s: %s%s (%" PRIu64 " more refusals since the last line)", which,
                         curve ? "key " : "not a CURVE client", curve ? key : "", suppressed);
     }
     zmsg_t *reply = zmsg_new();
@@ -264,6 +372,8 @@ static void s_actor(zsock_t *pipe, void *arg)
 {
     zsock_signal(pipe, 0);
     self_t *self = s_self_new(pipe, arg);
+    if (self)
+        s_allow_reload(self);
     zsock_signal(pipe, self ? 0 : 1);
     while (!self) {
         char *command = zstr_recv(pipe);
@@ -297,9 +407,16 @@ static void s_actor(zsock_t *pipe, void *arg)
 hms_auth_t *hms_auth_new(const char *allow_dir)
 {
     struct stat info;
+    const char *why = NULL;
     if (!allow_dir || stat(allow_dir, &info) != 0 || !S_ISDIR(info.st_mode) ||
         access(allow_dir, R_OK | X_OK) != 0) {
         hms_error("curve-allow: '%s' is not a readable directory", allow_dir ? allow_dir : "");
+        return NULL;
+    }
+    //  Whoever can add a file there can command this process.
+    if (!s_trusted(&info, &why)) {
+        hms_error("curve-allow: %s is %s (mode %o, owner %u): chmod go-w it, or chown it",
+                  allow_dir, why, (unsigned)(info.st_mode & 07777), (unsigned)info.st_uid);
         return NULL;
     }
     hms_auth_t *self = calloc(1, sizeof *self);

@@ -3,11 +3,15 @@
     libzmq asks the handler bound at inproc://zeromq.zap.01 whether a client
     that completed the CURVE handshake may connect. hms_auth admits the
     client keys found in an allow-list directory of zcert public
-    certificates (reread whenever the directory changes, so a key is added
-    or revoked by adding or removing its file) and refuses every other key.
-    It works like czmq's zauth with a CURVE directory, and also says whom it
-    refused: one log line per peer (address and key) at most once a minute,
-    with the count of refusals since.
+    certificates and refuses every other key. The directory is read again
+    at the next handshake after any of its files is added, removed,
+    replaced, rewritten or touched, so a key is added or revoked by adding
+    or removing its file. The directory, and each file, must be writable
+    by root or this user only (a directory others may write is refused at
+    start; such a file is skipped). It works like czmq's zauth with a CURVE
+    directory, and also says whom it refused: one log line per peer
+    address (naming the last key it tried) at most once a minute, with the
+    count of refusals since.
 
     A client without CURVE, or with a wrong server key, fails the handshake
     before ZAP is asked. libzmq 4.3 reports such a failure on the server
@@ -26,6 +30,9 @@
 
 //  The ZAP domain HMS server sockets set.
 #define HMS_AUTH_DOMAIN "hms"
+//  Peer addresses whose refusals get lines of their own within a minute;
+//  beyond them, the others share one.
+#define HMS_AUTH_PEERS_MAX 1024
 
 typedef struct _hms_auth_t hms_auth_t;
 

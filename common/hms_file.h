@@ -14,7 +14,7 @@
 #include <stddef.h>
 
 //  Replaces path with size bytes of data (mode 0600), creating missing
-//  directories. Returns 0, or -1 with error set; the old file, if any, is
+//  directories (mode 0700). Returns 0, or -1 with error set; the old file, if any, is
 //  then intact.
 int hms_file_replace(const char *path, const void *data, size_t size, char *error,
                      size_t error_size);
@@ -25,6 +25,12 @@ int hms_file_replace(const char *path, const void *data, size_t size, char *erro
 //  large, unreadable).
 int hms_file_read(const char *path, size_t max_size, char **data, size_t *size, char *error,
                   size_t error_size);
+
+//  The same for a secret (a key, a token): path may be a symlink, but the
+//  file must belong to root or to this process's user, and neither its
+//  group nor others may have any access to it (as ssh wants of its keys).
+int hms_file_read_secret(const char *path, size_t max_size, char **data, size_t *size, char *error,
+                         size_t error_size);
 
 //  Writes a daemon's ready file: `key=value` lines from the NULL-terminated
 //  list of key, value, key, value, ..., replaced atomically, so that a

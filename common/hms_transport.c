@@ -3,6 +3,7 @@
 
 #include "hms_transport.h"
 #include "hms_auth.h"
+#include "hms_file.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 
@@ -81,10 +82,41 @@ bool hms_endpoint_local(const char *endpoint)
     //  A connecting endpoint may name the local side first: src;dest.
     if (strchr(name, ';'))
         return false;
-    if (strcmp(name, "localhost") == 0 || strcmp(name, "lo") == 0 || strcmp(name, "[::1]") == 0)
+    if (strcmp(name, "localhost") == 0 || strcmp(name, "[::1]") == 0)
         return true;
     struct in_addr address;
     return inet_pton(AF_INET, name, &address) == 1 && (ntohl(address.s_addr) >> 24) == 127;
+}
+
+//  The key pair in a secret certificate (hmsctl keygen's NAME_secret),
+//  read as a secret (hms_file_read_secret). The public key is derived from
+//  the secret one, so a file cannot pair them wrongly. NULL (logged) when
+//  the file is refused or holds no secret key.
+static zcert_t *s_load_secret(const char *path)
+{
+    char *text = NULL, why[512];
+    size_t size;
+    if (hms_file_read_secret(path, 64 * 1024, &text, &size, why, sizeof why) != 0) {
+        if (zsys_file_exists(path))
+            hms_error("curve-secret: %s", why);
+        else
+            hms_error("curve-secret: %s: no such file", path);
+        free(text);
+        return NULL;
+    }
+    zconfig_t *config = zconfig_str_load(text);
+    free(text);
+    const char *secret_txt = config ? zconfig_get(config, "curve/secret-key", "") : "";
+    char public_txt[HMS_KEY_LENGTH + 1];
+    uint8_t public[32], secret[32];
+    zcert_t *cert = NULL;
+    if (hms_key_valid(secret_txt) && zmq_curve_public(public_txt, secret_txt) == 0 &&
+        zmq_z85_decode(public, public_txt) && zmq_z85_decode(secret, secret_txt))
+        cert = zcert_new_from(public, secret);
+    zconfig_destroy(&config);
+    if (!cert)
+        hms_error("curve-secret: %s is not a secret certificate (hmsctl keygen writes one)", path);
+    return cert;
 }
 
 hms_transport_t *hms_transport_new(const hms_transport_config_t *config, bool serves)
@@ -95,25 +127,8 @@ hms_transport_t *hms_transport_new(const hms_transport_config_t *config, bool se
     self->insecure = config->insecure;
     const char *secret = config->curve_secret ? config->curve_secret : "";
     if (*secret) {
-        struct stat info;
-        if (stat(secret, &info) != 0) {
-            hms_error("curve-secret: %s: %s", secret, strerror(errno));
-            hms_transport_destroy(&self);
-            return NULL;
-        }
-        //  Like ssh with its private keys: a secret others can read is no
-        //  secret, and starting with it would hide that.
-        if (info.st_mode & (S_IRWXG | S_IRWXO)) {
-            hms_error("curve-secret: %s is readable by others (mode %o): chmod 600 it", secret,
-                      (unsigned)(info.st_mode & 07777));
-            hms_transport_destroy(&self);
-            return NULL;
-        }
-        self->cert = zcert_load(secret);
-        static const char zeroes[] = "0000000000000000000000000000000000000000";
-        if (!self->cert || strcmp(zcert_secret_txt(self->cert), zeroes) == 0) {
-            hms_error("curve-secret: %s is not a secret certificate (hmsctl keygen writes one)",
-                      secret);
+        self->cert = s_load_secret(secret);
+        if (!self->cert) {
             hms_transport_destroy(&self);
             return NULL;
         }
@@ -133,9 +148,13 @@ hms_transport_t *hms_transport_new(const hms_transport_config_t *config, bool se
         }
         hms_notice("CURVE key %s%s%s", self->public, serves ? ", clients allowed by " : "",
                    serves ? config->curve_allow : "");
-    } else if (self->insecure && serves)
+    }
+    if (self->insecure && !self->cert && serves)
         hms_warning("--insecure: no key pair, and plaintext ZeroMQ beyond loopback: anyone who "
                     "reaches these ports can command this process");
+    else if (self->insecure)
+        hms_warning("--insecure: plaintext ZeroMQ to peers beyond loopback that have no key "
+                    "(a lab mode)");
     return self;
 }
 
@@ -276,7 +295,8 @@ int hms_transport_bind_pair(hms_transport_t *self, int default_port, int lower_t
     if (port != 0 || s_port(high) != 0) {
         if (s_bind_two(self, lower_type, low, upper_type, high, lower, upper) != 0)
             return -1;
-        return s_port(zsock_endpoint(*lower));
+        int bound = s_port(zsock_endpoint(*lower));
+        return bound < 0 ? 0 : bound; //  ipc:// has no port
     }
     if (!s_allowed(self, self->cert != NULL, low, "bind") ||
         !s_allowed(self, self->cert != NULL, high, "bind"))

@@ -92,7 +92,8 @@ zsock_t *hms_transport_bind(hms_transport_t *self, int type, const char *endpoin
 //  other at upper_endpoint. An empty lower_endpoint is the default on
 //  default_port (hms_transport_default); an empty upper_endpoint is the
 //  lower port + 1. When both ports are `*`, a free pair is picked. Returns
-//  the lower port, or -1 (reason logged, both sockets NULL).
+//  the lower port (0 for endpoints without one: ipc://), or -1 (reason
+//  logged, both sockets NULL).
 int hms_transport_bind_pair(hms_transport_t *self, int default_port, int lower_type,
                             const char *lower_endpoint, int upper_type, const char *upper_endpoint,
                             zsock_t **lower, zsock_t **upper);

@@ -695,7 +695,7 @@ static int s_bind(hms_manager_t *self, const hms_manager_config_t *config)
                                 ZMQ_ROUTER, config->router_endpoint, &self->pub, &self->router);
     if (port < 0)
         return -1;
-    if (!*config->address && port != HMS_MANAGER_PORT) {
+    if (!*config->address && port > 0 && port != HMS_MANAGER_PORT) {
         size_t length = strlen(self->address);
         snprintf(self->address + length, sizeof self->address - length, ":%d", port);
     }
