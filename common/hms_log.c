@@ -46,15 +46,16 @@ int hms_log_level_from_name(const char *name)
     return -1;
 }
 
-//  Copies text into out with every byte outside printable ASCII written as
-//  \xNN: names, messages and addresses from peers cannot forge log lines
-//  or send escape sequences to a terminal.
+//  Copies text into out with every byte outside printable ASCII, and the
+//  backslash, written as \xNN: names, messages and addresses from peers
+//  cannot forge log lines, an escape, or send escape sequences to a
+//  terminal.
 static void s_escape(const char *text, char *out, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
     size_t used = 0;
     for (const unsigned char *p = (const unsigned char *)text; *p && used + 5 < size; p++) {
-        if (*p >= 0x20 && *p < 0x7f)
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
             out[used++] = (char)*p;
         else {
             out[used++] = '\\';

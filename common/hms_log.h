@@ -2,9 +2,9 @@
 
     Lines go to stderr (default) or syslog. The level is checked before the
     arguments are formatted, so a debug line costs one comparison when debug
-    is off. Every byte outside printable ASCII is written \xNN, so text from
-    peers (names, messages, addresses) cannot forge a line or drive a
-    terminal. Safe to call from any thread.
+    is off. Every byte outside printable ASCII, and the backslash, is
+    written \xNN, so text from peers (names, messages, addresses) cannot
+    forge a line or drive a terminal. Safe to call from any thread.
 */
 #ifndef HMS_LOG_H_INCLUDED
 #define HMS_LOG_H_INCLUDED

@@ -49,6 +49,11 @@ static void test_escapes(void **state)
     for (const char *p = line; *p != '\n'; p++)
         assert_true(*p >= 0x20 && *p < 0x7f);
     free(line);
+    //  A backslash is escaped too: a peer's literal "\x0a" cannot pass for
+    //  an escaped byte.
+    line = s_logged(HMS_LOG_NOTICE, "a\\x0ab");
+    assert_non_null(strstr(line, "peer said: a\\x5cx0ab\n"));
+    free(line);
     //  Plain text is untouched; the longest message is cut, never overrun.
     line = s_logged(HMS_LOG_NOTICE, "web-1 healed");
     assert_non_null(strstr(line, "peer said: web-1 healed\n"));
