@@ -746,6 +746,7 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
             return s_fail(self, HMS_DECODE_RANGE, "%s%s is empty", path, key);
         memcpy(target, text, length);
         ((char *)target)[length] = '\0';
+        hms_utf8_repair(target, length);
         return 0;
     }
     case F_HEX: {
@@ -986,4 +987,42 @@ int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
         memcpy(msg->decode_text, text, sizeof text);
     }
     return rc;
+}
+
+//  The length of the UTF-8 sequence at text (at most left bytes), or 0 when
+//  it is not one: a stray continuation byte, a truncated sequence, an
+//  overlong form, a surrogate, or a code point past U+10FFFF.
+static size_t s_utf8_sequence(const uint8_t *text, size_t left)
+{
+    uint8_t lead = text[0];
+    if (lead < 0x80)
+        return 1;
+    size_t length = lead >= 0xc2 && lead <= 0xdf   ? 2
+                    : lead >= 0xe0 && lead <= 0xef ? 3
+                    : lead >= 0xf0 && lead <= 0xf4 ? 4
+                                                   : 0;
+    if (length == 0 || length > left)
+        return 0;
+    for (size_t i = 1; i < length; i++)
+        if ((text[i] & 0xc0) != 0x80)
+            return 0;
+    //  The second byte's range where the lead allows forms that are not
+    //  valid: overlong (e0, f0), surrogates (ed), past U+10FFFF (f4).
+    if ((lead == 0xe0 && text[1] < 0xa0) || (lead == 0xed && text[1] > 0x9f) ||
+        (lead == 0xf0 && text[1] < 0x90) || (lead == 0xf4 && text[1] > 0x8f))
+        return 0;
+    return length;
+}
+
+void hms_utf8_repair(char *text, size_t length)
+{
+    uint8_t *bytes = (uint8_t *)text;
+    for (size_t i = 0; i < length;) {
+        size_t sequence = s_utf8_sequence(bytes + i, length - i);
+        if (sequence == 0) {
+            bytes[i] = '?';
+            sequence = 1;
+        }
+        i += sequence;
+    }
 }

@@ -324,6 +324,11 @@ int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size);
 uint64_t hms_msg_error_code(hms_decode_error_t error);
 
 //  Names: the wire name of a command, status, role, ... ("" when out of range).
+//  Replaces, in the length bytes of text, every byte that is not part of a
+//  valid UTF-8 sequence with '?' (same length). The decoder applies it to
+//  every string it takes, so that text from peers is valid in JSON.
+void hms_utf8_repair(char *text, size_t length);
+
 const char *hms_msg_type_name(hms_msg_type_t type);
 const char *hms_status_name(hms_status_t status);
 const char *hms_role_name(hms_role_t role);

@@ -439,6 +439,15 @@ static void s_pack_nul(msgpack_packer *pk)
 {
     msgpack_pack_str_with_body(pk, "we\0b", 4);
 }
+//  Valid UTF-8 (é, 中, 😀), then a stray continuation byte, an overlong
+//  '/', a surrogate, a lead byte past U+10FFFF and a truncated sequence.
+static const char s_mixed_utf8[] =
+    "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|\x80|\xc0\xaf|\xed\xa0\x80|"
+    "\xf5\x80\x80\x80|\xe4\xb8";
+static void s_pack_mixed_utf8(msgpack_packer *pk)
+{
+    msgpack_pack_str_with_body(pk, s_mixed_utf8, sizeof s_mixed_utf8 - 1);
+}
 static void s_pack_empty(msgpack_packer *pk)
 {
     msgpack_pack_str_with_body(pk, "", 0);
@@ -505,6 +514,30 @@ static void test_ranges(void **state)
                    HMS_DECODE_RANGE);
     s_expect_bytes(s_mutate("ok_give_content", "content.0.4", REPLACE, s_pack_zombie),
                    HMS_DECODE_RANGE);
+}
+
+//  A string that is not all UTF-8 decodes with each stray byte as '?' (the
+//  same length), valid characters kept, so that it is valid in JSON; it
+//  then encodes and decodes to itself.
+static void test_utf8_repaired(void **state)
+{
+    (void)state;
+    bytes_t bytes = s_mutate("ok_give_content", "content.0.1", REPLACE, s_pack_mixed_utf8);
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    if (hms_msg_decode(&msg, bytes.data, bytes.size) != 0)
+        fail_msg("%s", msg.decode_text);
+    free(bytes.data);
+    assert_string_equal(msg.content.content[0].name,
+                        "\xc3\xa9\xe4\xb8\xad\xf0\x9f\x98\x80|?|??|???|????|??");
+    bytes_t again = s_encode(&msg);
+    hms_msg_t decoded;
+    hms_msg_init(&decoded, HMS_MSG_NONE);
+    assert_int_equal(hms_msg_decode(&decoded, again.data, again.size), 0);
+    assert_string_equal(decoded.content.content[0].name, msg.content.content[0].name);
+    free(again.data);
+    hms_msg_reset(&msg);
+    hms_msg_reset(&decoded);
 }
 
 //  Version, command and re checks, and corr_id kept for the error reply.
@@ -847,6 +880,7 @@ int main(void)
         cmocka_unit_test(test_wrong_type_of_every_field),
         cmocka_unit_test(test_duplicate_keys),
         cmocka_unit_test(test_ranges),
+        cmocka_unit_test(test_utf8_repaired),
         cmocka_unit_test(test_envelope),
         cmocka_unit_test(test_malformed),
         cmocka_unit_test(test_array_limits),
