@@ -84,6 +84,25 @@ static void s_answer(hms_api_request_t *request, int status, char *body)
     s_unref(request);
 }
 
+//  Under the lock: takes request out of the queue if it is still there
+//  (the loop has not taken it), with the mailbox's reference.
+static void s_dequeue(hms_api_t *self, hms_api_request_t *request)
+{
+    hms_api_request_t *previous = NULL;
+    for (hms_api_request_t *at = self->head; at; previous = at, at = at->next)
+        if (at == request) {
+            if (previous)
+                previous->next = at->next;
+            else
+                self->head = at->next;
+            if (self->tail == at)
+                self->tail = previous;
+            at->next = NULL;
+            s_unref(at);
+            return;
+        }
+}
+
 int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body)
 {
     *body = NULL;
@@ -127,7 +146,8 @@ int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, ch
         status = request->status;
         *body = request->body;
         request->body = NULL;
-    }
+    } else
+        s_dequeue(self, request); //  not run later, once its caller was told 503
     s_unref(request);
     pthread_mutex_unlock(&self->lock);
     return status;

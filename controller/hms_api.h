@@ -96,7 +96,8 @@ int hms_api_fd(hms_api_t *self);
 //  REST thread: queues a copy of args and waits up to timeout_ms for the
 //  answer: an HTTP status, and a JSON body (the caller frees it; NULL for
 //  a 204) into *body. Returns the status, or 503 (body NULL) when the loop
-//  is closed or did not answer in time.
+//  is closed or did not answer in time (a request the loop had not taken
+//  by then is dropped: it never runs).
 int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body);
 
 //  Loop: the next queued request, or NULL. Call after hms_api_fd is

@@ -174,6 +174,7 @@ struct _hms_controller_t {
     bool dirty;                  //  the view is older than the hosts
     uint64_t corr_id;            //  last corr_id sent
     uint64_t started_mono;       //  for ping's uptime
+    json_t *set_aside;           //  state file hosts not followed at start, kept in it
 };
 
 static uint64_t s_now(void)
@@ -217,6 +218,29 @@ static void s_publish(hms_controller_t *self)
     }
 }
 
+//  The address of a state file host: {"address": ...} or a bare string.
+static const char *s_entry_address(json_t *entry)
+{
+    return json_is_string(entry) ? json_string_value(entry)
+                                 : json_string_value(json_object_get(entry, "address"));
+}
+
+//  Forgets the set-aside host at address. Returns true when there was one.
+static bool s_set_aside_drop(hms_controller_t *self, const char *address)
+{
+    size_t index;
+    json_t *entry;
+    json_array_foreach(self->set_aside, index, entry)
+    {
+        const char *other = s_entry_address(entry);
+        if (other && strcmp(other, address) == 0) {
+            json_array_remove(self->set_aside, index);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void s_save(hms_controller_t *self)
 {
     if (!self->state_file)
@@ -231,6 +255,7 @@ static void s_save(hms_controller_t *self)
             json_object_set_new(entry, "antagonist_key", json_string(host->antagonist_key));
         json_array_append_new(hosts, entry);
     }
+    json_array_extend(hosts, self->set_aside);
     json_t *root = json_pack("{s:i, s:o}", "v", 1, "hosts", hosts);
     json_object_update_new(root, hms_api_settings_json(&self->settings));
     char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
@@ -273,6 +298,9 @@ static void s_outstanding_free(void **item)
     *item = NULL;
 }
 
+static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const hms_msg_t *reply,
+                         int status, const char *message);
+
 //  Sends request to host's manager (or antagonist, for its commands);
 //  registers it as outstanding for api (NULL: a give_content of ours).
 //  Returns 0, or -1 when the peer is unreachable. A manager is known to be
@@ -314,8 +342,12 @@ static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_
             entry->deadline = s_now() + (uint64_t)self->settings.request_timeout_ms;
             entry->unsent = unsent;
             zlistx_add_end(self->outstanding, entry);
-        } else
+        } else {
+            //  Its reply will find no one: the REST request ends now.
             zframe_destroy(&unsent);
+            if (api)
+                s_api_result(self, api, host, NULL, 500, "out of memory");
+        }
     }
     msgpack_sbuffer_destroy(&buffer);
     return rc == 0 ? 0 : -1;
@@ -716,6 +748,7 @@ static int s_host_add(hms_controller_t *self, const host_spec_t *spec, char *why
     zloop_reader(self->loop, host->sub, s_sub_reader, host);
     zloop_reader_set_tolerant(self->loop, host->sub);
     zlistx_add_end(self->hosts, host);
+    s_set_aside_drop(self, host->address);
     hms_notice("following manager %s (%s, %s, %s; antagonist %s)", host->address, host->pub,
                host->router, *host->public_key ? "CURVE" : "plaintext", host->antagonist_router);
     self->dirty = true;
@@ -879,24 +912,23 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
         s_api_json(self, request, 200, json_pack("{s:[]}", "hosts"));
         return;
     }
-    api_t *api = s_api_new(request, type);
+    //  s_forward may finish api on the last host: walk a copy of the list.
+    size_t count = every_host ? zlistx_size(self->hosts) : 1, i = 0;
+    host_t **hosts = calloc(count, sizeof *hosts);
+    api_t *api = hosts ? s_api_new(request, type) : NULL;
     if (!api) {
+        free(hosts);
         s_api_error(self, request, 500, "out of memory");
         return;
     }
     api->every_host = every_host;
-    if (!every_host) {
-        api->outstanding = 1;
-        s_forward(self, api, s_host_find(self, args->address), &message);
-        return;
-    }
-    //  s_forward may finish api on the last host: walk a copy of the list.
-    size_t count = zlistx_size(self->hosts), i = 0;
     api->outstanding = count;
-    host_t **hosts = calloc(count, sizeof *hosts);
-    for (host_t *h = zlistx_first(self->hosts); hosts && h; h = zlistx_next(self->hosts))
-        hosts[i++] = h;
-    for (i = 0; hosts && i < count; i++)
+    if (every_host)
+        for (host_t *h = zlistx_first(self->hosts); h; h = zlistx_next(self->hosts))
+            hosts[i++] = h;
+    else
+        hosts[0] = s_host_find(self, args->address);
+    for (i = 0; i < count; i++)
         s_forward(self, api, hosts[i], &message);
     free(hosts);
 }
@@ -921,7 +953,10 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
     default: break;
     }
     host_t *host = *args->address ? s_host_find(self, args->address) : NULL;
-    if (!host && (*args->address || args->kind == HMS_API_REMOVE))
+    if (!host && args->kind == HMS_API_REMOVE && s_set_aside_drop(self, args->address)) {
+        s_save(self);
+        s_api_reply(self, &request, 204, NULL);
+    } else if (!host && (*args->address || args->kind == HMS_API_REMOVE))
         s_api_error(self, &request, 404, "no manager '%s' is followed", args->address);
     else if (args->kind == HMS_API_REMOVE) {
         s_host_remove(self, host);
@@ -1024,15 +1059,19 @@ static void s_load(hms_controller_t *self)
     {
         //  A host is {"address", "antagonist", "public_key", "antagonist_key"};
         //  a bare string is an address.
-        host_spec_t spec = {json_is_string(entry)
-                                ? json_string_value(entry)
-                                : json_string_value(json_object_get(entry, "address")),
+        host_spec_t spec = {s_entry_address(entry),
                             json_string_value(json_object_get(entry, "antagonist")),
                             json_string_value(json_object_get(entry, "public_key")),
                             json_string_value(json_object_get(entry, "antagonist_key"))};
-        if (!spec.address || s_host_add(self, &spec, why, sizeof why) != 0)
-            hms_warning("state file %s: host %zu ignored: %s", self->state_file, index,
-                        spec.address ? why : "no address");
+        if (!spec.address)
+            hms_warning("state file %s: host %zu ignored: no address", self->state_file, index);
+        else if (s_host_add(self, &spec, why, sizeof why) != 0) {
+            //  Kept in the file: a restart with a setting fixed (a key, the
+            //  host cap) follows it again; DELETE forgets it.
+            hms_warning("state file %s: host %s set aside (kept in the file): %s", self->state_file,
+                        spec.address, why);
+            json_array_append(self->set_aside, entry);
+        }
     }
     hms_notice("state loaded from %s: %zu hosts", self->state_file, zlistx_size(self->hosts));
     json_decref(root);
@@ -1069,21 +1108,17 @@ static void s_add_hosts(hms_controller_t *self, const char *hosts)
     free(list);
 }
 
-//  Reads a secret from path: a regular file only its owner can read, of
-//  at most max bytes. Returns it (caller frees), or NULL (logged).
+//  Reads a secret (hms_file_read_secret) of at most max bytes from path.
+//  Returns it (caller frees), or NULL (logged).
 static char *s_secret(const char *path, const char *what, size_t max)
 {
     char *text, why[512];
     size_t size;
-    struct stat info;
-    if (hms_file_read(path, max, &text, &size, why, sizeof why) != 0) {
-        hms_error("%s: %s", what, zsys_file_exists(path) ? why : "no such file");
-        return NULL;
-    }
-    if (stat(path, &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO))) {
-        hms_error("%s: %s is readable by others (mode %o): chmod 600 it", what, path,
-                  (unsigned)(info.st_mode & 07777));
-        free(text);
+    if (hms_file_read_secret(path, max, &text, &size, why, sizeof why) != 0) {
+        if (zsys_file_exists(path))
+            hms_error("%s: %s", what, why);
+        else
+            hms_error("%s: %s: no such file", what, path);
         return NULL;
     }
     return text;
@@ -1131,18 +1166,21 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
     char *token = NULL, *cert = NULL, *key = NULL;
     if (s_token(config, &token) != 0)
         return -1;
-    bool insecure = config->transport.insecure;
-    const char *bind = *config->http_bind  ? config->http_bind
-                       : token || insecure ? "0.0.0.0"
-                                           : "127.0.0.1";
+    const char *bind = *config->http_bind ? config->http_bind : token ? "0.0.0.0" : "127.0.0.1";
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:1", bind);
     int rc = 0;
-    if (!token && !insecure && !hms_endpoint_local(endpoint)) {
-        hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
-                  "--http-bind 127.0.0.1, or --insecure for a lab",
-                  bind);
-        rc = -1;
+    if (!token && !hms_endpoint_local(endpoint)) {
+        if (config->transport.insecure)
+            hms_warning("--insecure: the REST API on %s without a token: anyone who reaches it "
+                        "can change everything",
+                        bind);
+        else {
+            hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
+                      "--http-bind 127.0.0.1, or --insecure for a lab",
+                      bind);
+            rc = -1;
+        }
     }
     if (rc == 0 && (*config->tls_cert || *config->tls_key)) {
         size_t size;
@@ -1179,11 +1217,11 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
                    hms_rest_port(self->rest), token ? ", token needed for changes" : ", no token",
                    token && config->token_reads ? " and reads" : "");
     if (token)
-        memset(token, 0, strlen(token));
+        explicit_bzero(token, strlen(token));
     free(token);
     free(cert);
     if (key)
-        memset(key, 0, strlen(key));
+        explicit_bzero(key, strlen(key));
     free(key);
     return rc;
 }
@@ -1230,11 +1268,12 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     self->outstanding = zlistx_new();
     self->views = hms_view_store_new();
     self->api = hms_api_new();
+    self->set_aside = json_array();
     //  Without its ROUTER, the controller is a client only: no allow-list.
     self->transport =
         hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
     if (!self->loop || !self->hosts || !self->outstanding || !self->views || !self->api ||
-        !self->transport || s_router(self, config->router_endpoint) != 0) {
+        !self->set_aside || !self->transport || s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }
@@ -1294,6 +1333,7 @@ void hms_controller_destroy(hms_controller_t **self_p)
     zloop_destroy(&self->loop);
     hms_api_destroy(&self->api);
     hms_view_store_destroy(&self->views);
+    json_decref(self->set_aside);
     if (self->ready_file)
         unlink(self->ready_file);
     free(self->ready_file);

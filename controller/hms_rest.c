@@ -82,6 +82,7 @@ static int s_error(struct _u_response *response, int status, const char *format,
     va_start(args, format);
     vsnprintf(message, sizeof message, format, args);
     va_end(args);
+    hms_utf8_repair(message, strlen(message)); //  a cut may split a character
     json_t *body = json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", message);
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
@@ -167,11 +168,19 @@ static bool s_json_type(const char *type)
 static bool s_guard(hms_rest_t *self, const handler_t *handler, const struct _u_request *request,
                     struct _u_response *response)
 {
-    //  A name that is not ours: a browser led here by DNS rebinding.
+    //  Methods are case-sensitive (RFC 9110), but ulfius matches routes
+    //  without case: "put" would reach PUT's route as another method.
+    for (const char *c = request->http_verb; *c; c++)
+        if (!isupper((unsigned char)*c)) {
+            s_error(response, 501, "no method '%.20s' here", request->http_verb);
+            return false;
+        }
+    //  A name that is not ours: a browser led here by DNS rebinding. HTTP/1.1
+    //  requires the header; ulfius drops one that is not UTF-8.
     const char *host = u_map_get_case(request->map_header, "Host");
-    if (host && !s_known_host(self, host)) {
+    if (!host || !s_known_host(self, host)) {
         s_error(response, 421, "this server does not answer for '%.200s' (--http-host adds names)",
-                host);
+                host ? host : "(no Host header)");
         return false;
     }
     //  A page of another site (or a sandboxed one, "null") sending this.
@@ -179,13 +188,15 @@ static bool s_guard(hms_rest_t *self, const handler_t *handler, const struct _u_
     if (origin) {
         const char *scheme = self->tls ? "https://" : "http://";
         size_t scheme_length = strlen(scheme);
-        if (!host || strncasecmp(origin, scheme, scheme_length) != 0 ||
+        if (strncasecmp(origin, scheme, scheme_length) != 0 ||
             strcasecmp(origin + scheme_length, host) != 0) {
             s_error(response, 403, "requests from the origin '%.200s' are refused", origin);
             return false;
         }
     }
-    //  ulfius keeps one byte over the limit, so that a longer body shows.
+    //  s_front refuses longer bodies before ulfius reads them; this stays
+    //  as a backstop (ulfius keeps one byte over the limit, so that a
+    //  longer body shows).
     const char *length = u_map_get_case(request->map_header, "Content-Length");
     if (request->binary_body_length > HMS_REST_BODY_MAX ||
         (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)) {
@@ -311,6 +322,11 @@ static int s_threshold(const struct _u_request *request, struct _u_response *res
     if (s_body(request, response, &body))
         return -1;
     *value = NAN;
+    static const char *const keys[] = {"threshold", NULL};
+    if (body && s_only_keys(body, response, keys) != 0) {
+        json_decref(body);
+        return -1;
+    }
     if (body) {
         json_t *field = json_object_get(body, "threshold");
         bool number = json_is_number(field);
@@ -714,18 +730,15 @@ static const char *const s_security_headers[][2] = {
     {"X-Content-Type-Options", "nosniff"},
     {"Referrer-Policy", "no-referrer"}};
 
-//  Body bytes of the request under way on a connection (its socket context).
+//  Body bytes of the request under way on a connection (its socket
+//  context; s_uri resets it at each request's start).
 typedef struct {
-    void *request; //  ulfius's record of the request (*con_cls): a new one resets bytes
     uint64_t bytes;
 } upload_t;
 
-//  Who s_front hands requests to: the servers of this process (one, for
-//  the controller).
-static struct {
-    MHD_AccessHandlerCallback handler;
-    void *cls;
-} s_fronted[4];
+//  ulfius's access handler (its dispatcher), which s_front hands requests
+//  to with their own closure. Set before libmicrohttpd starts a thread.
+static MHD_AccessHandlerCallback s_ulfius;
 
 static void s_connection(void *cls, struct MHD_Connection *connection, void **context,
                          enum MHD_ConnectionNotificationCode code)
@@ -738,6 +751,24 @@ static void s_connection(void *cls, struct MHD_Connection *connection, void **co
         free(*context);
         *context = NULL;
     }
+}
+
+static upload_t *s_upload(struct MHD_Connection *connection)
+{
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return info ? info->socket_context : NULL;
+}
+
+//  The start of a request (libmicrohttpd's URI logger, called once per
+//  request, keep-alive and pipelining included): its body count from 0,
+//  then ulfius's own logger, which creates its record of the request.
+static void *s_uri(void *cls, const char *uri, struct MHD_Connection *connection)
+{
+    upload_t *upload = s_upload(connection);
+    if (upload)
+        upload->bytes = 0;
+    return ulfius_uri_logger(cls, uri);
 }
 
 //  Queues 413 with the headers every answer carries.
@@ -764,45 +795,25 @@ static enum MHD_Result s_front(void *cls, struct MHD_Connection *connection, con
                                const char *method, const char *version, const char *upload_data,
                                size_t *upload_data_size, void **con_cls)
 {
-    size_t i = 0;
-    while (i < sizeof s_fronted / sizeof s_fronted[0] && s_fronted[i].cls != cls)
-        i++;
-    if (i == sizeof s_fronted / sizeof s_fronted[0])
+    upload_t *upload = s_upload(connection);
+    if (!upload)
+        return MHD_NO; //  no memory for its count: closed
+    upload->bytes += *upload_data_size;
+    const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
+    if (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)
+        return s_too_large(connection); //  before the body: the first call
+    if (upload->bytes > HMS_REST_BODY_MAX) {
+        hms_info("http: %s %s: body over %d bytes without a length, connection closed", method, url,
+                 HMS_REST_BODY_MAX);
         return MHD_NO;
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    upload_t *upload = info ? info->socket_context : NULL;
-    if (upload) {
-        if (upload->request != *con_cls) {
-            upload->request = *con_cls;
-            upload->bytes = 0;
-        }
-        upload->bytes += *upload_data_size;
-        const char *length =
-            MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
-        if (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)
-            return s_too_large(connection); //  before the body: the first call
-        if (upload->bytes > HMS_REST_BODY_MAX) {
-            hms_info("http: %s %s: body over %d bytes without a length, connection closed", method,
-                     url, HMS_REST_BODY_MAX);
-            return MHD_NO;
-        }
     }
-    return s_fronted[i].handler(s_fronted[i].cls, connection, url, method, version, upload_data,
-                                upload_data_size, con_cls);
+    return s_ulfius(cls, connection, url, method, version, upload_data, upload_data_size, con_cls);
 }
 
 struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
                                     void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
 {
-    size_t i = 0;
-    while (i < sizeof s_fronted / sizeof s_fronted[0] && s_fronted[i].cls &&
-           s_fronted[i].cls != dh_cls)
-        i++;
-    if (i == sizeof s_fronted / sizeof s_fronted[0])
-        return NULL;
-    s_fronted[i].handler = dh;
-    s_fronted[i].cls = dh_cls;
+    s_ulfius = dh;
     va_list args;
     va_start(args, dh_cls);
     struct MHD_Daemon *daemon =
@@ -850,7 +861,7 @@ static int s_start(hms_rest_t *self, const hms_rest_config_t *config,
     struct MHD_OptionItem options[] = {
         {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)s_mhd_log, NULL},
         {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)ulfius_uri_logger, NULL},
+        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)s_uri, NULL},
         {MHD_OPTION_LISTEN_SOCKET, listener, NULL},
         {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)s_connection, NULL},
         {MHD_OPTION_CONNECTION_LIMIT, config->connection_limit, NULL},
@@ -863,11 +874,12 @@ static int s_start(hms_rest_t *self, const hms_rest_config_t *config,
         {MHD_OPTION_END, 0, NULL}};
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_POLL | MHD_USE_ERROR_LOG | (self->tls ? MHD_USE_TLS : 0);
-    if (ulfius_start_framework_with_mhd_options(&self->instance, flags, options) != U_OK) {
-        close(listener);
+    //  libmicrohttpd closes the listener when it stops, and on some of its
+    //  failures: closing it here could close another file that took its
+    //  number since. The process ends after a failure anyway.
+    if (ulfius_start_framework_with_mhd_options(&self->instance, flags, options) != U_OK)
         return -1;
-    }
-    return 0; //  libmicrohttpd closes the listener when it stops
+    return 0;
 }
 
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
@@ -962,6 +974,11 @@ void hms_rest_destroy(hms_rest_t **self_p)
     zlistx_destroy(&self->hosts);
     free(self->handlers);
     free(self->allow);
+    //  Secrets do not stay in freed memory.
+    if (self->token)
+        explicit_bzero(self->token, strlen(self->token));
+    if (self->key)
+        explicit_bzero(self->key, strlen(self->key));
     free(self->token);
     free(self->cert);
     free(self->key);

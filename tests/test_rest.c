@@ -461,6 +461,21 @@ static void test_host_keys(void **state)
     //  A controller without a key pair cannot follow a host by its key.
     snprintf(path, sizeof path, "/containers/127.0.0.3:%d", dead);
     assert_int_equal(s_request(s_env.port, "PUT", path, body, json, NULL), 400);
+    //  Nor the one of its state file: set aside, and kept in the file
+    //  across a change; DELETE forgets it.
+    const char *keyless[] = {"--state-file", state_file, NULL};
+    pid = s_start("keyless", NULL, &port, keyless);
+    snprintf(path, sizeof path, "/containers/127.0.0.1:%d", dead);
+    assert_int_equal(s_request(port, "GET", path, NULL, NULL, NULL), 404);
+    assert_int_equal(s_request(port, "PUT", "/config", "{\"aggregation_ms\": 200}", json, NULL),
+                     200);
+    assert_int_equal(harness_sh("grep -qF -- '%s' %s", manager_key, state_file), 0);
+    assert_int_equal(
+        harness_sh("grep -q 'host 127.0.0.1:%d set aside' %s/keyless.log", dead, s_env.dir), 0);
+    assert_int_equal(s_request(port, "DELETE", path, NULL, NULL, NULL), 204);
+    assert_int_equal(s_request(port, "DELETE", path, NULL, NULL, NULL), 404);
+    assert_int_equal(harness_sh("grep -q '127.0.0.1:%d' %s", dead, state_file), 1);
+    assert_int_equal(harness_stop(pid, SIGTERM, 10000), 0);
 }
 
 //  Runs program with args (NULL-terminated); true when it exits non-zero
@@ -521,7 +536,7 @@ static void test_safe_defaults(void **state)
                            "--state-file",
                            "",
                            NULL};
-    assert_true(s_refuses(CONTROLLER, loose, "is readable by others"));
+    assert_true(s_refuses(CONTROLLER, loose, "open to others (mode 644)"));
     //  --insecure: served, with a warning at start.
     char ready[128], log[128], text[64];
     snprintf(ready, sizeof ready, "%s/insecure.ready", s_env.dir);
@@ -538,6 +553,92 @@ static void test_safe_defaults(void **state)
     assert_non_null(strstr(text, "tcp://*:"));
     assert_int_equal(harness_sh("grep -q -- '--insecure: no key pair' %s", log), 0);
     harness_stop(pid, SIGTERM, 10000);
+    //  --insecure does not open the REST API: still loopback by default,
+    //  and beyond it only when asked, with a warning.
+    snprintf(ready, sizeof ready, "%s/insecure-rest.ready", s_env.dir);
+    snprintf(log, sizeof log, "%s/insecure-rest.log", s_env.dir);
+    char *rest[] = {CONTROLLER, "--http-port", "0",           "--router", "none", "--state-file",
+                    "",         "--insecure",  "--http-bind", "",         NULL};
+    rest[8] = NULL; //  first without --http-bind
+    pid = harness_daemon(log, ready, rest, 15000);
+    harness_stop(pid, SIGTERM, 10000);
+    assert_int_equal(harness_sh("grep -q 'REST on http://127.0.0.1:' %s", log), 0);
+    assert_int_equal(harness_sh("grep -q -- '--insecure: plaintext ZeroMQ' %s", log), 0);
+    rest[8] = "--http-bind";
+    rest[9] = "0.0.0.0";
+    pid = harness_daemon(log, ready, rest, 15000);
+    harness_stop(pid, SIGTERM, 10000);
+    assert_int_equal(harness_sh("grep -q 'REST on http://0.0.0.0:' %s", log), 0);
+    assert_int_equal(
+        harness_sh("grep -q -- '--insecure: the REST API on 0.0.0.0 without a token' %s", log), 0);
+}
+
+//  Requests on one connection (keep-alive, pipelined) each get their own
+//  64 KB; methods are case-sensitive; a request without Host is refused;
+//  a threshold body takes no other key. Nothing changes.
+static void test_request_edges(void **state)
+{
+    (void)state;
+    char *before = s_state();
+    //  Three 40 KB bodies, pipelined on one connection: three answers of 200.
+    size_t body_size = 40000;
+    char *body = malloc(body_size + 1);
+    memset(body, ' ', body_size);
+    body[body_size] = '\0';
+    memcpy(body, "{\"aggregation_ms\": 100}", 23);
+    char *requests = NULL;
+    size_t requests_size = 0;
+    FILE *out = open_memstream(&requests, &requests_size);
+    for (int i = 0; i < 3; i++)
+        fprintf(out,
+                "PUT /config HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                "Content-Length: %zu\r\n%s\r\n%s",
+                body_size, i == 2 ? "Connection: close\r\n" : "", body);
+    fclose(out);
+    free(body);
+    int fd = s_connect(s_env.port, "127.0.0.1");
+    assert_true(fd >= 0);
+    size_t sent = 0;
+    while (sent < requests_size) {
+        ssize_t n = write(fd, requests + sent, requests_size - sent);
+        assert_true(n > 0);
+        sent += (size_t)n;
+    }
+    free(requests);
+    char answers[16384];
+    size_t got = 0;
+    ssize_t n;
+    while (got < sizeof answers - 1 && (n = read(fd, answers + got, sizeof answers - 1 - got)) > 0)
+        got += (size_t)n;
+    answers[got] = '\0';
+    close(fd);
+    int ok = 0;
+    for (const char *at = answers; (at = strstr(at, "HTTP/1.1 ")); at++)
+        ok += strncmp(at, "HTTP/1.1 200", 12) == 0 ? 1 : -100;
+    if (ok != 3)
+        fail_msg("three pipelined 40 KB bodies:\n%s", answers);
+    //  "put" is not PUT (ulfius would match it to PUT's route).
+    const char *json[] = {"Content-Type: application/json", NULL};
+    assert_int_equal(
+        s_request(s_env.port, "put", "/config", "{\"aggregation_ms\": 2500}", json, NULL), 501);
+    assert_int_equal(s_request(s_env.port, "delete", "/test", NULL, NULL, NULL), 501);
+    //  No Host header (HTTP/1.0 allows it; the guard does not).
+    fd = s_connect(s_env.port, "127.0.0.1");
+    assert_true(fd >= 0);
+    const char *bare = "GET /healthz HTTP/1.0\r\n\r\n";
+    assert_int_equal(write(fd, bare, strlen(bare)), (ssize_t)strlen(bare));
+    got = 0;
+    while (got < sizeof answers - 1 && (n = read(fd, answers + got, sizeof answers - 1 - got)) > 0)
+        got += (size_t)n;
+    answers[got] = '\0';
+    close(fd);
+    if (strncmp(answers, "HTTP/1.0 421", 12) != 0 && strncmp(answers, "HTTP/1.1 421", 12) != 0)
+        fail_msg("a request without Host: %.200s", answers);
+    //  A threshold with another key beside it.
+    assert_int_equal(s_request(s_env.port, "POST", "/containers",
+                               "{\"threshold\": 5, \"colour\": \"blue\"}", json, NULL),
+                     400);
+    s_assert_unchanged(before);
 }
 
 int main(void)
@@ -546,7 +647,7 @@ int main(void)
         cmocka_unit_test(test_host_header),   cmocka_unit_test(test_cross_site),
         cmocka_unit_test(test_body_limit),    cmocka_unit_test(test_idle_connections),
         cmocka_unit_test(test_host_cap),      cmocka_unit_test(test_host_keys),
-        cmocka_unit_test(test_safe_defaults),
+        cmocka_unit_test(test_safe_defaults), cmocka_unit_test(test_request_edges),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
