@@ -96,11 +96,12 @@ static zcert_t *s_load_secret(const char *path)
 {
     char *text = NULL, why[512];
     size_t size;
-    if (hms_file_read_secret(path, 64 * 1024, &text, &size, why, sizeof why) != 0) {
-        if (zsys_file_exists(path))
-            hms_error("curve-secret: %s", why);
+    int read = hms_file_read_secret(path, 64 * 1024, &text, &size, why, sizeof why);
+    if (read != 0) {
+        if (read > 0)
+            hms_error("curve-secret: %s: %s", path, strerror(ENOENT));
         else
-            hms_error("curve-secret: %s: no such file", path);
+            hms_error("curve-secret: %s", why);
         free(text);
         return NULL;
     }

@@ -1114,11 +1114,12 @@ static char *s_secret(const char *path, const char *what, size_t max)
 {
     char *text, why[512];
     size_t size;
-    if (hms_file_read_secret(path, max, &text, &size, why, sizeof why) != 0) {
-        if (zsys_file_exists(path))
-            hms_error("%s: %s", what, why);
+    int read = hms_file_read_secret(path, max, &text, &size, why, sizeof why);
+    if (read != 0) {
+        if (read > 0)
+            hms_error("%s: %s: %s", what, path, strerror(ENOENT));
         else
-            hms_error("%s: %s: no such file", what, path);
+            hms_error("%s: %s", what, why);
         return NULL;
     }
     return text;
