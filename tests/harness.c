@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -220,12 +221,32 @@ pid_t harness_daemon(const char *log, const char *path, char *const argv[], int 
     return pid;
 }
 
+//  Children not stopped yet: a test that fails between harness_spawn and
+//  harness_stop leaves its daemon here, and the exit handler stops it.
+#define CHILDREN_MAX 256
+static pid_t s_children[CHILDREN_MAX];
+
+static void s_children_stop(void)
+{
+    for (int i = 0; i < CHILDREN_MAX; i++)
+        if (s_children[i] > 0)
+            harness_stop(s_children[i], SIGTERM, 5000);
+}
+
 pid_t harness_spawn(const char *log, char *const argv[])
 {
+    static bool registered;
+    if (!registered)
+        registered = atexit(s_children_stop) == 0;
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
         fail_msg("fork: %s", strerror(errno));
     if (pid == 0) {
+        //  And when the test process dies (a crash, a kill), so does this.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
         int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -238,6 +259,11 @@ pid_t harness_spawn(const char *log, char *const argv[])
         execv(argv[0], argv);
         _exit(127);
     }
+    for (int i = 0; i < CHILDREN_MAX; i++)
+        if (s_children[i] == 0) {
+            s_children[i] = pid;
+            break;
+        }
     return pid;
 }
 
@@ -249,6 +275,9 @@ bool harness_alive(pid_t pid)
 
 int harness_stop(pid_t pid, int sig, int timeout_ms)
 {
+    for (int i = 0; i < CHILDREN_MAX; i++)
+        if (s_children[i] == pid)
+            s_children[i] = 0;
     kill(pid, sig);
     int64_t deadline = zclock_mono() + timeout_ms;
     int status = 0;

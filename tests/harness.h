@@ -69,7 +69,9 @@ void harness_ready_value(const char *path, const char *key, char *out, size_t si
 pid_t harness_daemon(const char *log, const char *path, char *const argv[], int timeout_ms);
 
 //  Starts a program in the background, stdout and stderr appended to log.
-//  argv is NULL-terminated. Returns its pid.
+//  argv is NULL-terminated. Returns its pid. One not stopped by
+//  harness_stop gets SIGTERM when the test process exits, and SIGKILL if
+//  the test process dies first.
 pid_t harness_spawn(const char *log, char *const argv[]);
 
 //  Sends sig to pid and reaps it, waiting up to timeout_ms; SIGKILL after.
