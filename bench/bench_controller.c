@@ -36,9 +36,9 @@
 typedef struct {
     int managers, containers;
     zsock_t **pubs, **routers;
-    uint64_t *hb_seq, *update_seq;
+    uint64_t *update_seq;
     hms_container_t *content; //  the same table for every manager
-    uint64_t started_ms;
+    uint64_t digest;          //  its digest
 } sim_t;
 
 //  The table every manager gives: sim's, one container in 50 ignored.
@@ -69,22 +69,10 @@ static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
     sim_t *sim = arg;
     static int turn;
     for (int i = 0; i < sim->managers; i++) {
-        hms_msg_t msg;
-        hms_msg_init(&msg, HMS_MSG_HB);
-        s_address(msg.hb.address, sizeof msg.hb.address, i);
-        msg.hb.seq = ++sim->hb_seq[i];
-        msg.hb.containers = msg.hb.monitored = (uint64_t)sim->containers;
-        msg.hb.interval_ms = 1000;
-        msg.hb.started_ms = sim->started_ms;
-        if (i % 10 == turn % 10) {
-            hms_msg_t update;
-            hms_msg_init(&update, HMS_MSG_UPDATE);
-            s_address(update.update.address, sizeof update.update.address, i);
-            update.update.update_seq = ++sim->update_seq[i];
-            sim_send(sim->pubs[i], &update, "update", NULL);
-        }
-        msg.hb.update_seq = sim->update_seq[i];
-        sim_send(sim->pubs[i], &msg, "hb", NULL);
+        bool notice = i % 10 == turn % 10;
+        if (notice)
+            ++sim->update_seq[i];
+        sim_publish(sim->pubs[i], sim->update_seq[i], sim->digest, notice);
     }
     turn++;
     return 0;
@@ -235,10 +223,9 @@ int main(int argc, char **argv)
     hms_log_init("bench", HMS_LOG_WARNING, false);
     sim.pubs = calloc((size_t)sim.managers, sizeof *sim.pubs);
     sim.routers = calloc((size_t)sim.managers, sizeof *sim.routers);
-    sim.hb_seq = calloc((size_t)sim.managers, sizeof *sim.hb_seq);
     sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
-    sim.started_ms = (uint64_t)zclock_time();
     s_fill_content(&sim);
+    sim.digest = sim_digest(sim.content, (size_t)sim.containers);
     zsys_set_max_sockets(0); //  no limit: 2 sockets per simulated manager
     zactor_t *managers = zactor_new(s_sim_actor, &sim);
 
@@ -359,7 +346,6 @@ int main(int argc, char **argv)
     free(sim.content);
     free(sim.pubs);
     free(sim.routers);
-    free(sim.hb_seq);
     free(sim.update_seq);
     return 0;
 }

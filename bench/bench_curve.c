@@ -39,9 +39,9 @@ typedef struct {
     int managers, containers;
     hms_transport_t *plain, *curve; //  the managers' two transports
     zsock_t **pubs, **routers;      //  2 x managers: plaintext ones first
-    uint64_t *hb_seq, *update_seq;  //  per manager (both sets publish the same)
+    uint64_t *update_seq;           //  per manager (both sets publish the same)
     hms_container_t *content;       //  the same table for every manager
-    uint64_t started_ms;
+    uint64_t digest;                //  its digest
 } sim_t;
 
 //  Every second: a heartbeat from every manager of both sets, and an update
@@ -53,29 +53,12 @@ static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
     sim_t *sim = arg;
     static int turn;
     for (int i = 0; i < sim->managers; i++) {
-        bool update = i % 10 == turn % 10;
-        if (update)
+        bool notice = i % 10 == turn % 10;
+        if (notice)
             sim->update_seq[i]++;
-        sim->hb_seq[i]++;
-        for (int set = 0; set < 2; set++) {
-            zsock_t *pub = sim->pubs[set * sim->managers + i];
-            if (update) {
-                hms_msg_t msg;
-                hms_msg_init(&msg, HMS_MSG_UPDATE);
-                snprintf(msg.update.address, sizeof msg.update.address, "m%d", i);
-                msg.update.update_seq = sim->update_seq[i];
-                sim_send(pub, &msg, "update", NULL);
-            }
-            hms_msg_t hb;
-            hms_msg_init(&hb, HMS_MSG_HB);
-            snprintf(hb.hb.address, sizeof hb.hb.address, "m%d", i);
-            hb.hb.seq = sim->hb_seq[i];
-            hb.hb.update_seq = sim->update_seq[i];
-            hb.hb.containers = hb.hb.monitored = (uint64_t)sim->containers;
-            hb.hb.interval_ms = 1000;
-            hb.hb.started_ms = sim->started_ms;
-            sim_send(pub, &hb, "hb", NULL);
-        }
+        for (int set = 0; set < 2; set++)
+            sim_publish(sim->pubs[set * sim->managers + i], sim->update_seq[i], sim->digest,
+                        notice);
     }
     turn++;
     return 0;
@@ -364,10 +347,9 @@ int main(int argc, char **argv)
         return 1;
     sim.pubs = calloc((size_t)(2 * sim.managers), sizeof *sim.pubs);
     sim.routers = calloc((size_t)(2 * sim.managers), sizeof *sim.routers);
-    sim.hb_seq = calloc((size_t)sim.managers, sizeof *sim.hb_seq);
     sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
-    sim.started_ms = (uint64_t)zclock_time();
     sim.content = sim_content(sim.containers);
+    sim.digest = sim_digest(sim.content, (size_t)sim.containers);
     zactor_t *managers = zactor_new(s_sim_actor, &sim);
     int *ports = calloc((size_t)(2 * sim.managers), sizeof *ports);
     for (int i = 0; i < 2 * sim.managers; i++) {
@@ -490,7 +472,6 @@ int main(int argc, char **argv)
     free(sim.content);
     free(sim.pubs);
     free(sim.routers);
-    free(sim.hb_seq);
     free(sim.update_seq);
     return 0;
 }

@@ -52,7 +52,8 @@ void sim_answer(zsock_t *router, const hms_container_t *content, size_t count, c
         hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, request.corr_id);
         snprintf(reply.content.address, sizeof reply.content.address, "%s", address);
         reply.content.update_seq = update_seq;
-        reply.content.threshold = 50;
+        reply.content.started_ms = SIM_STARTED_MS;
+        reply.content.threshold = SIM_THRESHOLD;
         reply.content.content = (hms_container_t *)content;
         reply.content.count = count;
         sim_send(router, &reply, NULL, identity);
@@ -62,6 +63,31 @@ void sim_answer(zsock_t *router, const hms_container_t *content, size_t count, c
     zframe_destroy(&identity);
     zframe_destroy(&body);
     zmsg_destroy(&message);
+}
+
+uint64_t sim_digest(const hms_container_t *content, size_t count)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++)
+        sum += hms_container_fingerprint(&content[i]);
+    return hms_content_digest(sum, SIM_THRESHOLD);
+}
+
+void sim_publish(zsock_t *pub, uint64_t update_seq, uint64_t digest, bool notice)
+{
+    hms_msg_t msg;
+    if (notice) {
+        hms_msg_init(&msg, HMS_MSG_UPDATE);
+        msg.update.update_seq = update_seq;
+        msg.update.started_ms = SIM_STARTED_MS;
+        msg.update.digest = digest;
+        sim_send(pub, &msg, "update", NULL);
+    }
+    hms_msg_init(&msg, HMS_MSG_HB);
+    msg.hb.update_seq = update_seq;
+    msg.hb.digest = digest;
+    msg.hb.interval_ms = 1000;
+    sim_send(pub, &msg, "hb", NULL);
 }
 
 int sim_pipe(zloop_t *loop, zsock_t *pipe, void *arg)

@@ -1,4 +1,4 @@
-/*  hms_msg: the HMS/1 wire protocol codec.
+/*  hms_msg: the HMS/2 wire protocol codec.
 
     Each message body is described once, as a table of fields (key, type,
     flags, where the value lives, bounds). One decoder and one encoder walk
@@ -138,22 +138,11 @@ static const char *const s_decode_names[] = {"ok",
 //  Message bodies.
 
 static const field_t s_hb_fields[] = {
-    STR("address", hms_hb_t, address, REQNE),
-    UINT("seq", hms_hb_t, seq, REQ, 0, U64MAX),
     UINT("update_seq", hms_hb_t, update_seq, REQ, 0, U64MAX),
-    UINT("containers", hms_hb_t, containers, REQ, 0, U64MAX),
-    UINT("monitored", hms_hb_t, monitored, REQ, 0, U64MAX),
+    UINT("digest", hms_hb_t, digest, REQ, 0, UINT32_MAX),
     UINT("interval_ms", hms_hb_t, interval_ms, REQ, HMS_PERIOD_MIN, HMS_PERIOD_MAX),
-    UINT("started_ms", hms_hb_t, started_ms, REQ, 0, U64MAX),
 };
-static const spec_t s_hb = {"hb", s_hb_fields, N(s_hb_fields), -1, false};
-
-static const field_t s_update_fields[] = {
-    STR("address", hms_update_t, address, REQNE),
-    UINT("update_seq", hms_update_t, update_seq, REQ, 0, U64MAX),
-    STR("reason", hms_update_t, reason, 0),
-};
-static const spec_t s_update = {"update", s_update_fields, N(s_update_fields), -1, false};
+static const spec_t s_hb = {"hb", s_hb_fields, N(s_hb_fields), -1, true};
 
 static const field_t s_attack_fields[] = {
     STR("address", hms_attack_t, address, REQNE),
@@ -247,9 +236,35 @@ static const field_t s_container_fields[] = {
 static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1,
                                    true};
 
+//  An entry of an update: a container as in give_content, or only its id
+//  when it was removed (then it has no status).
+static const field_t s_change_fields[] = {
+    HEX("id", hms_container_t, id, REQNE),
+    STR("name", hms_container_t, name, 0),
+    STR("image", hms_container_t, image, 0),
+    STR("ip", hms_container_t, ip, 0),
+    ENUM("status", hms_container_t, status, 0, s_status_names),
+    STR("state", hms_container_t, state, 0),
+    DBL("loss", hms_container_t, loss, 0, 0, 100),
+    DBL("rtt_ms", hms_container_t, rtt_ms, 0, 0, 3600000),
+    UINT("restarts", hms_container_t, restarts, 0, 0, U64MAX),
+    UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
+};
+static const spec_t s_change = {"change", s_change_fields, N(s_change_fields), -1, true};
+
+static const field_t s_update_fields[] = {
+    UINT("update_seq", hms_update_t, update_seq, REQ, 1, U64MAX),
+    UINT("started_ms", hms_update_t, started_ms, REQ, 0, U64MAX),
+    UINT("digest", hms_update_t, digest, REQ, 0, UINT32_MAX),
+    DBL("threshold", hms_update_t, threshold, 0, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX),
+    ARRAY("changes", hms_update_t, changes, count, hms_container_t, 0, HMS_CONTENT_MAX, s_change),
+};
+static const spec_t s_update = {"update", s_update_fields, N(s_update_fields), -1, true};
+
 static const field_t s_content_fields[] = {
     STR("address", hms_content_t, address, REQNE),
     UINT("update_seq", hms_content_t, update_seq, REQ, 0, U64MAX),
+    UINT("started_ms", hms_content_t, started_ms, REQ, 0, U64MAX),
     DBL("threshold", hms_content_t, threshold, REQ, HMS_THRESHOLD_MIN, HMS_THRESHOLD_MAX),
     ARRAY("content", hms_content_t, content, count, hms_container_t, REQ, HMS_CONTENT_MAX,
           s_container),
@@ -475,6 +490,7 @@ static bool s_present(const spec_t *spec, const void *body, int index)
     case F_HEX: return *(const char *)value != '\0';
     case F_BOOL: return *(const bool *)value;
     case F_ENUM: return *(const int *)value != 0;
+    case F_ARRAY: return *(const size_t *)((const char *)body + field->count_offset) != 0;
     default: return true;
     }
 }
@@ -564,22 +580,34 @@ static size_t s_count_present(const spec_t *spec, const void *body)
     return count;
 }
 
-static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *pk)
+//  A tuple: the values of spec in field order, up to the last present one,
+//  nil for absent ones before it. A message's tuple (command non-NULL)
+//  starts with the version and the command.
+static int s_encode_tuple(const spec_t *spec, const void *body, const char *command,
+                          msgpack_packer *pk)
 {
-    if (!spec->tuple) {
-        msgpack_pack_map(pk, s_count_present(spec, body));
-        return s_encode_fields(spec, body, pk);
-    }
     int last = spec->count - 1;
     while (last >= 0 && !s_present(spec, body, last))
         last--;
-    msgpack_pack_array(pk, (size_t)(last + 1));
+    msgpack_pack_array(pk, (size_t)(last + 1) + (command ? 2 : 0));
+    if (command) {
+        msgpack_pack_uint64(pk, HMS_PROTOCOL_VERSION);
+        s_pack_str(pk, command);
+    }
     for (int i = 0; i <= last; i++)
         if (!s_present(spec, body, i))
             msgpack_pack_nil(pk);
         else if (s_encode_field(&spec->fields[i], body, pk))
             return -1;
     return 0;
+}
+
+static int s_encode_body(const spec_t *spec, const void *body, msgpack_packer *pk)
+{
+    if (spec->tuple)
+        return s_encode_tuple(spec, body, NULL, pk);
+    msgpack_pack_map(pk, s_count_present(spec, body));
+    return s_encode_fields(spec, body, pk);
 }
 
 int hms_msg_encode(const hms_msg_t *msg, msgpack_sbuffer *buffer)
@@ -593,6 +621,13 @@ int hms_msg_encode(const hms_msg_t *msg, msgpack_sbuffer *buffer)
     size_t start = buffer->size;
     msgpack_packer pk;
     msgpack_packer_init(&pk, buffer, msgpack_sbuffer_write);
+    if (spec->tuple) { //  hb and update: [v, command, fields...]
+        if (s_encode_tuple(spec, &msg->hb, hms_msg_type_name(msg->type), &pk) == 0)
+            return 0;
+        hms_error("encode: '%s' has a field out of range", hms_msg_type_name(msg->type));
+        buffer->size = start;
+        return -1;
+    }
     size_t keys = 2 + s_count_present(spec, &msg->hb);
     if (s_has_corr_id(msg->type))
         keys++;
@@ -823,6 +858,9 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
 static int s_decode_tuple(decoder_t *self, const spec_t *spec, const msgpack_object *array,
                           void *body, const char *path)
 {
+    if (array->type != MSGPACK_OBJECT_ARRAY)
+        return s_fail(self, HMS_DECODE_TYPE, "%s must be an array (a tuple)",
+                      *path ? path : "the body");
     uint32_t size = array->via.array.size;
     for (int f = 0; f < spec->count; f++) {
         const msgpack_object *value = (uint32_t)f < size ? &array->via.array.ptr[f] : NULL;
@@ -951,6 +989,48 @@ static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
     return s_decode_map(self, spec, root, &msg->hb, "");
 }
 
+//  A message sent as a tuple, [v, command, fields...]: hb and update.
+static int s_decode_compact(decoder_t *self, const msgpack_object *root)
+{
+    hms_msg_t *msg = self->msg;
+    uint32_t size = root->via.array.size;
+    const msgpack_object *version = size > 0 ? &root->via.array.ptr[0] : NULL;
+    const msgpack_object *command = size > 1 ? &root->via.array.ptr[1] : NULL;
+    if (version && version->type == MSGPACK_OBJECT_NIL)
+        version = NULL;
+    if (command && command->type == MSGPACK_OBJECT_NIL)
+        command = NULL;
+    if (!version)
+        return s_fail(self, HMS_DECODE_MISSING, "v");
+    if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return s_fail(self, HMS_DECODE_TYPE, "v must be an unsigned integer");
+    if (version->via.u64 != HMS_PROTOCOL_VERSION)
+        return s_fail(self, HMS_DECODE_VERSION, "v %llu (this peer speaks %d)",
+                      (unsigned long long)version->via.u64, HMS_PROTOCOL_VERSION);
+    if (!command)
+        return s_fail(self, HMS_DECODE_MISSING, "command");
+    if (command->type != MSGPACK_OBJECT_STR)
+        return s_fail(self, HMS_DECODE_TYPE, "command must be a string");
+    char name[40];
+    size_t length = command->via.str.size;
+    if (length < sizeof name && !memchr(command->via.str.ptr, 0, length)) {
+        memcpy(name, command->via.str.ptr, length);
+        name[length] = '\0';
+        msg->type = hms_msg_type_from_name(name);
+    }
+    const spec_t *spec = s_request_spec(msg->type);
+    if (msg->type == HMS_MSG_NONE)
+        return s_fail(self, HMS_DECODE_UNKNOWN, "command '%.*s'", (int)(length > 32 ? 32 : length),
+                      command->via.str.ptr);
+    if (!spec || !spec->tuple)
+        return s_fail(self, HMS_DECODE_NOT_MAP, "a %s body is a map", name);
+    msgpack_object fields = *root;
+    fields.via.array.ptr += 2;
+    fields.via.array.size -= 2;
+    s_clear_body(spec, &msg->hb);
+    return s_decode_tuple(self, spec, &fields, &msg->hb, "");
+}
+
 int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
 {
     hms_msg_init(msg, HMS_MSG_NONE);
@@ -972,6 +1052,8 @@ int hms_msg_decode(hms_msg_t *msg, const void *data, size_t size)
     else if (ret != MSGPACK_UNPACK_SUCCESS || offset != size)
         //  hms_mpcheck accepted it, so this is a disagreement with msgpack-c.
         rc = s_fail(&self, HMS_DECODE_TRUNCATED, "msgpack-c rejected the buffer");
+    else if (unpacked.data.type == MSGPACK_OBJECT_ARRAY)
+        rc = s_decode_compact(&self, &unpacked.data);
     else
         rc = s_decode_envelope(&self, &unpacked.data);
     msgpack_unpacked_destroy(&unpacked);
@@ -1025,4 +1107,67 @@ void hms_utf8_repair(char *text, size_t length)
         }
         i += sequence;
     }
+}
+
+//  Digest.
+
+//  FNV-1a, 64 bits.
+static uint64_t s_fnv(uint64_t hash, const void *data, size_t size)
+{
+    const uint8_t *bytes = data;
+    for (size_t i = 0; i < size; i++) {
+        hash ^= bytes[i];
+        hash *= 0x100000001b3ull;
+    }
+    return hash;
+}
+
+static uint64_t s_fnv_text(uint64_t hash, const char *text)
+{
+    return s_fnv(hash, text, strlen(text) + 1); //  the NUL separates fields
+}
+
+static uint64_t s_fnv_u64(uint64_t hash, uint64_t value)
+{
+    uint8_t bytes[8];
+    for (int i = 0; i < 8; i++)
+        bytes[i] = (uint8_t)(value >> (8 * i));
+    return s_fnv(hash, bytes, sizeof bytes);
+}
+
+//  splitmix64's finaliser: every input bit moves every output bit, so that
+//  a sum of fingerprints does not cancel out.
+static uint64_t s_mix(uint64_t x)
+{
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ull;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebull;
+    return x ^ (x >> 31);
+}
+
+uint64_t hms_container_fingerprint(const hms_container_t *container)
+{
+    uint64_t hash = 0xcbf29ce484222325ull;
+    hash = s_fnv_text(hash, container->id);
+    hash = s_fnv_text(hash, container->name);
+    hash = s_fnv_text(hash, container->image);
+    hash = s_fnv_text(hash, container->ip);
+    hash = s_fnv_u64(hash, (uint64_t)container->status);
+    hash = s_fnv_text(hash, container->state);
+    //  The loss as a whole percent (what an update announces); none: 2^64-1.
+    uint64_t loss = isnan(container->loss) ? UINT64_MAX : (uint64_t)lround(container->loss);
+    hash = s_fnv_u64(hash, loss);
+    hash = s_fnv_u64(hash, container->restarts);
+    hash = s_fnv_u64(hash, container->since_ms);
+    return s_mix(hash);
+}
+
+uint64_t hms_content_digest(uint64_t fingerprint_sum, double threshold)
+{
+    uint64_t bits = 0;
+    if (!isnan(threshold))
+        memcpy(&bits, &threshold, sizeof bits);
+    uint64_t digest = s_mix(fingerprint_sum + s_mix(bits ^ 0x7468726573686f6cull));
+    return (digest ^ (digest >> 32)) & 0xffffffffull;
 }

@@ -1,8 +1,10 @@
-/*  hms_msg: the HMS/1 wire protocol codec (spec: proto/hms-protocol.md).
+/*  hms_msg: the HMS/2 wire protocol codec (spec: proto/hms-protocol.md).
 
-    Every message is one msgpack map with "v": 1 and "command". PUB messages
-    go out as two frames, a topic (hb, update, attack) and the body; requests
-    and replies on ROUTER/DEALER are one body frame and carry "corr_id".
+    Every message is one msgpack map with "v": 2 and "command", except a
+    manager's hb and update, which are tuples [2, command, fields...] so that
+    a heartbeat costs a few tens of bytes. PUB messages go out as two
+    frames, a topic (hb, update, attack) and the body; requests and replies
+    on ROUTER/DEALER are one body frame and carry "corr_id".
     Replies are "ok" (with "re": the request answered, and that request's
     payload) or "error" (with "code" and "message").
 
@@ -20,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HMS_PROTOCOL_VERSION 1
+#define HMS_PROTOCOL_VERSION 2
 
 //  Limits (bytes of text, without the terminating NUL).
 #define HMS_ADDRESS_MAX  255                 //  a manager's address, host[:port]
@@ -38,7 +40,7 @@
 #define HMS_DEPTH_MAX    4                   //  nesting limit: messages use 3 (map > array > map)
 #define HMS_REQUEST_MAX  65536               //  largest request a ROUTER accepts
 #define HMS_MESSAGE_MAX  4194304             //  largest message any socket accepts
-#define HMS_PUB_MAX      1024                //  largest published message (hb, update, attack)
+#define HMS_PUB_MAX      16384               //  largest published message (hb, update, attack)
 #define HMS_SUB_HWM      100                 //  messages a subscriber queues per publisher
 #define HMS_ELEMENTS_MAX 65536               //  msgpack objects in one message
 
@@ -201,20 +203,25 @@ typedef struct {
     uint64_t containers;   //  containers in the controller's cache
 } hms_host_t;
 
+//  A heartbeat: the manager is alive, and its table is at update_seq with
+//  this digest (hms_content_digest). The subscriber knows the sender from
+//  the connection (one SUB per manager), so no address is sent.
 typedef struct {
-    char address[HMS_ADDRESS_MAX + 1]; //  the manager's address
-    uint64_t seq;                      //  +1 per heartbeat, from 1
-    uint64_t update_seq;               //  seq of the last update notice
-    uint64_t containers;               //  containers in the table
-    uint64_t monitored;                //  of which active, restarting, down or backoff
-    uint64_t interval_ms;              //  heartbeat interval
-    uint64_t started_ms;               //  Unix ms at which this manager started
+    uint64_t update_seq;  //  update_seq of the last update published; 0: none
+    uint64_t digest;      //  hms_content_digest of the table at update_seq
+    uint64_t interval_ms; //  time until the next heartbeat
 } hms_hb_t;
 
+//  An update: what changed in the table since update_seq - 1. A delta
+//  carries the threshold and the changed entries; a notice (threshold NAN,
+//  no entries) only says that something changed: fetch give_content.
 typedef struct {
-    char address[HMS_ADDRESS_MAX + 1];
-    uint64_t update_seq;           //  +1 per notice, from 1
-    char reason[HMS_TEXT_MAX + 1]; //  what changed, for people; may be empty
+    uint64_t update_seq;      //  +1 per update, from 1 in each manager process
+    uint64_t started_ms;      //  Unix ms at which this manager process started
+    uint64_t digest;          //  hms_content_digest of the table after this update
+    double threshold;         //  delta: the threshold; NAN: a notice
+    hms_container_t *changes; //  added or changed entries; status NONE: removed
+    size_t count;             //  entries of changes
 } hms_update_t;
 
 typedef struct {
@@ -239,7 +246,8 @@ typedef struct {
 
 typedef struct {
     char address[HMS_ADDRESS_MAX + 1];
-    uint64_t update_seq; //  the table is current up to this update notice
+    uint64_t update_seq; //  the table is current up to this update
+    uint64_t started_ms; //  Unix ms at which this manager process started
     double threshold;
     hms_container_t *content; //  array of count entries
     size_t count;
@@ -343,5 +351,15 @@ hms_msg_type_t hms_msg_type_from_name(const char *name);
 
 //  True for request types (the ones that carry corr_id and get a reply).
 bool hms_msg_is_request(hms_msg_type_t type);
+
+//  The table digest of HMS/2 (proto/hms-protocol.md, "Digest"). A
+//  container's fingerprint covers what an update announces (id, name,
+//  image, ip, status, state, loss rounded to a whole percent, restarts,
+//  since_ms), not rtt_ms nor the loss's fraction; the digest of a table is
+//  the sum of its fingerprints (in any order) and of the threshold's, folded
+//  to 32 bits. A follower that applied every update holds the digest its
+//  manager's heartbeat carries.
+uint64_t hms_container_fingerprint(const hms_container_t *container);
+uint64_t hms_content_digest(uint64_t fingerprint_sum, double threshold);
 
 #endif

@@ -1,19 +1,16 @@
 /*  hms_controller: follows every manager and serves one REST API for all.
 
-    A manager ("host") is followed with two sockets: a SUB on its PUB for
-    heartbeats and update notices, and a DEALER on its ROUTER for
-    give_content and commands; both speak CURVE when the host was added
-    with its public key. A host is online while heartbeats arrive and
-    offline after miss_count intervals without one. An update notice (or a
-    heartbeat showing one we missed, or a host coming online) marks the host
-    pending; when the aggregation window closes, every pending host gets
-    give_content, and its answer replaces the host's cached containers.
+    Each manager ("host") is an hms_follower, which keeps a copy of its
+    table in step. This file owns the list of followers, the REST
+    requests that wait for managers' answers, the view the REST threads
+    read, the state file, and the controller's own ROUTER.
 */
 
 #include "hms_controller.h"
 #include "hms_api.h"
 #include "hms_client.h"
 #include "hms_file.h"
+#include "hms_follower.h"
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_msg.h"
@@ -27,7 +24,7 @@
 #include <sys/stat.h>
 
 #define TICK_MS         100
-#define DEFAULT_HB_MS   1000 //  until a host's first heartbeat tells its interval
+#define SAMPLE_MS       250 //  the seed's availability: one sample every 250 ms
 #define STATE_MAX_BYTES (16 << 20)
 //  Descriptors a followed host may hold: a SUB, a DEALER and one to its
 //  antagonist, each with its mailbox and its connection.
@@ -77,7 +74,12 @@ const hms_option_t hms_controller_options[] = {
      HMS_HOSTS_MAX, "N", "hosts followed at most (fewer if file descriptors lack: see the log)"},
     {"aggregation", 'a', HMS_OPT_INT, offsetof(hms_controller_config_t, aggregation_ms), "100", 0,
      HMS_API_AGGREGATION_MAX, "MS",
-     "window between an update notice and give_content (also PUT /config)"},
+     "aggregation window: with --sync notify, between an update and give_content; with "
+     "delta, the least time between two snapshots of one manager (also PUT /config)"},
+    {"sync", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, sync), "delta", 0, 0,
+     "delta|notify",
+     "apply the changes updates carry (delta), or fetch the whole table after each update "
+     "once the window closes, as the seed did (notify)"},
     {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3",
      HMS_API_MISS_COUNT_MIN, HMS_API_MISS_COUNT_MAX, "N",
      "heartbeats missed before a manager is offline"},
@@ -95,48 +97,6 @@ const hms_option_t hms_controller_options[] = {
 
 typedef struct _hms_controller_t hms_controller_t;
 
-//  What a host is added with.
-typedef struct {
-    const char *address;        //  host or host:port
-    const char *antagonist;     //  its antagonist; NULL or "": the manager's host, port 7603
-    const char *public_key;     //  the manager's key; NULL or "": plaintext
-    const char *antagonist_key; //  the antagonist's; NULL or "": the manager's
-} host_spec_t;
-
-//  A manager followed.
-typedef struct {
-    hms_controller_t *self;
-    char address[HMS_ADDRESS_MAX + 1];       //  as added
-    char router[300];                        //  its ROUTER endpoint
-    char pub[300];                           //  its PUB endpoint
-    char public_key[HMS_KEY_LENGTH + 1];     //  the manager's; "": plaintext
-    zsock_t *sub;                            //  heartbeats and update notices
-    zsock_t *dealer;                         //  give_content and commands
-    char antagonist[HMS_ADDRESS_MAX + 1];    //  its antagonist's address (the /test endpoints)
-    char antagonist_router[300];             //  its ROUTER endpoint
-    char antagonist_key[HMS_KEY_LENGTH + 1]; //  its key; "": plaintext
-    bool antagonist_key_given;               //  not the manager's key by default
-    zsock_t *antagonist_dealer;              //  antagonist commands; NULL until needed
-    hms_host_status_t status;                //  online / offline
-    uint64_t status_since_ms;                //  Unix ms of the last status change
-    uint64_t last_hb;                        //  monotonic ms of the last heartbeat; 0: never
-    uint64_t last_seen_ms;                   //  Unix ms of the same
-    uint64_t interval_ms;                    //  its heartbeat interval
-    uint64_t hb_seq;                         //  last heartbeat's seq
-    uint64_t started_ms;                     //  the manager instance we follow
-    uint64_t manager_restarts;               //  instances seen after the first
-    uint64_t hb_gaps;                        //  heartbeats missed
-    uint64_t update_seq;                     //  highest update_seq seen
-    bool pending;                            //  give_content is due
-    uint64_t fetching;                       //  corr_id of the give_content in flight; 0: none
-    double threshold;                        //  from its last give_content; NAN: not yet
-    hms_content_block_t *content;            //  its containers, from the same
-    uint64_t msgs_in, bytes_in;              //  control-plane traffic from it
-    uint64_t msgs_out, bytes_out;            //  and to it
-    uint64_t bad_messages;                   //  messages from it that did not decode
-    uint64_t unsent;                         //  requests to it that found no connection
-} host_t;
-
 //  A REST request waiting for managers' answers.
 typedef struct {
     hms_api_request_t *request; //  the REST thread's
@@ -151,40 +111,36 @@ typedef struct {
 //  A request to a manager (or antagonist) in flight.
 typedef struct {
     uint64_t corr_id;
-    host_t *host;
-    api_t *api;        //  NULL for give_content
+    hms_follower_t *host;
+    api_t *api;
     uint64_t deadline; //  monotonic ms
     zframe_t *unsent;  //  an antagonist request waiting for its connection
 } outstanding_t;
 
 struct _hms_controller_t {
     zloop_t *loop;
-    hms_transport_t *transport;  //  keys; the ZAP handler of router
-    hms_api_t *api;              //  the REST threads' requests
-    zsock_t *router;             //  ping and list_hosts; NULL when disabled
-    zlistx_t *hosts;             //  host_t
-    zlistx_t *outstanding;       //  outstanding_t
-    hms_view_store_t *views;     //  published for the REST threads
-    hms_rest_t *rest;            //  the HTTP server
-    char *state_file;            //  NULL: none
-    char *ready_file;            //  NULL: none
-    size_t max_hosts;            //  what fits in our descriptors, at most --max-hosts
-    hms_api_settings_t settings; //  run-time settings (all present)
-    bool aggregating;            //  the aggregation timer is armed
-    bool dirty;                  //  the view is older than the hosts
-    uint64_t corr_id;            //  last corr_id sent
-    uint64_t started_mono;       //  for ping's uptime
-    json_t *set_aside;           //  state file hosts not followed at start, kept in it
+    hms_transport_t *transport;    //  keys; the ZAP handler of router
+    hms_api_t *api;                //  the REST threads' requests
+    zsock_t *router;               //  ping and list_hosts; NULL when disabled
+    zlistx_t *hosts;               //  hms_follower_t
+    hms_follower_context_t follow; //  what the followers share
+    zlistx_t *outstanding;         //  outstanding_t
+    hms_view_store_t *views;       //  published for the REST threads
+    hms_rest_t *rest;              //  the HTTP server
+    char *state_file;              //  NULL: none
+    char *ready_file;              //  NULL: none
+    size_t max_hosts;              //  what fits in our descriptors, at most --max-hosts
+    hms_api_settings_t settings;   //  run-time settings (all present)
+    bool dirty;                    //  the view is older than the hosts
+    uint64_t samples;              //  the seed's availability: samples taken
+    uint64_t samples_complete;     //  of which no host was pending
+    uint64_t started_mono;         //  for ping's uptime
+    json_t *set_aside;             //  state file hosts not followed at start, kept in it
 };
 
 static uint64_t s_now(void)
 {
     return (uint64_t)zclock_mono();
-}
-
-static uint64_t s_wall(void)
-{
-    return (uint64_t)zclock_time();
 }
 
 //  The view and the state file.
@@ -196,20 +152,9 @@ static void s_publish(hms_controller_t *self)
     if (!hosts)
         return;
     size_t i = 0;
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts), i++) {
-        hms_view_host_t *out = &hosts[i];
-        snprintf(out->address, sizeof out->address, "%s", host->address);
-        snprintf(out->public_key, sizeof out->public_key, "%s", host->public_key);
-        out->status = host->status;
-        out->status_since_ms = host->status_since_ms;
-        out->last_seen_ms = host->last_seen_ms;
-        out->update_seq = host->update_seq;
-        out->threshold = host->threshold;
-        out->started_ms = host->started_ms;
-        out->manager_restarts = host->manager_restarts;
-        out->hb_gaps = host->hb_gaps;
-        out->content = host->content; //  referenced by hms_view_new
-    }
+    for (hms_follower_t *host = zlistx_first(self->hosts); host;
+         host = zlistx_next(self->hosts), i++)
+        hms_follower_view(host, &hosts[i]);
     hms_view_t *view = hms_view_new(hosts, count);
     free(hosts);
     if (view) {
@@ -246,15 +191,8 @@ static void s_save(hms_controller_t *self)
     if (!self->state_file)
         return;
     json_t *hosts = json_array();
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
-        json_t *entry =
-            json_pack("{s:s, s:s}", "address", host->address, "antagonist", host->antagonist);
-        if (*host->public_key)
-            json_object_set_new(entry, "public_key", json_string(host->public_key));
-        if (host->antagonist_key_given)
-            json_object_set_new(entry, "antagonist_key", json_string(host->antagonist_key));
-        json_array_append_new(hosts, entry);
-    }
+    for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
+        json_array_append_new(hosts, hms_follower_saved(host));
     json_array_extend(hosts, self->set_aside);
     json_t *root = json_pack("{s:i, s:o}", "v", 1, "hosts", hosts);
     json_object_update_new(root, hms_api_settings_json(&self->settings));
@@ -268,28 +206,6 @@ static void s_save(hms_controller_t *self)
 
 //  Sending to managers.
 
-static bool s_for_antagonist(hms_msg_type_t type)
-{
-    return type >= HMS_MSG_CONF_ANTAGONIST && type <= HMS_MSG_ANTAGONIST_STATUS;
-}
-
-static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg);
-
-//  A DEALER to a ROUTER peer whose public key is key ("": plaintext).
-static zsock_t *s_dealer(hms_controller_t *self, host_t *host, const char *endpoint,
-                         const char *key)
-{
-    zsock_t *dealer = hms_transport_client(self->transport, ZMQ_DEALER, key);
-    //  Connecting to a peer that is not up yet is fine: libzmq retries.
-    if (dealer && hms_transport_connect(self->transport, dealer, endpoint) != 0)
-        zsock_destroy(&dealer);
-    if (dealer) {
-        zloop_reader(self->loop, dealer, s_dealer_reader, host);
-        zloop_reader_set_tolerant(self->loop, dealer);
-    }
-    return dealer;
-}
-
 static void s_outstanding_free(void **item)
 {
     outstanding_t *entry = *item;
@@ -298,95 +214,32 @@ static void s_outstanding_free(void **item)
     *item = NULL;
 }
 
-static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const hms_msg_t *reply,
-                         int status, const char *message);
+static void s_api_result(hms_controller_t *self, api_t *api, hms_follower_t *host,
+                         const hms_msg_t *reply, int status, const char *message);
 
-//  Sends request to host's manager (or antagonist, for its commands);
-//  registers it as outstanding for api (NULL: a give_content of ours).
-//  Returns 0, or -1 when the peer is unreachable. A manager is known to be
-//  up from its heartbeats; an antagonist is not, and its DEALER is made on
-//  first use: its request waits for the connection until its deadline.
-static int s_send(hms_controller_t *self, host_t *host, hms_msg_t *request, api_t *api)
+//  Sends request to host for api and registers it as outstanding. Returns
+//  0, or -1 when the peer is unreachable. A manager is known to be up from
+//  its heartbeats; an antagonist is not, and its DEALER is made on first
+//  use: its request waits for the connection until its deadline.
+static int s_send(hms_controller_t *self, hms_follower_t *host, hms_msg_t *request, api_t *api)
 {
-    bool antagonist = s_for_antagonist(request->type);
-    //  Most hosts never meet their antagonist: its DEALER is made when needed.
-    if (antagonist && !host->antagonist_dealer)
-        host->antagonist_dealer =
-            s_dealer(self, host, host->antagonist_router, host->antagonist_key);
-    zsock_t *dealer = antagonist ? host->antagonist_dealer : host->dealer;
-    request->corr_id = ++self->corr_id;
-    msgpack_sbuffer buffer;
-    msgpack_sbuffer_init(&buffer);
     zframe_t *unsent = NULL;
-    int rc = dealer ? hms_msg_encode(request, &buffer) : -1;
-    if (rc == 0) {
-        zframe_t *frame = zframe_new(buffer.data, buffer.size);
-        //  ZMQ_IMMEDIATE: with no connection up this fails at once.
-        rc = zframe_send(&frame, dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE);
-        if (rc != 0 && antagonist && api) {
-            unsent = frame; //  s_tick tries again
-            rc = 0;
-        } else
-            zframe_destroy(&frame);
+    if (hms_follower_send(host, request, &unsent) < 0)
+        return -1;
+    outstanding_t *entry = calloc(1, sizeof *entry);
+    if (!entry) {
+        //  Its reply will find no one: the REST request ends now.
+        zframe_destroy(&unsent);
+        s_api_result(self, api, host, NULL, 500, "out of memory");
+        return 0;
     }
-    if (rc == 0 && !antagonist) { //  control-plane traffic: managers only
-        host->msgs_out++;
-        host->bytes_out += buffer.size;
-    }
-    if (rc == 0) {
-        outstanding_t *entry = calloc(1, sizeof *entry);
-        if (entry) {
-            entry->corr_id = request->corr_id;
-            entry->host = host;
-            entry->api = api;
-            entry->deadline = s_now() + (uint64_t)self->settings.request_timeout_ms;
-            entry->unsent = unsent;
-            zlistx_add_end(self->outstanding, entry);
-        } else {
-            //  Its reply will find no one: the REST request ends now.
-            zframe_destroy(&unsent);
-            if (api)
-                s_api_result(self, api, host, NULL, 500, "out of memory");
-        }
-    }
-    msgpack_sbuffer_destroy(&buffer);
-    return rc == 0 ? 0 : -1;
-}
-
-static void s_fetch(hms_controller_t *self, host_t *host)
-{
-    hms_msg_t request;
-    hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
-    host->pending = false;
-    if (s_send(self, host, &request, NULL) == 0)
-        host->fetching = request.corr_id;
-    else {
-        host->unsent++;
-        host->pending = true; //  again at the next tick (s_tick)
-    }
-}
-
-//  Aggregation timer (one shot): every pending online host gets give_content.
-static int s_aggregation_timer(zloop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    (void)timer_id;
-    hms_controller_t *self = arg;
-    self->aggregating = false;
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        if (host->pending && !host->fetching && host->status == HMS_HOST_ONLINE)
-            s_fetch(self, host);
+    entry->corr_id = request->corr_id;
+    entry->host = host;
+    entry->api = api;
+    entry->deadline = s_now() + (uint64_t)self->settings.request_timeout_ms;
+    entry->unsent = unsent;
+    zlistx_add_end(self->outstanding, entry);
     return 0;
-}
-
-static void s_mark_pending(hms_controller_t *self, host_t *host)
-{
-    host->pending = true;
-    if (!self->aggregating) {
-        self->aggregating = true;
-        int window = self->settings.aggregation_ms;
-        zloop_timer(self->loop, (size_t)(window ? window : 1), 1, s_aggregation_timer, self);
-    }
 }
 
 //  REST requests that wait for managers.
@@ -420,13 +273,13 @@ static void s_api_error(hms_controller_t *self, hms_api_request_t **request, int
 }
 
 //  One host's outcome for api: a result object, or an error.
-static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const hms_msg_t *reply,
-                         int status, const char *message)
+static void s_api_result(hms_controller_t *self, api_t *api, hms_follower_t *host,
+                         const hms_msg_t *reply, int status, const char *message)
 {
-    json_t *result = json_pack("{s:s}", "address", host->address);
+    json_t *result = json_pack("{s:s}", "address", hms_follower_address(host));
     if (reply && reply->type == HMS_MSG_OK) {
-        if (s_for_antagonist(api->type)) {
-            json_object_set_new(result, "antagonist", json_string(host->antagonist));
+        if (hms_follower_for_antagonist(api->type)) {
+            json_object_set_new(result, "antagonist", json_string(hms_follower_antagonist(host)));
             json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
         } else if (api->type == HMS_MSG_CONTAINER_THRESHOLD)
             json_object_set_new(result, "threshold", json_real(reply->threshold));
@@ -444,7 +297,8 @@ static void s_api_result(hms_controller_t *self, api_t *api, host_t *host, const
                             json_pack("{s:i, s:s}", "code", status, "message", message));
         if (api->status == 200) {
             api->status = status;
-            snprintf(api->message, sizeof api->message, "%s: %s", host->address, message);
+            snprintf(api->message, sizeof api->message, "%s: %s", hms_follower_address(host),
+                     message);
         } else if (status == 504)
             api->status = 504; //  a timeout anywhere is the answer's status
     }
@@ -480,108 +334,30 @@ static api_t *s_api_new(hms_api_request_t **request, hms_msg_type_t type)
 }
 
 //  Forwards request to host for api, or records at once that it cannot.
-static void s_forward(hms_controller_t *self, api_t *api, host_t *host, hms_msg_t *request)
+static void s_forward(hms_controller_t *self, api_t *api, hms_follower_t *host, hms_msg_t *request)
 {
-    if (s_for_antagonist(request->type)) {
+    if (hms_follower_for_antagonist(request->type)) {
         if (s_send(self, host, request, api) != 0)
             s_api_result(self, api, host, NULL, 504, "antagonist unreachable");
-    } else if (host->status != HMS_HOST_ONLINE || s_send(self, host, request, api) != 0) {
-        host->unsent += host->status == HMS_HOST_ONLINE;
-        s_api_result(self, api, host, NULL, 504, "manager unreachable (offline)");
-    }
+    } else if (s_send(self, host, request, api) != 0)
+        s_api_result(self, api, host, NULL, 504,
+                     hms_follower_status(host) == HMS_HOST_ONLINE
+                         ? "manager unreachable (no connection)"
+                         : "manager unreachable (offline)");
 }
 
 //  Hosts.
 
-static host_t *s_host_find(hms_controller_t *self, const char *address)
+static hms_follower_t *s_host_find(hms_controller_t *self, const char *address)
 {
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        if (strcmp(host->address, address) == 0)
+    for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
+        if (strcmp(hms_follower_address(host), address) == 0)
             return host;
     return NULL;
 }
 
-static void s_host_mark(hms_controller_t *self, host_t *host, hms_host_status_t status)
-{
-    if (host->status == status)
-        return;
-    hms_notice("manager %s %s", host->address, hms_host_status_name(status));
-    host->status = status;
-    host->status_since_ms = s_wall();
-    self->dirty = true;
-}
-
-//  Counts a message from host's manager (not its antagonist: the control
-//  plane is managers only); returns it decoded, or -1 (dropped, counted).
-static int s_host_decode(host_t *host, zframe_t *frame, hms_msg_t *msg, size_t extra, bool counted)
-{
-    if (counted) {
-        host->msgs_in++;
-        host->bytes_in += zframe_size(frame) + extra;
-    }
-    if (hms_msg_decode(msg, zframe_data(frame), zframe_size(frame)) != 0) {
-        host->bad_messages++;
-        hms_warning("manager %s: message dropped: %s", host->address, msg->decode_text);
-        return -1;
-    }
-    return 0;
-}
-
-static void s_on_heartbeat(hms_controller_t *self, host_t *host, const hms_hb_t *hb)
-{
-    if (host->started_ms && hb->started_ms != host->started_ms) {
-        host->manager_restarts++;
-        hms_notice("manager %s restarted", host->address);
-        host->update_seq = 0; //  its sequences start again
-        s_mark_pending(self, host);
-    } else if (host->hb_seq && hb->seq > host->hb_seq + 1)
-        host->hb_gaps += hb->seq - host->hb_seq - 1;
-    host->started_ms = hb->started_ms;
-    host->hb_seq = hb->seq;
-    host->interval_ms = hb->interval_ms;
-    host->last_hb = s_now();
-    host->last_seen_ms = s_wall();
-    if (host->status != HMS_HOST_ONLINE) {
-        s_host_mark(self, host, HMS_HOST_ONLINE);
-        s_mark_pending(self, host); //  whatever changed while we did not hear it
-    }
-    if (hb->update_seq > host->update_seq) {
-        host->update_seq = hb->update_seq; //  an update notice we missed
-        s_mark_pending(self, host);
-    }
-    self->dirty = true;
-}
-
-//  SUB reader: heartbeats and update notices of one manager.
-static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
-{
-    (void)loop;
-    host_t *host = arg;
-    hms_controller_t *self = host->self;
-    zmsg_t *message = zmsg_recv(sub);
-    if (!message)
-        return 0;
-    hms_msg_t msg;
-    if (zmsg_size(message) != 2) {
-        host->bad_messages++;
-    } else {
-        zframe_t *topic = zmsg_first(message);
-        if (s_host_decode(host, zmsg_last(message), &msg, zframe_size(topic), true) == 0) {
-            if (msg.type == HMS_MSG_HB)
-                s_on_heartbeat(self, host, &msg.hb);
-            else if (msg.type == HMS_MSG_UPDATE) {
-                if (msg.update.update_seq > host->update_seq)
-                    host->update_seq = msg.update.update_seq;
-                s_mark_pending(self, host);
-            }
-            hms_msg_reset(&msg);
-        }
-    }
-    zmsg_destroy(&message);
-    return 0;
-}
-
-static outstanding_t *s_take_outstanding(hms_controller_t *self, host_t *host, uint64_t corr_id)
+static outstanding_t *s_take_outstanding(hms_controller_t *self, hms_follower_t *host,
+                                         uint64_t corr_id)
 {
     for (outstanding_t *entry = zlistx_first(self->outstanding); entry;
          entry = zlistx_next(self->outstanding))
@@ -592,172 +368,58 @@ static outstanding_t *s_take_outstanding(hms_controller_t *self, host_t *host, u
     return NULL;
 }
 
-//  A give_content answer: the host's new containers.
-static void s_on_content(hms_controller_t *self, host_t *host, hms_msg_t *reply)
+//  Followers' callbacks.
+
+static void s_on_changed(void *arg)
 {
-    host->fetching = 0;
-    if (reply->type == HMS_MSG_OK && reply->re == HMS_MSG_GIVE_CONTENT) {
-        hms_content_block_t *block =
-            hms_content_block_new(reply->content.content, reply->content.count);
-        reply->owned = NULL; //  the block owns the array now
-        if (block) {
-            hms_content_block_release(&host->content);
-            host->content = block;
-            host->threshold = reply->content.threshold;
-            if (reply->content.update_seq > host->update_seq)
-                host->update_seq = reply->content.update_seq;
-            s_publish(self);
-        }
-    } else
-        hms_warning("manager %s: give_content failed: %s", host->address,
-                    reply->type == HMS_MSG_ERROR ? reply->error.message : "unexpected answer");
-    if (host->pending)
-        s_mark_pending(self, host); //  an update came while we fetched
+    hms_controller_t *self = arg;
+    self->dirty = true;
 }
 
-//  DEALER reader: answers of one manager, or of its antagonist.
-static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
+static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
 {
-    (void)loop;
-    host_t *host = arg;
-    hms_controller_t *self = host->self;
-    zframe_t *frame = zframe_recv(dealer);
-    if (!frame)
-        return 0;
-    hms_msg_t reply;
-    if (s_host_decode(host, frame, &reply, 0, dealer == host->dealer) == 0) {
-        outstanding_t *entry = s_take_outstanding(self, host, reply.corr_id);
-        if (!entry)
-            hms_info("manager %s: late answer %" PRIu64 " dropped", host->address, reply.corr_id);
-        else if (entry->api)
-            s_api_result(self, entry->api, host, &reply, 0, NULL);
-        else
-            s_on_content(self, host, &reply);
-        if (entry)
-            s_outstanding_free((void **)&entry);
-        hms_msg_reset(&reply);
+    hms_controller_t *self = arg;
+    outstanding_t *entry = s_take_outstanding(self, host, reply->corr_id);
+    if (!entry) {
+        hms_info("manager %s: late answer %" PRIu64 " dropped", hms_follower_address(host),
+                 reply->corr_id);
+        return;
     }
-    zframe_destroy(&frame);
-    return 0;
-}
-
-static void s_host_destroy(host_t **host_p)
-{
-    host_t *host = *host_p;
-    zsock_t *sockets[] = {host->sub, host->dealer, host->antagonist_dealer};
-    for (int i = 0; i < 3; i++)
-        if (sockets[i])
-            zloop_reader_end(host->self->loop, sockets[i]);
-    zsock_destroy(&host->sub);
-    zsock_destroy(&host->dealer);
-    zsock_destroy(&host->antagonist_dealer);
-    hms_content_block_release(&host->content);
-    free(host);
-    *host_p = NULL;
-}
-
-//  The endpoints and keys of spec into host. Returns 0, or 400 with why.
-static int s_host_check(hms_controller_t *self, const host_spec_t *spec, host_t *host, char *why,
-                        size_t size)
-{
-    char host_name[HMS_ADDRESS_MAX + 1], pub[300];
-    int port;
-    const char *antagonist = spec->antagonist && *spec->antagonist ? spec->antagonist : NULL;
-    if (strlen(spec->address) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints(spec->address, HMS_MANAGER_PORT, host->pub, host->router,
-                              sizeof host->pub) != 0 ||
-        hms_address_parse(spec->address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port)) {
-        snprintf(why, size, "'%.300s' is not an address (host or host:port)", spec->address);
-        return 400;
-    }
-    snprintf(host->antagonist, sizeof host->antagonist, "%s", antagonist ? antagonist : host_name);
-    if (strlen(host->antagonist) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints_antagonist(host->antagonist, HMS_ANTAGONIST_PORT, pub,
-                                         host->antagonist_router, sizeof pub) != 0) {
-        snprintf(why, size, "antagonist '%.300s' is not an address", host->antagonist);
-        return 400;
-    }
-    const char *keys[] = {spec->public_key, spec->antagonist_key};
-    for (int i = 0; i < 2; i++)
-        if (keys[i] && *keys[i] && !hms_key_valid(keys[i])) {
-            snprintf(why, size, "'%.60s' is not a public key (40 Z85 characters)", keys[i]);
-            return 400;
-        }
-    snprintf(host->public_key, sizeof host->public_key, "%s",
-             spec->public_key ? spec->public_key : "");
-    host->antagonist_key_given = spec->antagonist_key && *spec->antagonist_key;
-    snprintf(host->antagonist_key, sizeof host->antagonist_key, "%s",
-             host->antagonist_key_given ? spec->antagonist_key : host->public_key);
-    if (*host->public_key && !hms_transport_secure(self->transport)) {
-        snprintf(why, size,
-                 "this controller has no key pair (--curve-secret): it cannot speak "
-                 "CURVE to %.300s",
-                 spec->address);
-        return 400;
-    }
-    if (!*host->public_key && !hms_transport_plaintext(self->transport, host->pub)) {
-        snprintf(why, size, "%.300s is not on loopback: add it with its public key", spec->address);
-        return 400;
-    }
-    return 0;
+    s_api_result(self, entry->api, host, reply, 0, NULL);
+    s_outstanding_free((void **)&entry);
 }
 
 //  Follows the manager of spec. Returns 0, 400 (bad address or key), 409
 //  (followed already), 507 (too many) or 500, with why.
-static int s_host_add(hms_controller_t *self, const host_spec_t *spec, char *why, size_t size)
+static int s_host_add(hms_controller_t *self, const hms_follower_spec_t *spec, char *why,
+                      size_t size)
 {
-    host_t *host = calloc(1, sizeof *host);
-    if (!host) {
-        snprintf(why, size, "out of memory");
-        return 500;
-    }
-    int rc = s_host_check(self, spec, host, why, size);
-    for (host_t *other = zlistx_first(self->hosts); rc == 0 && other;
-         other = zlistx_next(self->hosts))
-        if (strcmp(other->address, spec->address) == 0 ||
-            strcmp(other->router, host->router) == 0) {
-            snprintf(why, size, "manager %.300s is followed already", spec->address);
-            rc = 409;
-        }
-    if (rc == 0 && zlistx_size(self->hosts) >= self->max_hosts) {
+    if (zlistx_size(self->hosts) >= self->max_hosts && !s_host_find(self, spec->address)) {
         snprintf(why, size, "cannot follow %.300s: this controller follows its maximum, %zu hosts",
                  spec->address, self->max_hosts);
-        rc = 507;
+        return 507;
     }
-    if (rc != 0) {
-        free(host);
-        return rc;
-    }
-    host->self = self;
-    snprintf(host->address, sizeof host->address, "%s", spec->address);
-    host->status = HMS_HOST_OFFLINE;
-    host->status_since_ms = s_wall();
-    host->interval_ms = DEFAULT_HB_MS;
-    host->threshold = NAN;
-    host->sub = hms_transport_client(self->transport, ZMQ_SUB, host->public_key);
-    if (host->sub) {
-        zsock_set_subscribe(host->sub, "hb");
-        zsock_set_subscribe(host->sub, "update");
-    }
-    if (!host->sub || hms_transport_connect(self->transport, host->sub, host->pub) != 0 ||
-        !(host->dealer = s_dealer(self, host, host->router, host->public_key))) {
-        snprintf(why, size, "cannot connect to %.300s", spec->address);
-        s_host_destroy(&host);
-        return 500;
-    }
-    zloop_reader(self->loop, host->sub, s_sub_reader, host);
-    zloop_reader_set_tolerant(self->loop, host->sub);
+    int code;
+    hms_follower_t *host = hms_follower_new(&self->follow, spec, &code, why, size);
+    if (!host)
+        return code;
+    for (hms_follower_t *other = zlistx_first(self->hosts); other; other = zlistx_next(self->hosts))
+        if (strcmp(hms_follower_address(other), spec->address) == 0 ||
+            strcmp(hms_follower_router(other), hms_follower_router(host)) == 0) {
+            snprintf(why, size, "manager %.300s is followed already", spec->address);
+            hms_follower_destroy(&host);
+            return 409;
+        }
     zlistx_add_end(self->hosts, host);
-    s_set_aside_drop(self, host->address);
-    hms_notice("following manager %s (%s, %s, %s; antagonist %s)", host->address, host->pub,
-               host->router, *host->public_key ? "CURVE" : "plaintext", host->antagonist_router);
+    s_set_aside_drop(self, spec->address);
     self->dirty = true;
     return 0;
 }
 
 //  Ends the requests in flight to host (all of them when host is NULL),
 //  answering the REST ones with status.
-static void s_end_outstanding(hms_controller_t *self, host_t *host, int status, const char *why)
+static void s_end_outstanding(hms_controller_t *self, hms_follower_t *host, int status,
+                              const char *why)
 {
     outstanding_t *entry = zlistx_first(self->outstanding);
     while (entry) {
@@ -773,10 +435,10 @@ static void s_end_outstanding(hms_controller_t *self, host_t *host, int status, 
     }
 }
 
-static void s_host_remove(hms_controller_t *self, host_t *host)
+static void s_host_remove(hms_controller_t *self, hms_follower_t *host)
 {
     s_end_outstanding(self, host, 404, "manager removed");
-    hms_notice("no longer following manager %s", host->address);
+    hms_notice("no longer following manager %s", hms_follower_address(host));
     zlistx_delete(self->hosts, zlistx_find(self->hosts, host));
     self->dirty = true;
 }
@@ -791,37 +453,22 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     hms_controller_t *self = arg;
     uint64_t now = s_now();
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
-        if (host->status == HMS_HOST_ONLINE &&
-            now - host->last_hb > (uint64_t)self->settings.miss_count * host->interval_ms)
-            s_host_mark(self, host, HMS_HOST_OFFLINE);
-        //  A give_content that could not be sent (heartbeats are back but
-        //  the command connection is not yet): another window, another try.
-        if (host->pending && !host->fetching && host->status == HMS_HOST_ONLINE &&
-            !self->aggregating)
-            s_mark_pending(self, host);
-    }
+    for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
+        hms_follower_tick(host, now);
     outstanding_t *entry = zlistx_first(self->outstanding);
     while (entry) {
         //  An antagonist request sent once its connection is up.
-        if (entry->unsent && zframe_send(&entry->unsent, entry->host->antagonist_dealer,
-                                         ZFRAME_DONTWAIT | ZFRAME_REUSE) == 0)
-            zframe_destroy(&entry->unsent);
+        if (entry->unsent)
+            hms_follower_resend(entry->host, &entry->unsent);
         if (now >= entry->deadline) {
             zlistx_detach_cur(self->outstanding);
-            host_t *host = entry->host;
-            if (entry->api) {
-                char message[128];
-                snprintf(message, sizeof message,
-                         entry->unsent ? "%s unreachable: no connection within %d ms"
-                                       : "%s did not answer within %d ms",
-                         s_for_antagonist(entry->api->type) ? "antagonist" : "manager",
-                         self->settings.request_timeout_ms);
-                s_api_result(self, entry->api, host, NULL, 504, message);
-            } else if (host->fetching == entry->corr_id) {
-                host->fetching = 0;
-                s_mark_pending(self, host); //  ask again
-            }
+            char message[128];
+            snprintf(message, sizeof message,
+                     entry->unsent ? "%s unreachable: no connection within %d ms"
+                                   : "%s did not answer within %d ms",
+                     hms_follower_for_antagonist(entry->api->type) ? "antagonist" : "manager",
+                     self->settings.request_timeout_ms);
+            s_api_result(self, entry->api, entry->host, NULL, 504, message);
             s_outstanding_free((void **)&entry);
             entry = zlistx_first(self->outstanding);
         } else
@@ -832,27 +479,35 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
+//  The seed's availability (its test_availability): every 250 ms, a sample
+//  is complete when no followed manager is pending.
+static int s_sample(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_controller_t *self = arg;
+    bool complete = true;
+    for (hms_follower_t *host = zlistx_first(self->hosts); host && complete;
+         host = zlistx_next(self->hosts))
+        complete = !hms_follower_pending(host);
+    self->samples++;
+    self->samples_complete += complete;
+    return 0;
+}
+
 //  REST requests (hms_api).
 
 static json_t *s_stats_json(hms_controller_t *self)
 {
     json_t *hosts = json_array();
-    uint64_t totals[4] = {0, 0, 0, 0};
-    for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts)) {
-        json_array_append_new(
-            hosts, json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "address", host->address,
-                             "msgs_in", (json_int_t)host->msgs_in, "bytes_in",
-                             (json_int_t)host->bytes_in, "msgs_out", (json_int_t)host->msgs_out,
-                             "bytes_out", (json_int_t)host->bytes_out, "bad_messages",
-                             (json_int_t)host->bad_messages, "unsent", (json_int_t)host->unsent));
-        totals[0] += host->msgs_in;
-        totals[1] += host->bytes_in;
-        totals[2] += host->msgs_out;
-        totals[3] += host->bytes_out;
-    }
-    return json_pack("{s:I, s:I, s:{s:I, s:I, s:I, s:I}, s:o}", "uptime_ms",
-                     (json_int_t)(s_now() - self->started_mono), "max_hosts",
-                     (json_int_t)self->max_hosts, "total", "msgs_in", (json_int_t)totals[0],
+    uint64_t totals[4] = {0, 0, 0, 0}, now = s_now();
+    for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
+        json_array_append_new(hosts, hms_follower_stats(host, now, totals));
+    return json_pack("{s:I, s:I, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o}", "uptime_ms",
+                     (json_int_t)(now - self->started_mono), "max_hosts",
+                     (json_int_t)self->max_hosts, "sync", self->follow.notify ? "notify" : "delta",
+                     "availability", "samples", (json_int_t)self->samples, "complete",
+                     (json_int_t)self->samples_complete, "total", "msgs_in", (json_int_t)totals[0],
                      "bytes_in", (json_int_t)totals[1], "msgs_out", (json_int_t)totals[2],
                      "bytes_out", (json_int_t)totals[3], "hosts", hosts);
 }
@@ -872,7 +527,8 @@ static void s_settings_apply(hms_controller_t *self, const hms_api_settings_t *c
 static void s_api_add(hms_controller_t *self, hms_api_request_t **request,
                       const hms_api_args_t *args)
 {
-    host_spec_t spec = {args->address, args->antagonist, args->public_key, args->antagonist_key};
+    hms_follower_spec_t spec = {args->address, args->antagonist, args->public_key,
+                                args->antagonist_key};
     char why[512];
     int rc = s_host_add(self, &spec, why, sizeof why);
     if (rc != 0) {
@@ -904,7 +560,7 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
         message.threshold = args->threshold;
     else if (type == HMS_MSG_CONF_ANTAGONIST)
         message.antagonist = args->conf;
-    else if (!s_for_antagonist(type))
+    else if (!hms_follower_for_antagonist(type))
         snprintf(message.container.container, sizeof message.container.container, "%s",
                  args->container);
     bool every_host = !*args->address;
@@ -914,7 +570,7 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
     }
     //  s_forward may finish api on the last host: walk a copy of the list.
     size_t count = every_host ? zlistx_size(self->hosts) : 1, i = 0;
-    host_t **hosts = calloc(count, sizeof *hosts);
+    hms_follower_t **hosts = calloc(count, sizeof *hosts);
     api_t *api = hosts ? s_api_new(request, type) : NULL;
     if (!api) {
         free(hosts);
@@ -924,7 +580,7 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
     api->every_host = every_host;
     api->outstanding = count;
     if (every_host)
-        for (host_t *h = zlistx_first(self->hosts); h; h = zlistx_next(self->hosts))
+        for (hms_follower_t *h = zlistx_first(self->hosts); h; h = zlistx_next(self->hosts))
             hosts[i++] = h;
     else
         hosts[0] = s_host_find(self, args->address);
@@ -952,7 +608,7 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
     case HMS_API_ADD: s_api_add(self, &request, args); return;
     default: break;
     }
-    host_t *host = *args->address ? s_host_find(self, args->address) : NULL;
+    hms_follower_t *host = *args->address ? s_host_find(self, args->address) : NULL;
     if (!host && args->kind == HMS_API_REMOVE && s_set_aside_drop(self, args->address)) {
         s_save(self);
         s_api_reply(self, &request, 204, NULL);
@@ -996,12 +652,9 @@ static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
             hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
             return;
         }
-        for (host_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts), i++) {
-            snprintf(hosts[i].address, sizeof hosts[i].address, "%s", host->address);
-            hosts[i].status = host->status;
-            hosts[i].last_seen_ms = host->last_seen_ms;
-            hosts[i].containers = host->content ? host->content->count : 0;
-        }
+        for (hms_follower_t *host = zlistx_first(self->hosts); host;
+             host = zlistx_next(self->hosts), i++)
+            hms_follower_host(host, &hosts[i]);
         hms_msg_ok(reply, HMS_MSG_LIST_HOSTS, request->corr_id);
         reply->hosts.hosts = hosts;
         reply->hosts.count = count;
@@ -1059,10 +712,10 @@ static void s_load(hms_controller_t *self)
     {
         //  A host is {"address", "antagonist", "public_key", "antagonist_key"};
         //  a bare string is an address.
-        host_spec_t spec = {s_entry_address(entry),
-                            json_string_value(json_object_get(entry, "antagonist")),
-                            json_string_value(json_object_get(entry, "public_key")),
-                            json_string_value(json_object_get(entry, "antagonist_key"))};
+        hms_follower_spec_t spec = {s_entry_address(entry),
+                                    json_string_value(json_object_get(entry, "antagonist")),
+                                    json_string_value(json_object_get(entry, "public_key")),
+                                    json_string_value(json_object_get(entry, "antagonist_key"))};
         if (!spec.address)
             hms_warning("state file %s: host %zu ignored: no address", self->state_file, index);
         else if (s_host_add(self, &spec, why, sizeof why) != 0) {
@@ -1085,7 +738,7 @@ static void s_add_hosts(hms_controller_t *self, const char *hosts)
     char *saveptr = NULL;
     for (char *entry = list ? strtok_r(list, ",", &saveptr) : NULL; entry;
          entry = strtok_r(NULL, ",", &saveptr)) {
-        host_spec_t spec = {entry, NULL, NULL, NULL};
+        hms_follower_spec_t spec = {entry, NULL, NULL, NULL};
         char *keys = strchr(entry, '@');
         if (keys) {
             *keys++ = '\0';
@@ -1244,9 +897,7 @@ static int s_router(hms_controller_t *self, const char *endpoint)
 
 static void s_host_free(void **item)
 {
-    host_t *host = *item;
-    s_host_destroy(&host);
-    *item = NULL;
+    hms_follower_destroy((hms_follower_t **)item);
 }
 
 hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size_t files)
@@ -1256,6 +907,12 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
         return NULL;
     self->settings = (hms_api_settings_t){HMS_API_SETTINGS_ALL, config->aggregation_ms,
                                           config->miss_count, config->request_timeout_ms};
+    self->follow.notify = strcmp(config->sync, "notify") == 0;
+    if (!self->follow.notify && strcmp(config->sync, "delta") != 0) {
+        hms_error("--sync %s: delta or notify", config->sync);
+        free(self);
+        return NULL;
+    }
     self->started_mono = s_now();
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
@@ -1279,6 +936,13 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
         return NULL;
     }
     zlistx_set_destructor(self->hosts, s_host_free);
+    self->follow = (hms_follower_context_t){self->loop,
+                                            self->transport,
+                                            &self->settings,
+                                            self->follow.notify,
+                                            s_on_changed,
+                                            s_on_answer,
+                                            self};
     zlistx_set_destructor(self->outstanding, s_outstanding_free);
     zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
     zloop_poller(self->loop, &mailbox, s_api_ready, self);
@@ -1286,6 +950,7 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     s_add_hosts(self, config->hosts);
     s_save(self);
     zloop_timer(self->loop, TICK_MS, 0, s_tick, self);
+    zloop_timer(self->loop, SAMPLE_MS, 0, s_sample, self);
     s_publish(self);
     char error[512], port[16];
     if (s_rest(self, config) != 0) {

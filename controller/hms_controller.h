@@ -1,9 +1,9 @@
 /*  hms_controller: follows every manager and serves one REST API for all.
 
-    One zloop owns every socket and table: a SUB and a DEALER per manager
-    (and one to its antagonist once the /test endpoints need it), the
-    controller's own ROUTER (ping, list_hosts), and the mailbox of the REST
-    threads (hms_api). What the REST threads read is an immutable view the
+    One zloop owns every socket and table: the followers of the managers
+    (hms_follower: a SUB and a DEALER each, and one to the host's antagonist
+    once the /test endpoints need it), the controller's own ROUTER (ping,
+    list_hosts), and the mailbox of the REST threads (hms_api). What the REST threads read is an immutable view the
     loop publishes (hms_view).
 */
 #ifndef HMS_CONTROLLER_H_INCLUDED
@@ -29,7 +29,8 @@ typedef struct {
     char *state_file;                 //  hosts and settings survive restarts here; "": none
     char *hosts;                      //  managers to follow from the start, comma-separated
     int max_hosts;                    //  hosts followed at most (less if descriptors lack)
-    int aggregation_ms;               //  window between an update notice and give_content
+    int aggregation_ms;               //  the aggregation window (hms_follower.h)
+    char *sync;                       //  "delta" or "notify" (hms_follower.h)
     int miss_count;                   //  heartbeats missed before a manager is offline
     int request_timeout_ms;           //  a manager that has not answered by then: 504
     hms_transport_config_t transport; //  keys, allowed clients, --insecure

@@ -144,10 +144,10 @@ static size_t s_host_fields(const hms_view_host_t *host, char *out, size_t size)
                  "\"address\":\"%s\",\"public_key\":%s,\"status\":\"%s\",\"since_ms\":%" PRIu64
                  ",\"last_seen_ms\":%" PRIu64 ",\"update_seq\":%" PRIu64
                  ",\"threshold\":%s,\"manager\":{\"started_ms\":%" PRIu64 ",\"restarts\":%" PRIu64
-                 ",\"hb_gaps\":%" PRIu64 "}",
+                 ",\"snapshots\":%" PRIu64 ",\"pending\":%s}",
                  host->address, key, hms_host_status_name(host->status), host->status_since_ms,
                  host->last_seen_ms, host->update_seq, threshold, host->started_ms,
-                 host->manager_restarts, host->hb_gaps);
+                 host->manager_restarts, host->snapshots, host->pending ? "true" : "false");
     return length < 0 ? 0 : (size_t)length < size ? (size_t)length : size - 1;
 }
 

@@ -42,11 +42,12 @@ typedef struct {
     hms_host_status_t status;          //  online / offline
     uint64_t status_since_ms;          //  Unix ms of the last status change
     uint64_t last_seen_ms;             //  Unix ms of the last heartbeat; 0: never
-    uint64_t update_seq;               //  the manager's update notices seen
+    uint64_t update_seq;               //  the manager's update the containers are at
     double threshold;                  //  the manager's threshold; NAN: not known yet
     uint64_t started_ms;               //  the manager instance's start; 0: not seen
     uint64_t manager_restarts;         //  new manager instances seen after the first
-    uint64_t hb_gaps;                  //  heartbeats missed (sequence gaps)
+    uint64_t snapshots;                //  give_content answers taken (not updates)
+    bool pending;                      //  an update is known and not applied yet
     hms_content_block_t *content;      //  NULL until the first give_content answer
 } hms_view_host_t;
 

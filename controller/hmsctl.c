@@ -505,9 +505,37 @@ static json_t *s_json_from(const msgpack_object *object)
     }
 }
 
+//  A heartbeat or an update (tuples on the wire) as a JSON object, by name.
+static json_t *s_json_published(const hms_msg_t *msg)
+{
+    if (msg->type == HMS_MSG_HB)
+        return json_pack("{s:i, s:s, s:I, s:I, s:I}", "v", HMS_PROTOCOL_VERSION, "command", "hb",
+                         "update_seq", (json_int_t)msg->hb.update_seq, "digest",
+                         (json_int_t)msg->hb.digest, "interval_ms",
+                         (json_int_t)msg->hb.interval_ms);
+    const hms_update_t *update = &msg->update;
+    json_t *json = json_pack("{s:i, s:s, s:I, s:I, s:I}", "v", HMS_PROTOCOL_VERSION, "command",
+                             "update", "update_seq", (json_int_t)update->update_seq, "started_ms",
+                             (json_int_t)update->started_ms, "digest", (json_int_t)update->digest);
+    if (json && !isnan(update->threshold)) {
+        json_t *changes = json_array();
+        for (size_t i = 0; i < update->count; i++) {
+            const hms_container_t *entry = &update->changes[i];
+            json_array_append_new(
+                changes, entry->status ? hms_json_container(entry)
+                                       : json_pack("{s:s, s:b}", "id", entry->id, "removed", true));
+        }
+        json_object_set_new(json, "threshold", json_real(update->threshold));
+        json_object_set_new(json, "changes", changes);
+    }
+    return json;
+}
+
 //  msg as a JSON object (caller owns it), or NULL.
 static json_t *s_json_message(const hms_msg_t *msg)
 {
+    if (msg->type == HMS_MSG_HB || msg->type == HMS_MSG_UPDATE)
+        return s_json_published(msg);
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
     json_t *json = NULL;
@@ -759,13 +787,22 @@ static void s_print_event(const hms_msg_t *msg)
     printf("%s.%03ld %s ", stamp, now.tv_nsec / 1000000, hms_msg_type_name(msg->type));
     if (msg->type == HMS_MSG_HB) {
         const hms_hb_t *hb = &msg->hb;
-        printf("%s seq=%" PRIu64 " update_seq=%" PRIu64 " containers=%" PRIu64 " monitored=%" PRIu64
-               " interval_ms=%" PRIu64 "\n",
-               s_safe(hb->address), hb->seq, hb->update_seq, hb->containers, hb->monitored,
-               hb->interval_ms);
+        printf("update_seq=%" PRIu64 " digest=%08" PRIx64 " interval_ms=%" PRIu64 "\n",
+               hb->update_seq, hb->digest, hb->interval_ms);
     } else if (msg->type == HMS_MSG_UPDATE) {
-        printf("%s update_seq=%" PRIu64 "%s%s\n", s_safe(msg->update.address),
-               msg->update.update_seq, *msg->update.reason ? ": " : "", s_safe(msg->update.reason));
+        const hms_update_t *update = &msg->update;
+        printf("update_seq=%" PRIu64 " digest=%08" PRIx64 " %s", update->update_seq, update->digest,
+               isnan(update->threshold) ? "notice" : "delta");
+        if (!isnan(update->threshold))
+            printf(" threshold=%g", update->threshold);
+        for (size_t i = 0; i < update->count; i++) {
+            const hms_container_t *entry = &update->changes[i];
+            printf("%s %s %s", i ? "," : ":", *entry->name ? s_safe(entry->name) : "-",
+                   entry->status ? hms_status_name(entry->status) : "removed");
+            if (!entry->status)
+                printf(" (%.12s)", entry->id);
+        }
+        printf("\n");
     } else {
         const hms_attack_t *attack = &msg->attack;
         printf("%s seq=%" PRIu64 " attack_id=%" PRIu64 " %s %s %s (%.12s)", s_safe(attack->address),

@@ -16,6 +16,7 @@
 #include "hms_server.h"
 #include "hms_probe.h"
 #include "hms_state.h"
+#include "hms_sync.h"
 #include "hms_table.h"
 
 #include <arpa/inet.h>
@@ -57,6 +58,9 @@ const hms_option_t hms_manager_options[] = {
      HMS_PROBE_TIMEOUT_MIN, HMS_PROBE_TIMEOUT_MAX, "MS", "time to wait for each reply"},
     {"probe-period", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, probe_period_ms), "1000",
      HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between the starts of two probe rounds"},
+    {"sync", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, sync), "delta", 0, 0, "delta|notify",
+     "updates carry the changed containers (delta), or only say that something changed, as "
+     "the seed's notices did (notify)"},
     {"heartbeat", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, heartbeat_ms), "1000",
      HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between two heartbeats"},
     {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "1000", 0, HMS_GRACE_MAX,
@@ -107,8 +111,12 @@ struct _hms_manager_t {
     hms_docker_t *docker;       //  engine client
     hms_probe_t *probe;         //  ICMP prober
     hms_table_t *table;         //  containers and healing policy
-    zlistx_t *requests;         //  request_t of Docker calls in flight
-    int heartbeat_timer;        //  zloop timer ids
+    hms_sync_t *sync;           //  the table as followers hold it
+    bool notify_only;           //  --sync notify: updates carry no content
+    hms_container_t *content;   //  the table now, for hms_sync_diff
+    size_t content_capacity;
+    zlistx_t *requests;  //  request_t of Docker calls in flight
+    int heartbeat_timer; //  zloop timer ids
     int probe_timer;
     bool listing; //  a full listing is in flight
     //  Probe round: targets and the ids they stand for (copied: the table
@@ -117,8 +125,7 @@ struct _hms_manager_t {
     char (*target_ids)[HMS_ID_MAX + 1];
     size_t target_capacity;
     uint64_t round_started; //  monotonic ms when the round under way began
-    uint64_t hb_seq;        //  last heartbeat's seq
-    uint64_t update_seq;    //  last update notice's seq
+    uint64_t update_seq;    //  last update's seq
     uint64_t started_ms;    //  Unix ms of our start
     uint64_t started_mono;  //  monotonic ms of our start
     uint64_t bad_requests;  //  requests answered with an error
@@ -138,17 +145,21 @@ static uint64_t s_now(void)
 
 //  Sending.
 
+//  Sends an encoded message on PUB: the topic, then the body.
+static void s_send_published(hms_manager_t *self, const char *topic, const msgpack_sbuffer *body)
+{
+    zframe_t *frame = zframe_new(topic, strlen(topic));
+    zframe_send(&frame, self->pub, ZFRAME_MORE);
+    frame = zframe_new(body->data, body->size);
+    zframe_send(&frame, self->pub, 0);
+}
+
 static void s_publish(hms_manager_t *self, hms_msg_t *msg)
 {
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
-    if (hms_msg_encode(msg, &buffer) == 0) {
-        zframe_t *topic =
-            zframe_new(hms_msg_type_name(msg->type), strlen(hms_msg_type_name(msg->type)));
-        zframe_t *body = zframe_new(buffer.data, buffer.size);
-        zframe_send(&topic, self->pub, ZFRAME_MORE);
-        zframe_send(&body, self->pub, 0);
-    }
+    if (hms_msg_encode(msg, &buffer) == 0)
+        s_send_published(self, hms_msg_type_name(msg->type), &buffer);
     msgpack_sbuffer_destroy(&buffer);
 }
 
@@ -332,6 +343,53 @@ static void s_on_heal(hms_docker_t *docker, const hms_docker_result_t *result, v
     s_after_change(self);
 }
 
+//  Publishes an update when the table differs from what followers hold:
+//  the changed entries (a delta), or only the news (a notice) with --sync
+//  notify or when the delta would not fit in one published message.
+static void s_publish_update(hms_manager_t *self, const char *what)
+{
+    size_t size = hms_table_size(self->table);
+    if (size > self->content_capacity) {
+        hms_container_t *grown = realloc(self->content, size * sizeof *grown);
+        if (!grown) {
+            hms_error("update not published: out of memory");
+            return;
+        }
+        self->content = grown;
+        self->content_capacity = size;
+    }
+    size_t count = hms_table_content(self->table, self->content, size);
+    const hms_container_t *changes;
+    size_t change_count;
+    if (!hms_sync_diff(self->sync, self->content, count, self->settings.threshold, &changes,
+                       &change_count))
+        return;
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_UPDATE);
+    msg.update.update_seq = ++self->update_seq;
+    msg.update.started_ms = self->started_ms;
+    msg.update.digest = hms_sync_digest(self->sync);
+    if (!self->notify_only) {
+        msg.update.threshold = self->settings.threshold;
+        msg.update.changes = (hms_container_t *)changes;
+        msg.update.count = change_count;
+    }
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    int rc = hms_msg_encode(&msg, &buffer);
+    if (rc == 0 && buffer.size > HMS_PUB_MAX) { //  followers fetch the table instead
+        msg.update.threshold = NAN;
+        msg.update.count = 0;
+        buffer.size = 0;
+        rc = hms_msg_encode(&msg, &buffer);
+    }
+    if (rc == 0)
+        s_send_published(self, "update", &buffer);
+    msgpack_sbuffer_destroy(&buffer);
+    hms_info("update %" PRIu64 " (%zu entries): %s", self->update_seq, change_count,
+             *what ? what : "table checked");
+}
+
 static void s_after_change(hms_manager_t *self)
 {
     char id[HMS_ID_MAX + 1], reason[HMS_TEXT_MAX + 1];
@@ -356,15 +414,8 @@ static void s_after_change(hms_manager_t *self)
         }
     }
     char what[HMS_TEXT_MAX + 1];
-    if (hms_table_changed(self->table, what)) {
-        hms_msg_t msg;
-        hms_msg_init(&msg, HMS_MSG_UPDATE);
-        snprintf(msg.update.address, sizeof msg.update.address, "%s", self->address);
-        msg.update.update_seq = ++self->update_seq;
-        snprintf(msg.update.reason, sizeof msg.update.reason, "%s", what);
-        s_publish(self, &msg);
-        hms_info("update %" PRIu64 ": %s", self->update_seq, what);
-    }
+    if (hms_table_changed(self->table, what))
+        s_publish_update(self, what);
 }
 
 static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, void *arg)
@@ -488,16 +539,14 @@ static int s_heartbeat_timer(zloop_t *loop, int timer_id, void *arg)
     (void)loop;
     (void)timer_id;
     hms_manager_t *self = arg;
+    //  Whatever changed without a notice (rtt aside) is published first,
+    //  so that the digest below is the one followers hold.
+    s_publish_update(self, "");
     hms_msg_t msg;
     hms_msg_init(&msg, HMS_MSG_HB);
-    hms_hb_t *hb = &msg.hb;
-    snprintf(hb->address, sizeof hb->address, "%s", self->address);
-    hb->seq = ++self->hb_seq;
-    hb->update_seq = self->update_seq;
-    hb->containers = hms_table_size(self->table);
-    hb->monitored = hms_table_monitored(self->table);
-    hb->interval_ms = self->settings.heartbeat_ms;
-    hb->started_ms = self->started_ms;
+    msg.hb.update_seq = self->update_seq;
+    msg.hb.digest = hms_sync_digest(self->sync);
+    msg.hb.interval_ms = self->settings.heartbeat_ms;
     s_publish(self, &msg);
     return 0;
 }
@@ -563,7 +612,9 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         hms_msg_ok(reply, HMS_MSG_GIVE_CONTENT, request->corr_id);
         hms_content_t *content = &reply->content;
         snprintf(content->address, sizeof content->address, "%s", self->address);
+        s_publish_update(self, ""); //  the table given is the one at update_seq
         content->update_seq = self->update_seq;
+        content->started_ms = self->started_ms;
         content->threshold = self->settings.threshold;
         size_t size = hms_table_size(self->table);
         size = size < HMS_CONTENT_MAX ? size : HMS_CONTENT_MAX;
@@ -724,7 +775,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->config = *config;
     self->config.pub_endpoint = self->config.router_endpoint = self->config.address = NULL;
     self->config.docker_socket = self->config.state_file = self->config.label = NULL;
-    self->config.ready_file = NULL;
+    self->config.ready_file = self->config.sync = NULL;
     self->config.transport = (hms_transport_config_t){NULL, NULL, config->transport.insecure};
     self->heartbeat_timer = self->probe_timer = -1;
     self->started_ms = (uint64_t)zclock_time();
@@ -735,6 +786,12 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
         hms_default_address(self->address, sizeof self->address);
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->label = *config->label ? strdup(config->label) : NULL;
+    self->notify_only = strcmp(config->sync, "notify") == 0;
+    if (!self->notify_only && strcmp(config->sync, "delta") != 0) {
+        hms_error("--sync %s: delta or notify", config->sync);
+        hms_manager_destroy(&self);
+        return NULL;
+    }
     //  A ready file left by an earlier run must not announce this one.
     self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
     if (self->ready_file)
@@ -758,9 +815,10 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
         .retry_ms = (uint64_t)config->retry_ms,
     };
     self->table = hms_table_new(&policy);
+    self->sync = hms_sync_new();
     self->requests = zlistx_new();
     self->loop = zloop_new();
-    if (!self->table || !self->requests || !self->loop) {
+    if (!self->table || !self->sync || !self->requests || !self->loop) {
         hms_manager_destroy(&self);
         return NULL;
     }
@@ -818,6 +876,8 @@ void hms_manager_destroy(hms_manager_t **self_p)
     hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);
     hms_table_destroy(&self->table);
+    hms_sync_destroy(&self->sync);
+    free(self->content);
     free(self->targets);
     free(self->target_ids);
     if (self->ready_file)

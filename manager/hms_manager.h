@@ -3,8 +3,8 @@
     Lists the host's containers through the Docker Engine API and follows
     its events stream, probes every watched container with ICMP each probe
     period, heals (starts or restarts) the ones that stopped, became
-    unhealthy or lose too many echoes, and answers HMS/1 commands on a
-    ROUTER while publishing heartbeats and update notices on a PUB socket.
+    unhealthy or lose too many echoes, and answers HMS/2 commands on a
+    ROUTER while publishing heartbeats and updates on a PUB socket.
 */
 #ifndef HMS_MANAGER_H_INCLUDED
 #define HMS_MANAGER_H_INCLUDED
@@ -21,6 +21,7 @@ typedef struct {
     char *docker_socket;              //  the Docker engine's unix socket
     char *state_file;                 //  threshold and lists survive restarts here; "": none
     char *label;                      //  watch only containers with this label; "": all
+    char *sync;                       //  "delta" or "notify": what updates carry
     double threshold;                 //  % loss above which a container is restarted
     int probe_count;                  //  echoes per container per round
     int probe_interval_ms;            //  between two echoes to one container

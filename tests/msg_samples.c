@@ -1,4 +1,4 @@
-/*  msg_samples: one filled-in example of every HMS/1 message.  */
+/*  msg_samples: one filled-in example of every HMS/2 message.  */
 
 #include "msg_samples.h"
 
@@ -8,6 +8,7 @@
 const msg_sample_t msg_samples[] = {
     {"hb", HMS_MSG_HB, HMS_MSG_NONE},
     {"update", HMS_MSG_UPDATE, HMS_MSG_NONE},
+    {"update_notice", HMS_MSG_UPDATE, HMS_MSG_NONE},
     {"attack_start", HMS_MSG_ATTACK, HMS_MSG_NONE},
     {"attack_end", HMS_MSG_ATTACK, HMS_MSG_NONE},
     {"ping", HMS_MSG_PING, HMS_MSG_NONE},
@@ -38,6 +39,7 @@ const msg_sample_t msg_samples[] = {
     {NULL, HMS_MSG_NONE, HMS_MSG_NONE}};
 
 static hms_container_t s_content[3];
+static hms_container_t s_changes[2];
 static hms_host_t s_hosts[2];
 
 static void s_antagonist_conf(hms_antagonist_conf_t *conf)
@@ -78,18 +80,34 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
     const char *address = "10.0.0.5";
     switch (sample->type) {
     case HMS_MSG_HB:
-        strcpy(msg->hb.address, address);
-        msg->hb.seq = 1234;
         msg->hb.update_seq = 17;
-        msg->hb.containers = 5;
-        msg->hb.monitored = 4;
+        msg->hb.digest = 0x1234abcd;
         msg->hb.interval_ms = 1000;
-        msg->hb.started_ms = 1795000000000;
         break;
     case HMS_MSG_UPDATE:
-        strcpy(msg->update.address, address);
         msg->update.update_seq = 18;
-        strcpy(msg->update.reason, "web-1 restarted: loss 85% above 60%");
+        msg->update.started_ms = 1795000000000;
+        msg->update.digest = 0x5678ef01;
+        if (strcmp(sample->name, "update") == 0) { //  a delta: one change, one removal
+            memset(s_changes, 0, sizeof s_changes);
+            hms_container_t *web = &s_changes[0];
+            strcpy(web->id, "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+            strcpy(web->name, "web-1");
+            strcpy(web->image, "hms/testbox:1");
+            strcpy(web->ip, "172.17.0.2");
+            web->status = HMS_STATUS_RESTARTING;
+            strcpy(web->state, "running");
+            web->loss = 85;
+            web->rtt_ms = 0.05;
+            web->restarts = 3;
+            web->since_ms = 1795000001500;
+            hms_container_t *gone = &s_changes[1];
+            strcpy(gone->id, "0123456789ab");
+            gone->loss = gone->rtt_ms = NAN;
+            msg->update.threshold = 60;
+            msg->update.changes = s_changes;
+            msg->update.count = 2;
+        }
         break;
     case HMS_MSG_ATTACK:
         strcpy(msg->attack.address, address);
@@ -165,6 +183,7 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             skip->rtt_ms = NAN;
             strcpy(msg->content.address, address);
             msg->content.update_seq = 18;
+            msg->content.started_ms = 1795000000000;
             msg->content.threshold = 60;
             msg->content.content = s_content;
             msg->content.count = 3;

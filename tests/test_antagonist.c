@@ -411,7 +411,7 @@ static void s_raw_conf(const char *key, pack_fn pack, hms_msg_t *reply)
     msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, pairs);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_int(&pk, 1);
+    msgpack_pack_int(&pk, HMS_PROTOCOL_VERSION);
     msgpack_pack_str_with_body(&pk, "command", 7);
     msgpack_pack_str_with_body(&pk, "conf_antagonist", 15);
     msgpack_pack_str_with_body(&pk, "corr_id", 7);
@@ -585,15 +585,15 @@ static void test_commands(void **state)
     s_command_fails(HMS_MSG_LIST_HOSTS, HMS_CODE_NOT_IMPLEMENTED);
     harness_client_t client;
     harness_client_open(&client, s_env.router);
-    //  {"v":1,"command":"reboot","corr_id":5}
-    uint8_t unknown[] = {0x83, 0xa1, 'v',  0x01, 0xa7, 'c', 'o', 'm', 'm', 'a',
+    //  {"v":2,"command":"reboot","corr_id":5}
+    uint8_t unknown[] = {0x83, 0xa1, 'v',  0x02, 0xa7, 'c', 'o', 'm', 'm', 'a',
                          'n',  'd',  0xa6, 'r',  'e',  'b', 'o', 'o', 't', 0xa7,
                          'c',  'o',  'r',  'r',  '_',  'i', 'd', 0x05};
     assert_int_equal(harness_request_raw(&client, unknown, sizeof unknown, &reply, 3000), 0);
     assert_int_equal(reply.type, HMS_MSG_ERROR);
     assert_int_equal(reply.error.code, HMS_CODE_NOT_IMPLEMENTED);
     assert_int_equal(reply.corr_id, 5);
-    unknown[3] = 0x02;
+    unknown[3] = 0x03;
     assert_int_equal(harness_request_raw(&client, unknown, sizeof unknown, &reply, 3000), 0);
     assert_int_equal(reply.error.code, HMS_CODE_BAD_VERSION);
     const uint8_t garbage[] = {0xdd, 0x01, 0x00, 0x00, 0x00};

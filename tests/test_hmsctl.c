@@ -404,7 +404,7 @@ static void test_status_json(void **state)
     assert_string_equal(json_string_value(json_object_get(reply, "command")), "ok");
     assert_string_equal(json_string_value(json_object_get(reply, "re")), "give_content");
     assert_string_equal(json_string_value(json_object_get(reply, "address")), "test-host");
-    assert_int_equal(json_integer_value(json_object_get(reply, "v")), 1);
+    assert_int_equal(json_integer_value(json_object_get(reply, "v")), HMS_PROTOCOL_VERSION);
     assert_true(json_is_number(json_object_get(reply, "threshold")));
     assert_true(json_is_integer(json_object_get(reply, "update_seq")));
     json_t *content = json_object_get(reply, "content");
@@ -563,7 +563,7 @@ static void test_watch(void **state)
     (void)state;
     run_t run = s_hmsctl("-H %s watch --count 3", s_env.address);
     s_expect(&run, 0);
-    assert_int_equal(s_count_lines(run.out, " hb test-host seq="), 3);
+    assert_int_equal(s_count_lines(run.out, " hb update_seq="), 3);
     assert_int_equal(s_count_lines(run.out, ""), 3);
     s_run_free(&run);
 
@@ -572,10 +572,10 @@ static void test_watch(void **state)
     snprintf(path, sizeof path, "%s/watch.out", s_env.dir);
     char *argv[] = {HMSCTL, "--pub", s_env.pub, "watch", "--duration", "30", NULL};
     pid_t pid = harness_spawn(path, argv);
-    wait_text_t heartbeat = {path, " hb test-host "};
+    wait_text_t heartbeat = {path, " hb update_seq="};
     assert_true(harness_wait(s_file_has, &heartbeat, 5000));
     assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.web), 0);
-    wait_text_t update = {path, " update test-host update_seq="};
+    wait_text_t update = {path, " update update_seq="};
     bool updated = harness_wait(s_file_has, &update, 5000);
     assert_true(harness_wait(s_running, s_env.web, 3000));
     //  SIGTERM ends it cleanly, long before its duration.

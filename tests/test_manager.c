@@ -210,31 +210,48 @@ static void test_kill_and_stop(void **state)
     zsock_t *sub = zsock_new_sub(s_env.pub, "");
     assert_non_null(sub);
     hms_msg_t msg;
-    //  Heartbeats, seq increasing by one.
-    uint64_t seq = 0;
-    for (int i = 0; i < 2; i++) {
+    //  Heartbeats carry the digest of the table give_content gives: the two
+    //  agree once a heartbeat and an answer are at the same update.
+    bool agreed = false;
+    for (int i = 0; i < 10 && !agreed; i++) {
         do
             assert_int_equal(harness_receive(sub, &msg, 3000), 0);
         while (msg.type != HMS_MSG_HB);
-        if (seq)
-            assert_int_equal(msg.hb.seq, seq + 1);
-        seq = msg.hb.seq;
-        assert_string_equal(msg.hb.address, "test-host");
-        assert_int_equal(msg.hb.containers, 7);
         assert_int_equal(msg.hb.interval_ms, 1000);
+        hms_hb_t hb = msg.hb;
+        hms_msg_t request, reply;
+        hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
+        s_ask(&request, &reply);
+        assert_int_equal(reply.content.count, 7);
+        uint64_t sum = 0;
+        for (size_t c = 0; c < reply.content.count; c++)
+            sum += hms_container_fingerprint(&reply.content.content[c]);
+        if (reply.content.update_seq == hb.update_seq)
+            agreed = hms_content_digest(sum, reply.content.threshold) == hb.digest;
+        hms_msg_reset(&reply);
     }
+    assert_true(agreed);
     uint64_t update_seq = msg.hb.update_seq;
-
     assert_int_equal(harness_sh("docker kill %s >/dev/null", s_env.web), 0);
     assert_int_equal(harness_sh("docker stop %s >/dev/null", s_env.db), 0);
     assert_true(harness_wait(s_running, s_env.web, 2000));
     assert_true(harness_wait(s_running, s_env.db, 2000));
 
     //  Updates went out for the heals.
-    bool updated = false;
-    while (!updated && harness_receive(sub, &msg, 2000) == 0)
-        updated = msg.type == HMS_MSG_UPDATE && msg.update.update_seq > update_seq;
-    assert_true(updated);
+    //  Updates went out for the heals, in sequence, each a delta that names
+    //  the containers that changed.
+    bool web_seen = false;
+    while (!web_seen && harness_receive(sub, &msg, 2000) == 0) {
+        if (msg.type != HMS_MSG_UPDATE)
+            continue;
+        assert_int_equal(msg.update.update_seq, update_seq + 1);
+        update_seq = msg.update.update_seq;
+        assert_false(isnan(msg.update.threshold));
+        for (size_t c = 0; c < msg.update.count; c++)
+            web_seen |= strcmp(msg.update.changes[c].id, s_env.web) == 0;
+        hms_msg_reset(&msg);
+    }
+    assert_true(web_seen);
     zsock_destroy(&sub);
 
     //  Exactly once, even after the events of the heals came in.
@@ -362,7 +379,7 @@ static void s_raw_threshold(void (*pack)(msgpack_packer *), hms_msg_t *reply)
     msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
     msgpack_pack_map(&pk, pack ? 4 : 3);
     msgpack_pack_str_with_body(&pk, "v", 1);
-    msgpack_pack_int(&pk, 1);
+    msgpack_pack_int(&pk, HMS_PROTOCOL_VERSION);
     msgpack_pack_str_with_body(&pk, "command", 7);
     msgpack_pack_str_with_body(&pk, "container_threshold", 19);
     msgpack_pack_str_with_body(&pk, "corr_id", 7);
@@ -414,8 +431,8 @@ static void test_bad_requests(void **state)
 
     harness_client_t client;
     harness_client_open(&client, s_env.router);
-    //  {"v":1,"command":"reboot","corr_id":5}
-    const uint8_t unknown[] = {0x83, 0xa1, 'v',  0x01, 0xa7, 'c', 'o', 'm', 'm', 'a',
+    //  {"v":2,"command":"reboot","corr_id":5}
+    const uint8_t unknown[] = {0x83, 0xa1, 'v',  0x02, 0xa7, 'c', 'o', 'm', 'm', 'a',
                                'n',  'd',  0xa6, 'r',  'e',  'b', 'o', 'o', 't', 0xa7,
                                'c',  'o',  'r',  'r',  '_',  'i', 'd', 0x05};
     assert_int_equal(harness_request_raw(&client, unknown, sizeof unknown, &reply, 3000), 0);
@@ -423,7 +440,7 @@ static void test_bad_requests(void **state)
     assert_int_equal(reply.corr_id, 5);
     uint8_t version[sizeof unknown];
     memcpy(version, unknown, sizeof version);
-    version[3] = 0x02;
+    version[3] = 0x03;
     assert_int_equal(harness_request_raw(&client, version, sizeof version, &reply, 3000), 0);
     s_expect_error(&reply, HMS_CODE_BAD_VERSION);
     const uint8_t garbage[] = {0xdd, 0x01, 0x00, 0x00, 0x00};

@@ -1,0 +1,647 @@
+/*  hms_follower: one manager as a controller follows it (HMS/2). */
+
+#include "hms_follower.h"
+#include "hms_client.h"
+#include "hms_log.h"
+
+#include <inttypes.h>
+#include <math.h>
+
+#define DEFAULT_HB_MS 1000 //  until a host's first heartbeat tells its interval
+#define HELD_MAX      64   //  updates held while a snapshot is on its way
+#define RETRY_MIN_MS  100  //  a failed give_content is not asked again sooner
+
+struct _hms_follower_t {
+    const hms_follower_context_t *context;
+    char address[HMS_ADDRESS_MAX + 1];       //  as added
+    char router[300];                        //  its ROUTER endpoint
+    char pub[300];                           //  its PUB endpoint
+    char public_key[HMS_KEY_LENGTH + 1];     //  the manager's; "": plaintext
+    zsock_t *sub;                            //  heartbeats and updates
+    zsock_t *dealer;                         //  give_content and commands
+    char antagonist[HMS_ADDRESS_MAX + 1];    //  its antagonist's address (the /test endpoints)
+    char antagonist_router[300];             //  its ROUTER endpoint
+    char antagonist_key[HMS_KEY_LENGTH + 1]; //  its key; "": plaintext
+    bool antagonist_key_given;               //  not the manager's key by default
+    zsock_t *antagonist_dealer;              //  antagonist commands; NULL until needed
+    uint64_t corr_id;                        //  last corr_id sent on either DEALER
+
+    hms_host_status_t status; //  online / offline
+    uint64_t status_since_ms; //  Unix ms of the last status change
+    uint64_t last_hb;         //  monotonic ms of the last heartbeat; 0: never
+    uint64_t last_seen_ms;    //  Unix ms of the same
+    uint64_t interval_ms;     //  its heartbeat interval
+
+    //  The copy of the manager's table.
+    uint64_t started_ms;          //  the manager process it comes from; 0: none yet
+    uint64_t applied_seq;         //  the update it is at
+    uint64_t digest;              //  hms_content_digest of it
+    double threshold;             //  NAN: none yet
+    hms_content_block_t *content; //  NULL: none yet
+    uint64_t manager_restarts;    //  other manager processes seen after the first
+
+    //  Keeping it in step.
+    bool pending;            //  an update is known and not applied yet
+    uint64_t pending_since;  //  monotonic ms
+    uint64_t pending_ms;     //  time spent pending, episodes that ended
+    uint64_t fetching;       //  corr_id of the give_content in flight; 0: none
+    uint64_t fetch_deadline; //  monotonic ms
+    uint64_t fetch_after;    //  monotonic ms before which no give_content is sent
+    uint64_t last_fetch;     //  monotonic ms of the last give_content sent
+    zlistx_t *held;          //  hms_msg_t updates that came during a fetch
+    bool again;              //  an update came during the fetch and was not held
+
+    //  Counters.
+    uint64_t msgs_in, bytes_in;   //  control-plane traffic from the manager
+    uint64_t msgs_out, bytes_out; //  and to it
+    uint64_t bad_messages;        //  messages from it that did not decode
+    uint64_t unsent;              //  requests to it that found no connection
+    uint64_t deltas;              //  updates applied
+    uint64_t snapshots;           //  give_content answers taken
+    uint64_t gaps;                //  updates or heartbeats that showed a missed update
+    uint64_t mismatches;          //  digests that differed after applying
+    uint64_t content_bytes;       //  the seed's bandwidth: 45 B per give_content + reply JSON
+};
+
+static uint64_t s_now(void)
+{
+    return (uint64_t)zclock_mono();
+}
+
+static uint64_t s_wall(void)
+{
+    return (uint64_t)zclock_time();
+}
+
+static void s_changed(hms_follower_t *self)
+{
+    self->context->changed(self->context->arg);
+}
+
+bool hms_follower_for_antagonist(hms_msg_type_t type)
+{
+    return type >= HMS_MSG_CONF_ANTAGONIST && type <= HMS_MSG_ANTAGONIST_STATUS;
+}
+
+//  Sending.
+
+int hms_follower_resend(hms_follower_t *self, zframe_t **unsent)
+{
+    if (!self->antagonist_dealer ||
+        zframe_send(unsent, self->antagonist_dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE) != 0)
+        return -1;
+    zframe_destroy(unsent);
+    return 0;
+}
+
+static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg);
+
+//  A DEALER to a ROUTER peer whose public key is key ("": plaintext).
+static zsock_t *s_dealer(hms_follower_t *self, const char *endpoint, const char *key)
+{
+    const hms_follower_context_t *context = self->context;
+    zsock_t *dealer = hms_transport_client(context->transport, ZMQ_DEALER, key);
+    //  Connecting to a peer that is not up yet is fine: libzmq retries.
+    if (dealer && hms_transport_connect(context->transport, dealer, endpoint) != 0)
+        zsock_destroy(&dealer);
+    if (dealer) {
+        zloop_reader(context->loop, dealer, s_dealer_reader, self);
+        zloop_reader_set_tolerant(context->loop, dealer);
+    }
+    return dealer;
+}
+
+int hms_follower_send(hms_follower_t *self, hms_msg_t *request, zframe_t **unsent)
+{
+    bool antagonist = hms_follower_for_antagonist(request->type);
+    //  Most hosts never meet their antagonist: its DEALER is made when needed.
+    if (antagonist && !self->antagonist_dealer)
+        self->antagonist_dealer = s_dealer(self, self->antagonist_router, self->antagonist_key);
+    zsock_t *dealer = antagonist ? self->antagonist_dealer : self->dealer;
+    if (!dealer || (!antagonist && self->status != HMS_HOST_ONLINE))
+        return -1; //  a manager is known to be up from its heartbeats
+    request->corr_id = ++self->corr_id;
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    int rc = hms_msg_encode(request, &buffer) == 0 ? 0 : -1;
+    if (rc == 0) {
+        zframe_t *frame = zframe_new(buffer.data, buffer.size);
+        //  ZMQ_IMMEDIATE: with no connection up this fails at once.
+        if (zframe_send(&frame, dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE) == 0)
+            zframe_destroy(&frame);
+        else if (antagonist && unsent) {
+            *unsent = frame; //  the caller tries again
+            rc = 1;
+        } else {
+            zframe_destroy(&frame);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && !antagonist) { //  control-plane traffic: managers only
+        self->msgs_out++;
+        self->bytes_out += buffer.size;
+    }
+    if (rc < 0 && !antagonist)
+        self->unsent++;
+    msgpack_sbuffer_destroy(&buffer);
+    return rc;
+}
+
+//  Pending time.
+
+static void s_pending(hms_follower_t *self, bool pending)
+{
+    if (pending == self->pending)
+        return;
+    uint64_t now = s_now();
+    if (pending)
+        self->pending_since = now;
+    else
+        self->pending_ms += now - self->pending_since;
+    self->pending = pending;
+    s_changed(self);
+}
+
+static uint64_t s_window(const hms_follower_t *self)
+{
+    return (uint64_t)self->context->settings->aggregation_ms;
+}
+
+//  A snapshot is needed: now (delta mode, unless one was asked for less
+//  than a window ago) or when the window closes (notify mode).
+static void s_need_snapshot(hms_follower_t *self, uint64_t now)
+{
+    if (!self->pending) {
+        s_pending(self, true);
+        if (self->context->notify)
+            self->fetch_after = now + s_window(self);
+    }
+    if (!self->context->notify && self->last_fetch + s_window(self) > self->fetch_after)
+        self->fetch_after = self->last_fetch + s_window(self);
+}
+
+//  Asks for the table when one is due and none is in flight.
+static void s_fetch(hms_follower_t *self, uint64_t now)
+{
+    if (!self->pending || self->fetching || self->status != HMS_HOST_ONLINE ||
+        now < self->fetch_after)
+        return;
+    hms_msg_t request;
+    hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
+    if (hms_follower_send(self, &request, NULL) != 0) {
+        self->fetch_after = now + RETRY_MIN_MS; //  the command connection is not up yet
+        return;
+    }
+    self->fetching = request.corr_id;
+    self->fetch_deadline = now + (uint64_t)self->context->settings->request_timeout_ms;
+    self->last_fetch = now;
+    self->content_bytes += 45; //  the seed's size of a give_content request
+}
+
+//  The copy.
+
+static int s_by_name(const void *a, const void *b)
+{
+    const hms_container_t *x = a, *y = b;
+    int order = strcmp(x->name, y->name);
+    return order ? order : strcmp(x->id, y->id);
+}
+
+//  Takes over containers (count, malloc'ed) as the copy; returns 0, or -1
+//  when out of memory (the copy is then dropped: a snapshot follows).
+static int s_take(hms_follower_t *self, hms_container_t *containers, size_t count, double threshold)
+{
+    if (count)
+        qsort(containers, count, sizeof *containers, s_by_name);
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++)
+        sum += hms_container_fingerprint(&containers[i]);
+    hms_content_block_t *block = hms_content_block_new(containers, count);
+    hms_content_block_release(&self->content);
+    self->content = block;
+    self->threshold = threshold;
+    self->digest = hms_content_digest(sum, threshold);
+    s_changed(self);
+    return block ? 0 : -1;
+}
+
+//  The copy with the changes of update applied; returns 0, or -1 when out
+//  of memory.
+static int s_apply(hms_follower_t *self, const hms_update_t *update)
+{
+    size_t before = self->content ? self->content->count : 0;
+    hms_container_t *next = calloc(before + update->count + 1, sizeof *next);
+    zhashx_t *changed = zhashx_new();
+    if (!next || !changed) {
+        free(next);
+        zhashx_destroy(&changed);
+        return -1;
+    }
+    for (size_t i = 0; i < update->count; i++)
+        zhashx_update(changed, update->changes[i].id, (void *)&update->changes[i]);
+    size_t count = 0;
+    for (size_t i = 0; i < before; i++)
+        if (!zhashx_lookup(changed, self->content->containers[i].id))
+            next[count++] = self->content->containers[i];
+    //  The last entry of an id wins, as if the changes came one by one.
+    for (const hms_container_t *entry = zhashx_first(changed); entry; entry = zhashx_next(changed))
+        if (entry->status != HMS_STATUS_NONE)
+            next[count++] = *entry;
+    zhashx_destroy(&changed);
+    return s_take(self, next, count, update->threshold);
+}
+
+//  An update in order: applied, then checked against its digest.
+static void s_on_delta(hms_follower_t *self, const hms_update_t *update, uint64_t now)
+{
+    if (s_apply(self, update) != 0 || self->digest != update->digest) {
+        if (self->content)
+            self->mismatches++;
+        hms_info("manager %s: digest differs after update %" PRIu64 ": snapshot", self->address,
+                 update->update_seq);
+        s_need_snapshot(self, now);
+        return;
+    }
+    self->applied_seq = update->update_seq;
+    self->deltas++;
+}
+
+static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64_t now)
+{
+    bool delta = !isnan(update->threshold) && !self->context->notify;
+    if (self->fetching) {
+        //  Held, to be applied after the snapshot if it is older.
+        hms_msg_t *copy = delta && zlistx_size(self->held) < HELD_MAX ? malloc(sizeof *copy) : NULL;
+        if (copy) {
+            hms_msg_init(copy, HMS_MSG_UPDATE);
+            copy->update = *update;
+            size_t size = update->count * sizeof *update->changes;
+            copy->update.changes = size ? malloc(size) : NULL;
+            if (size && copy->update.changes)
+                memcpy(copy->update.changes, update->changes, size);
+            copy->owned = copy->update.changes;
+            if (size && !copy->owned)
+                free(copy), copy = NULL;
+        }
+        if (copy)
+            zlistx_add_end(self->held, copy);
+        else
+            self->again = true; //  another snapshot after this one
+        return;
+    }
+    if (update->started_ms != self->started_ms) {
+        if (self->started_ms)
+            hms_notice("manager %s: another manager process", self->address);
+        s_need_snapshot(self, now);
+    } else if (update->update_seq <= self->applied_seq)
+        return; //  already in the snapshot taken
+    else if (update->update_seq != self->applied_seq + 1 || !delta) {
+        self->gaps += delta;
+        s_need_snapshot(self, now);
+    } else
+        s_on_delta(self, update, now);
+    if (!self->pending)
+        s_changed(self);
+}
+
+static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t now)
+{
+    self->interval_ms = hb->interval_ms;
+    self->last_hb = now;
+    self->last_seen_ms = s_wall();
+    if (self->status != HMS_HOST_ONLINE) {
+        hms_notice("manager %s online", self->address);
+        self->status = HMS_HOST_ONLINE;
+        self->status_since_ms = self->last_seen_ms;
+        s_need_snapshot(self, now); //  whatever changed while we did not hear it
+    }
+    if (self->fetching || self->pending)
+        return;
+    if (hb->update_seq != self->applied_seq) {
+        self->gaps++;
+        s_need_snapshot(self, now); //  an update missed, or another manager process
+    } else if (hb->digest != self->digest) {
+        self->mismatches++;
+        hms_info("manager %s: digest differs at update %" PRIu64 ": snapshot", self->address,
+                 hb->update_seq);
+        s_need_snapshot(self, now);
+    }
+}
+
+//  A give_content answer: the copy, then the updates held meanwhile.
+static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
+{
+    self->fetching = 0;
+    if (reply->type != HMS_MSG_OK || reply->re != HMS_MSG_GIVE_CONTENT) {
+        hms_warning("manager %s: give_content failed: %s", self->address,
+                    reply->type == HMS_MSG_ERROR ? reply->error.message : "unexpected answer");
+        self->fetch_after = now + RETRY_MIN_MS;
+        zlistx_purge(self->held);
+        return;
+    }
+    const hms_content_t *content = &reply->content;
+    if (self->started_ms && content->started_ms != self->started_ms)
+        self->manager_restarts++;
+    self->started_ms = content->started_ms;
+    self->snapshots++;
+    hms_container_t *containers = reply->content.content;
+    reply->owned = NULL; //  the copy owns the array now
+    if (s_take(self, containers, content->count, content->threshold) != 0) {
+        self->fetch_after = now + RETRY_MIN_MS;
+        zlistx_purge(self->held);
+        return;
+    }
+    //  The seed's bandwidth counts the reply as JSON.
+    self->content_bytes += self->content->json_size;
+    self->applied_seq = content->update_seq;
+    s_pending(self, false);
+    if (self->again) { //  an update came that could not be held
+        self->again = false;
+        s_need_snapshot(self, now);
+    }
+    for (hms_msg_t *held = zlistx_first(self->held); held; held = zlistx_next(self->held))
+        s_on_update(self, &held->update, now);
+    zlistx_purge(self->held);
+    s_changed(self);
+}
+
+//  Readers.
+
+//  Counts a message from the manager (not its antagonist: the control plane
+//  is managers only); returns it decoded, or -1 (dropped, counted).
+static int s_decode(hms_follower_t *self, zframe_t *frame, hms_msg_t *msg, size_t extra,
+                    bool counted)
+{
+    if (counted) {
+        self->msgs_in++;
+        self->bytes_in += zframe_size(frame) + extra;
+    }
+    if (hms_msg_decode(msg, zframe_data(frame), zframe_size(frame)) != 0) {
+        self->bad_messages++;
+        hms_warning("manager %s: message dropped: %s", self->address, msg->decode_text);
+        return -1;
+    }
+    return 0;
+}
+
+//  SUB reader: heartbeats and updates of the manager.
+static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
+{
+    (void)loop;
+    hms_follower_t *self = arg;
+    zmsg_t *message = zmsg_recv(sub);
+    if (!message)
+        return 0;
+    hms_msg_t msg;
+    zframe_t *topic = zmsg_first(message);
+    if (zmsg_size(message) != 2)
+        self->bad_messages++;
+    else if (s_decode(self, zmsg_last(message), &msg, zframe_size(topic), true) == 0) {
+        uint64_t now = s_now();
+        if (!zframe_streq(topic, hms_msg_type_name(msg.type)))
+            self->bad_messages++;
+        else if (msg.type == HMS_MSG_HB)
+            s_on_heartbeat(self, &msg.hb, now);
+        else if (msg.type == HMS_MSG_UPDATE)
+            s_on_update(self, &msg.update, now);
+        s_fetch(self, now);
+        hms_msg_reset(&msg);
+    }
+    zmsg_destroy(&message);
+    return 0;
+}
+
+//  DEALER reader: answers of the manager, or of its antagonist.
+static int s_dealer_reader(zloop_t *loop, zsock_t *dealer, void *arg)
+{
+    (void)loop;
+    hms_follower_t *self = arg;
+    zframe_t *frame = zframe_recv(dealer);
+    if (!frame)
+        return 0;
+    hms_msg_t reply;
+    bool manager = dealer == self->dealer;
+    if (s_decode(self, frame, &reply, 0, manager) == 0) {
+        uint64_t now = s_now();
+        if (manager && self->fetching && reply.corr_id == self->fetching) {
+            s_on_snapshot(self, &reply, now);
+            s_fetch(self, now);
+        } else
+            self->context->answer(self->context->arg, self, &reply);
+        hms_msg_reset(&reply);
+    }
+    zframe_destroy(&frame);
+    return 0;
+}
+
+void hms_follower_tick(hms_follower_t *self, uint64_t now)
+{
+    if (self->status == HMS_HOST_ONLINE &&
+        now - self->last_hb > (uint64_t)self->context->settings->miss_count * self->interval_ms) {
+        hms_notice("manager %s offline", self->address);
+        self->status = HMS_HOST_OFFLINE;
+        self->status_since_ms = s_wall();
+        s_changed(self);
+    }
+    if (self->fetching && now >= self->fetch_deadline) {
+        self->fetching = 0; //  its answer, if it comes, is dropped
+        zlistx_purge(self->held);
+        self->fetch_after = now + RETRY_MIN_MS;
+    }
+    s_fetch(self, now);
+}
+
+//  Setup.
+
+//  The endpoints and keys of spec. Returns 0, or 400 with why.
+static int s_check(hms_follower_t *self, const hms_follower_spec_t *spec, char *why, size_t size)
+{
+    char host_name[HMS_ADDRESS_MAX + 1], pub[300];
+    int port;
+    const char *antagonist = spec->antagonist && *spec->antagonist ? spec->antagonist : NULL;
+    if (strlen(spec->address) > HMS_ADDRESS_MAX ||
+        hms_address_endpoints(spec->address, HMS_MANAGER_PORT, self->pub, self->router,
+                              sizeof self->pub) != 0 ||
+        hms_address_parse(spec->address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port)) {
+        snprintf(why, size, "'%.300s' is not an address (host or host:port)", spec->address);
+        return 400;
+    }
+    snprintf(self->antagonist, sizeof self->antagonist, "%s", antagonist ? antagonist : host_name);
+    if (strlen(self->antagonist) > HMS_ADDRESS_MAX ||
+        hms_address_endpoints_antagonist(self->antagonist, HMS_ANTAGONIST_PORT, pub,
+                                         self->antagonist_router, sizeof pub) != 0) {
+        snprintf(why, size, "antagonist '%.300s' is not an address", self->antagonist);
+        return 400;
+    }
+    const char *keys[] = {spec->public_key, spec->antagonist_key};
+    for (int i = 0; i < 2; i++)
+        if (keys[i] && *keys[i] && !hms_key_valid(keys[i])) {
+            snprintf(why, size, "'%.60s' is not a public key (40 Z85 characters)", keys[i]);
+            return 400;
+        }
+    snprintf(self->public_key, sizeof self->public_key, "%s",
+             spec->public_key ? spec->public_key : "");
+    self->antagonist_key_given = spec->antagonist_key && *spec->antagonist_key;
+    snprintf(self->antagonist_key, sizeof self->antagonist_key, "%s",
+             self->antagonist_key_given ? spec->antagonist_key : self->public_key);
+    hms_transport_t *transport = self->context->transport;
+    if (*self->public_key && !hms_transport_secure(transport)) {
+        snprintf(why, size,
+                 "this controller has no key pair (--curve-secret): it cannot speak "
+                 "CURVE to %.300s",
+                 spec->address);
+        return 400;
+    }
+    if (!*self->public_key && !hms_transport_plaintext(transport, self->pub)) {
+        snprintf(why, size, "%.300s is not on loopback: add it with its public key", spec->address);
+        return 400;
+    }
+    return 0;
+}
+
+static void s_held_free(void **item)
+{
+    hms_msg_t *msg = *item;
+    hms_msg_reset(msg);
+    free(msg);
+    *item = NULL;
+}
+
+hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
+                                 const hms_follower_spec_t *spec, int *code, char *why, size_t size)
+{
+    hms_follower_t *self = calloc(1, sizeof *self);
+    *code = 500;
+    if (!self) {
+        snprintf(why, size, "out of memory");
+        return NULL;
+    }
+    self->context = context;
+    if ((*code = s_check(self, spec, why, size)) != 0) {
+        free(self);
+        return NULL;
+    }
+    snprintf(self->address, sizeof self->address, "%s", spec->address);
+    self->status = HMS_HOST_OFFLINE;
+    self->status_since_ms = s_wall();
+    self->interval_ms = DEFAULT_HB_MS;
+    self->threshold = NAN;
+    self->held = zlistx_new();
+    self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->public_key);
+    if (self->sub) {
+        zsock_set_subscribe(self->sub, "hb");
+        zsock_set_subscribe(self->sub, "update");
+    }
+    if (!self->held || !self->sub ||
+        hms_transport_connect(context->transport, self->sub, self->pub) != 0 ||
+        !(self->dealer = s_dealer(self, self->router, self->public_key))) {
+        snprintf(why, size, "cannot connect to %.300s", spec->address);
+        *code = 500;
+        hms_follower_destroy(&self);
+        return NULL;
+    }
+    zlistx_set_destructor(self->held, s_held_free);
+    zloop_reader(context->loop, self->sub, s_sub_reader, self);
+    zloop_reader_set_tolerant(context->loop, self->sub);
+    hms_notice("following manager %s (%s, %s, %s; antagonist %s)", self->address, self->pub,
+               self->router, *self->public_key ? "CURVE" : "plaintext", self->antagonist_router);
+    return self;
+}
+
+void hms_follower_destroy(hms_follower_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    hms_follower_t *self = *self_p;
+    zsock_t *sockets[] = {self->sub, self->dealer, self->antagonist_dealer};
+    for (int i = 0; i < 3; i++)
+        if (sockets[i])
+            zloop_reader_end(self->context->loop, sockets[i]);
+    zsock_destroy(&self->sub);
+    zsock_destroy(&self->dealer);
+    zsock_destroy(&self->antagonist_dealer);
+    zlistx_destroy(&self->held);
+    hms_content_block_release(&self->content);
+    free(self);
+    *self_p = NULL;
+}
+
+//  Reading.
+
+const char *hms_follower_address(const hms_follower_t *self)
+{
+    return self->address;
+}
+
+const char *hms_follower_antagonist(const hms_follower_t *self)
+{
+    return self->antagonist;
+}
+
+const char *hms_follower_router(const hms_follower_t *self)
+{
+    return self->router;
+}
+
+hms_host_status_t hms_follower_status(const hms_follower_t *self)
+{
+    return self->status;
+}
+
+bool hms_follower_pending(const hms_follower_t *self)
+{
+    return self->pending;
+}
+
+void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
+{
+    snprintf(out->address, sizeof out->address, "%s", self->address);
+    snprintf(out->public_key, sizeof out->public_key, "%s", self->public_key);
+    out->status = self->status;
+    out->status_since_ms = self->status_since_ms;
+    out->last_seen_ms = self->last_seen_ms;
+    out->update_seq = self->applied_seq;
+    out->threshold = self->threshold;
+    out->started_ms = self->started_ms;
+    out->manager_restarts = self->manager_restarts;
+    out->snapshots = self->snapshots;
+    out->pending = self->pending;
+    out->content = self->content; //  referenced by hms_view_new
+}
+
+void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
+{
+    snprintf(out->address, sizeof out->address, "%s", self->address);
+    out->status = self->status;
+    out->last_seen_ms = self->last_seen_ms;
+    out->containers = self->content ? self->content->count : 0;
+}
+
+json_t *hms_follower_saved(const hms_follower_t *self)
+{
+    json_t *entry =
+        json_pack("{s:s, s:s}", "address", self->address, "antagonist", self->antagonist);
+    if (entry && *self->public_key)
+        json_object_set_new(entry, "public_key", json_string(self->public_key));
+    if (entry && self->antagonist_key_given)
+        json_object_set_new(entry, "antagonist_key", json_string(self->antagonist_key));
+    return entry;
+}
+
+json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t totals[4])
+{
+    totals[0] += self->msgs_in;
+    totals[1] += self->bytes_in;
+    totals[2] += self->msgs_out;
+    totals[3] += self->bytes_out;
+    uint64_t pending_ms = self->pending_ms + (self->pending ? now - self->pending_since : 0);
+    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
+                     "address", self->address, "msgs_in", (json_int_t)self->msgs_in, "bytes_in",
+                     (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out,
+                     "bytes_out", (json_int_t)self->bytes_out, "bad_messages",
+                     (json_int_t)self->bad_messages, "unsent", (json_int_t)self->unsent, "pending",
+                     self->pending, "pending_ms", (json_int_t)pending_ms, "deltas",
+                     (json_int_t)self->deltas, "snapshots", (json_int_t)self->snapshots, "gaps",
+                     (json_int_t)self->gaps, "mismatches", (json_int_t)self->mismatches,
+                     "content_bytes", (json_int_t)self->content_bytes);
+}
