@@ -7,10 +7,14 @@
 
     Reproducibility: every attempt takes its draws from one xoshiro256**
     stream seeded at start (and again after a conf_antagonist), in a fixed
-    order (u; then v, target, and for a loss attack two more for the
-    Gaussian), and the times of the attempts are planned, not measured: an
-    attempt is due `frequency` after the previous one, or after the planned
-    end of the loss attack it drew. A target that is not running gets a
+    order (the wait before the attempt; u; then v, target, and for a loss
+    attack two more for the Gaussian and one for its length), and the times
+    of the attempts are planned, not measured: an attempt is due its wait
+    after the previous one, or after the planned end of the loss attack it
+    drew. As in the seed's antagonist (numpy.random.exponential), the wait
+    is drawn from an exponential distribution of mean `frequency` and a
+    loss attack lasts an exponential draw of mean `duration`; --timing
+    fixed makes both exactly their mean (no draw). A target that is not running gets a
     no-op attack that draws and waits the same. So a seed and a target list
     give the same (time, kind, target, loss) sequence whatever Docker or a
     healer does meanwhile.
@@ -74,10 +78,14 @@ const hms_option_t hms_antagonist_options[] = {
     {"heavy", 0, HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, heavy), "25", 0, 100, "PERCENT",
      "% chance that an attempt attacks"},
     {"frequency", 'f', HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, frequency), "1",
-     HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, "SECONDS", "time between two attempts"},
+     HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, "SECONDS", "mean time between two attempts"},
     {"duration", 0, HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, duration), "5",
      HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, "SECONDS",
-     "time a loss attack lasts (no attempt meanwhile)"},
+     "mean time a loss attack lasts (no attempt meanwhile)"},
+    {"timing", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, timing), "exponential", 0, 0,
+     "exponential|fixed",
+     "waits and loss lengths drawn from exponential distributions of mean --frequency and "
+     "--duration, as the seed's antagonist did, or exactly those means"},
     {"sigma", 0, HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, sigma), "10", 0, 100, "PERCENT",
      "standard deviation of the loss %"},
     {"seed", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, seed), "0", 0, 0, "N",
@@ -144,6 +152,7 @@ struct _hms_antagonist_t {
     char *label;                       //  targets' label; NULL: every container
     int stop_timeout_s;                //  for docker stop
     scope_t scope;                     //  where loss attacks drop packets
+    bool fixed_timing;                 //  --timing fixed: no draw for waits and lengths
     bool start_at_ready;               //  --start
     hms_antagonist_conf_t conf;        //  in force: sigma, seed and mode always set
     bool running;                      //  attempts are being made
@@ -709,6 +718,16 @@ static void s_loss(hms_antagonist_t *self, const target_t *target, double loss,
 
 //  Attempts.
 
+//  A length of mean seconds, in ms (at least 1): an exponential draw, or
+//  the mean itself with fixed timing.
+static uint64_t s_length_ms(hms_antagonist_t *self, double mean)
+{
+    double ms = mean * 1000.0;
+    if (!self->fixed_timing)
+        ms *= -log(1.0 - s_uniform(&self->rng)); //  1 - u in (0, 1]: finite
+    return ms < 1.0 ? 1 : (uint64_t)llround(ms);
+}
+
 static void s_attempt_schedule(hms_antagonist_t *self);
 
 //  One attempt: the draws, in their fixed order, and the attack they make.
@@ -746,7 +765,7 @@ static void s_attempt(hms_antagonist_t *self)
     self->loss_attacks++;
     double loss = conf->loss + conf->sigma * s_gaussian(&self->rng);
     loss = loss < 0 ? 0 : loss > 100 ? 100 : loss;
-    uint64_t duration_ms = (uint64_t)llround(conf->duration * 1000.0);
+    uint64_t duration_ms = s_length_ms(self, conf->duration);
     //  The loss attack holds the antagonist: the next attempt is planned
     //  from its planned end.
     self->base_ms += duration_ms;
@@ -780,7 +799,11 @@ static void s_attempt_schedule(hms_antagonist_t *self)
     if (!self->running)
         return;
     uint64_t now = s_now();
-    uint64_t period = (uint64_t)llround(self->conf.frequency * 1000.0);
+    if (self->reseed) { //  a conf_antagonist: its seed from this draw on
+        s_rng_seed(&self->rng, self->conf.seed);
+        self->reseed = false;
+    }
+    uint64_t period = s_length_ms(self, self->conf.frequency);
     if (self->base_ms + period + LATE_MS < now) {
         hms_warning("attempts are %" PRIu64 " ms late: schedule restarted",
                     now - self->base_ms - period);
@@ -1138,6 +1161,11 @@ static int s_parse(hms_antagonist_t *self, const hms_antagonist_config_t *config
         conf->mode = HMS_MODE_KILL;
     else {
         hms_error("--mode: '%s' is neither stop nor kill", config->mode);
+        return -1;
+    }
+    self->fixed_timing = strcmp(config->timing, "fixed") == 0;
+    if (!self->fixed_timing && strcmp(config->timing, "exponential") != 0) {
+        hms_error("--timing: '%s' is neither exponential nor fixed", config->timing);
         return -1;
     }
     if (strcmp(config->loss_scope, "container") == 0)

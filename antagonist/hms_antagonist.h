@@ -1,11 +1,14 @@
 /*  hms_antagonist: the fault injector of HMS, one zloop.
 
-    Every `frequency` seconds while running, an attempt: with probability
+    While running, an attempt every `frequency` seconds on average (waits
+    drawn from an exponential distribution, as the seed's antagonist did;
+    --timing fixed: exactly `frequency`): with probability
     `heavy` % it attacks one of its targets (the containers with the target
     label, running or not, sorted by name), drawn uniformly. The attack is
     a shutdown (docker stop or kill) with probability `balance` %, else a
     loss attack: a Gaussian share of the target's packets is dropped with
-    iptables for `duration` seconds, during which no attempt is made. The
+    iptables for `duration` seconds on average (an exponential draw, or
+    exactly that with --timing fixed), during which no attempt is made. The
     draws come from a seeded PRNG, so a seed replays the same attacks.
 
     Every attack is published on PUB (`attack`, phase start and end) and
@@ -42,6 +45,7 @@ typedef struct {
     char *mode;                       //  "stop" or "kill"
     int stop_timeout_s;               //  what docker stop gives a container before SIGKILL
     char *loss_scope;                 //  "container" or "host"
+    char *timing;                     //  "exponential" or "fixed"
     bool start;                       //  attack from launch, without waiting for start_antagonist
     hms_transport_config_t transport; //  keys, allowed clients, --insecure
     char *ready_file; //  where the bound endpoints are written once serving; "": none
