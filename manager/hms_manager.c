@@ -61,6 +61,10 @@ const hms_option_t hms_manager_options[] = {
     {"sync", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, sync), "delta", 0, 0, "delta|notify",
      "updates carry the changed containers (delta), or only say that something changed, as "
      "the seed's notices did (notify)"},
+    {"watch", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, watch_ms), "200", 0, HMS_PERIOD_MAX,
+     "MS",
+     "between two watch rounds (3 echoes to each container; one lost: the container is judged "
+     "at once with a full round); 0: none, judging rounds only, as the seed"},
     {"heartbeat", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, heartbeat_ms), "1000",
      HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between two heartbeats"},
     {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "1000", 0, HMS_GRACE_MAX,
@@ -117,6 +121,7 @@ struct _hms_manager_t {
     size_t content_capacity;
     zlistx_t *requests;  //  request_t of Docker calls in flight
     int heartbeat_timer; //  zloop timer ids
+    int watch_timer;
     int probe_timer;
     bool listing; //  a full listing is in flight
     //  Probe round: targets and the ids they stand for (copied: the table
@@ -125,6 +130,9 @@ struct _hms_manager_t {
     char (*target_ids)[HMS_ID_MAX + 1];
     size_t target_capacity;
     uint64_t round_started; //  monotonic ms when the round under way began
+    bool round_watch;       //  the round under way is a watch round (hms_manager.h)
+    bool judge_due;         //  a judging round of every container waits for the prober
+    zhashx_t *suspects;     //  ids a watch round saw lose echoes: judged next
     uint64_t update_seq;    //  last update's seq
     uint64_t started_ms;    //  Unix ms of our start
     uint64_t started_mono;  //  monotonic ms of our start
@@ -461,6 +469,11 @@ static void s_on_events_state(hms_docker_t *docker, bool connected, const char *
 
 //  Probing.
 
+static void s_next_round(hms_manager_t *self);
+
+//  A round ended. A judging round gives the table each container's loss; a
+//  watch round only names the containers that lost an echo, which are
+//  judged at once.
 static void s_on_round(hms_probe_t *probe, hms_probe_target_t *targets, size_t count, void *arg)
 {
     (void)probe;
@@ -468,11 +481,20 @@ static void s_on_round(hms_probe_t *probe, hms_probe_target_t *targets, size_t c
     uint64_t now = s_now();
     for (size_t i = 0; i < count; i++) {
         const char *id = self->target_ids[(size_t)targets[i].arg];
+        if (self->round_watch) {
+            if (targets[i].loss > 0) { //  lost, or refused on the way out
+                hms_debug("watch %.12s: %u of %d echoes back: judged now", id, targets[i].received,
+                          WATCH_ECHOES);
+                zhashx_update(self->suspects, id, (void *)1);
+            }
+            continue;
+        }
         hms_debug("probe %.12s: loss %.0f%%, rtt %.3f ms", id, targets[i].loss, targets[i].rtt_ms);
         hms_table_on_probe(self->table, id, targets[i].loss, targets[i].rtt_ms, self->round_started,
                            now);
     }
     s_after_change(self);
+    s_next_round(self);
 }
 
 static bool s_grow_targets(hms_manager_t *self, size_t count)
@@ -492,19 +514,14 @@ static bool s_grow_targets(hms_manager_t *self, size_t count)
     return true;
 }
 
-//  Probe timer: starts a round over every active container past its grace.
-static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
+//  Starts a round over the active containers past their grace (the
+//  suspects only when only_suspects): a watch round of WATCH_ECHOES echoes,
+//  or a judging round with the probe settings. Returns true when one started.
+static bool s_round(hms_manager_t *self, bool watch, bool only_suspects)
 {
-    (void)loop;
-    (void)timer_id;
-    hms_manager_t *self = arg;
-    if (hms_probe_busy(self->probe)) {
-        hms_info("probe round still running: this period skipped");
-        return 0;
-    }
     size_t count = hms_table_size(self->table);
     if (count == 0 || !s_grow_targets(self, count))
-        return 0;
+        return false;
     const char **ids = calloc(count, sizeof *ids);
     const char **ips = calloc(count, sizeof *ips);
     size_t targets = 0;
@@ -514,6 +531,8 @@ static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
     for (size_t i = 0; i < targets; i++) {
         hms_probe_target_t *target = &self->targets[used];
         memset(target, 0, sizeof *target);
+        if (only_suspects && !zhashx_lookup(self->suspects, ids[i]))
+            continue;
         if (inet_pton(AF_INET, ips[i], &target->addr) != 1)
             continue; //  not IPv4: not probed
         snprintf(self->target_ids[used], sizeof self->target_ids[used], "%s", ids[i]);
@@ -523,13 +542,56 @@ static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
     free(ids);
     free(ips);
     if (used == 0)
-        return 0;
-    hms_probe_settings_t settings = {(uint32_t)self->settings.probe_count,
+        return false;
+    hms_probe_settings_t settings = {watch ? WATCH_ECHOES : (uint32_t)self->settings.probe_count,
                                      (uint32_t)self->settings.probe_interval_ms,
                                      (uint32_t)self->settings.probe_timeout_ms};
     self->round_started = s_now();
-    if (hms_probe_round(self->probe, self->targets, used, &settings, s_on_round, self) != 0)
+    self->round_watch = watch;
+    if (hms_probe_round(self->probe, self->targets, used, &settings, s_on_round, self) != 0) {
         hms_warning("probe round refused");
+        return false;
+    }
+    return true;
+}
+
+//  The prober is free: the suspects are judged first, then every container
+//  if its period came meanwhile. Watch rounds come from their timer.
+static void s_next_round(hms_manager_t *self)
+{
+    if (hms_probe_busy(self->probe))
+        return;
+    if (zhashx_size(self->suspects) > 0) {
+        bool started = s_round(self, false, true);
+        zhashx_purge(self->suspects);
+        if (started)
+            return;
+    }
+    if (self->judge_due) {
+        self->judge_due = false;
+        s_round(self, false, false);
+    }
+}
+
+//  Probe timer: every container is judged once a period.
+static int s_probe_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_manager_t *self = arg;
+    self->judge_due = true;
+    s_next_round(self);
+    return 0;
+}
+
+//  Watch timer: a short round over every container while the prober is free.
+static int s_watch_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_manager_t *self = arg;
+    if (!hms_probe_busy(self->probe) && !self->judge_due && zhashx_size(self->suspects) == 0)
+        s_round(self, true, false);
     return 0;
 }
 
@@ -582,6 +644,12 @@ static void s_start_timers(hms_manager_t *self)
         zloop_timer(self->loop, self->settings.heartbeat_ms, 0, s_heartbeat_timer, self);
     self->probe_timer =
         zloop_timer(self->loop, self->settings.probe_period_ms, 0, s_probe_timer, self);
+    if (self->watch_timer >= 0)
+        zloop_timer_end(self->loop, self->watch_timer);
+    self->watch_timer =
+        self->config.watch_ms > 0
+            ? zloop_timer(self->loop, (size_t)self->config.watch_ms, 0, s_watch_timer, self)
+            : -1;
 }
 
 //  Commands.
@@ -777,7 +845,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->config.docker_socket = self->config.state_file = self->config.label = NULL;
     self->config.ready_file = self->config.sync = NULL;
     self->config.transport = (hms_transport_config_t){NULL, NULL, config->transport.insecure};
-    self->heartbeat_timer = self->probe_timer = -1;
+    self->heartbeat_timer = self->probe_timer = self->watch_timer = -1;
     self->started_ms = (uint64_t)zclock_time();
     self->started_mono = s_now();
     if (*config->address)
@@ -816,9 +884,10 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     };
     self->table = hms_table_new(&policy);
     self->sync = hms_sync_new();
+    self->suspects = zhashx_new();
     self->requests = zlistx_new();
     self->loop = zloop_new();
-    if (!self->table || !self->sync || !self->requests || !self->loop) {
+    if (!self->table || !self->sync || !self->suspects || !self->requests || !self->loop) {
         hms_manager_destroy(&self);
         return NULL;
     }
@@ -877,6 +946,7 @@ void hms_manager_destroy(hms_manager_t **self_p)
     zloop_destroy(&self->loop);
     hms_table_destroy(&self->table);
     hms_sync_destroy(&self->sync);
+    zhashx_destroy(&self->suspects);
     free(self->content);
     free(self->targets);
     free(self->target_ids);

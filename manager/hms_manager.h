@@ -1,10 +1,19 @@
 /*  hms_manager: the manager of one Docker host, one zloop.
 
     Lists the host's containers through the Docker Engine API and follows
-    its events stream, probes every watched container with ICMP each probe
-    period, heals (starts or restarts) the ones that stopped, became
-    unhealthy or lose too many echoes, and answers HMS/2 commands on a
-    ROUTER while publishing heartbeats and updates on a PUB socket.
+    its events stream, probes every watched container with ICMP, heals (starts or restarts) the ones
+   that stopped, became unhealthy or lose too many echoes, and answers HMS/2 commands on a ROUTER
+   while publishing heartbeats and updates on a PUB socket.
+
+    Probing is adaptive. A judging round (the probe settings: 20 echoes
+    10 ms apart by default) measures each container's loss, which is
+    compared with the threshold; one runs over every container each probe
+    period. Between them, every --watch ms, a watch round sends
+    WATCH_ECHOES echoes to each container: one that loses any is judged at
+    once instead of at the next period. A loss attack is thus seen within
+    about a watch period, and only a judging round restarts a container, so
+    a container whose loss stays under the threshold is not restarted for
+    a run of bad luck in three echoes.
 */
 #ifndef HMS_MANAGER_H_INCLUDED
 #define HMS_MANAGER_H_INCLUDED
@@ -13,6 +22,9 @@
 #include "hms_transport.h"
 
 #include <stdbool.h>
+
+//  Echoes of a watch round, to each container.
+#define WATCH_ECHOES 3
 
 typedef struct {
     char *pub_endpoint;               //  PUB: heartbeats and update notices; "": the default
@@ -27,6 +39,7 @@ typedef struct {
     int probe_interval_ms;            //  between two echoes to one container
     int probe_timeout_ms;             //  wait for a reply
     int probe_period_ms;              //  between the starts of two rounds
+    int watch_ms;                     //  between watch rounds; 0: none (see above)
     int heartbeat_ms;                 //  between heartbeats
     int grace_ms;                     //  no probing this long after a heal
     int backoff_max_ms;               //  longest wait before healing a failing container; 0: none
