@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <pthread.h>
 #include <stdlib.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
@@ -22,15 +24,16 @@ struct _hms_api_request_t {
     hms_api_request_t *next; //  in the queue
     int refs;                //  caller and mailbox
     bool answered;
-    int status;
+    hms_result_t result;
     char *body;
+    char message[HMS_API_MESSAGE_MAX];
     pthread_cond_t done; //  signalled once answered
 };
 
 struct _hms_api_t {
     pthread_mutex_t lock;
     hms_api_request_t *head, *tail; //  queued, oldest first
-    bool closed;                    //  every call is answered 503
+    bool closed;                    //  every call is answered UNAVAILABLE
     int fd;                         //  eventfd: readable while requests are queued
 };
 
@@ -75,11 +78,13 @@ int hms_api_fd(hms_api_t *self)
 }
 
 //  Under the lock: records the answer and wakes the caller.
-static void s_answer(hms_api_request_t *request, int status, char *body)
+static void s_answer(hms_api_request_t *request, hms_result_t result, char *body,
+                     const char *message)
 {
     request->answered = true;
-    request->status = status;
+    request->result = result;
     request->body = body;
+    snprintf(request->message, sizeof request->message, "%s", message ? message : "");
     pthread_cond_signal(&request->done);
     s_unref(request);
 }
@@ -103,12 +108,14 @@ static void s_dequeue(hms_api_t *self, hms_api_request_t *request)
         }
 }
 
-int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body)
+hms_result_t hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body,
+                          char *message, size_t size)
 {
     *body = NULL;
+    snprintf(message, size, "the controller did not answer");
     hms_api_request_t *request = calloc(1, sizeof *request);
     if (!request)
-        return 503;
+        return HMS_RESULT_UNAVAILABLE;
     request->args = *args;
     request->refs = 2;
     pthread_condattr_t attributes;
@@ -127,7 +134,7 @@ int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, ch
 
     pthread_mutex_lock(&self->lock);
     if (self->closed)
-        s_answer(request, 503, NULL);
+        s_answer(request, HMS_RESULT_UNAVAILABLE, NULL, "the controller is stopping");
     else {
         if (self->tail)
             self->tail->next = request;
@@ -136,21 +143,23 @@ int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, ch
         self->tail = request;
         uint64_t one = 1;
         if (write(self->fd, &one, sizeof one) < 0 && errno != EAGAIN)
-            s_answer(request, 503, NULL); //  cannot happen with an eventfd
+            s_answer(request, HMS_RESULT_UNAVAILABLE, NULL, NULL); //  cannot happen
     }
     int rc = 0;
     while (!request->answered && rc != ETIMEDOUT)
         rc = pthread_cond_timedwait(&request->done, &self->lock, &deadline);
-    int status = 503;
+    hms_result_t result = HMS_RESULT_UNAVAILABLE;
     if (request->answered) {
-        status = request->status;
+        result = request->result;
         *body = request->body;
         request->body = NULL;
+        if (*request->message || result != HMS_RESULT_UNAVAILABLE)
+            snprintf(message, size, "%s", request->message);
     } else
-        s_dequeue(self, request); //  not run later, once its caller was told 503
+        s_dequeue(self, request); //  not run later, once its caller was told so
     s_unref(request);
     pthread_mutex_unlock(&self->lock);
-    return status;
+    return result;
 }
 
 hms_api_request_t *hms_api_next(hms_api_t *self)
@@ -175,7 +184,8 @@ const hms_api_args_t *hms_api_args(const hms_api_request_t *request)
     return &request->args;
 }
 
-void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, int status, char *body)
+void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, hms_result_t result, char *body,
+                    const char *message)
 {
     hms_api_request_t *request = *request_p;
     *request_p = NULL;
@@ -184,8 +194,33 @@ void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, int status, 
         return;
     }
     pthread_mutex_lock(&self->lock);
-    s_answer(request, status, body);
+    s_answer(request, result, body, message);
     pthread_mutex_unlock(&self->lock);
+}
+
+void hms_api_fail(hms_api_t *self, hms_api_request_t **request_p, hms_result_t result,
+                  const char *format, ...)
+{
+    char message[HMS_API_MESSAGE_MAX];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(message, sizeof message, format, args);
+    va_end(args);
+    hms_api_answer(self, request_p, result, NULL, message);
+}
+
+hms_result_t hms_result_from_code(uint64_t code)
+{
+    switch (code) {
+    case HMS_CODE_BAD_REQUEST: return HMS_RESULT_INVALID;
+    case HMS_CODE_NOT_FOUND: return HMS_RESULT_NOT_FOUND;
+    case HMS_CODE_CONFLICT: return HMS_RESULT_CONFLICT;
+    case HMS_CODE_NOT_IMPLEMENTED: return HMS_RESULT_NOT_SERVED;
+    case HMS_CODE_UNAVAILABLE: return HMS_RESULT_UNAVAILABLE;
+    case HMS_CODE_TIMEOUT: return HMS_RESULT_TIMEOUT;
+    case HMS_CODE_BAD_VERSION: return HMS_RESULT_BAD_VERSION;
+    default: return HMS_RESULT_FAILED;
+    }
 }
 
 void hms_api_close(hms_api_t *self)
@@ -195,7 +230,7 @@ void hms_api_close(hms_api_t *self)
     while (self->head) {
         hms_api_request_t *request = self->head;
         self->head = request->next;
-        s_answer(request, 503, NULL);
+        s_answer(request, HMS_RESULT_UNAVAILABLE, NULL, "the controller is stopping");
     }
     self->tail = NULL;
     pthread_mutex_unlock(&self->lock);

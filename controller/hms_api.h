@@ -8,7 +8,7 @@
     nothing but the queue is shared, under one lock.
 
     A request outlives a caller that gave up waiting: the loop's answer then
-    frees it. hms_api_close answers every queued and later request with 503,
+    frees it. hms_api_close answers every queued and later request with UNAVAILABLE,
     so that no REST thread waits on a loop that has stopped.
 */
 #ifndef HMS_API_H_INCLUDED
@@ -66,6 +66,30 @@ int hms_api_settings_parse(json_t *object, hms_api_settings_t *settings, char *p
 //  The settings as a JSON object (new reference).
 json_t *hms_api_settings_json(const hms_api_settings_t *settings);
 
+//  What the loop made of a request; the REST layer alone turns it into an
+//  HTTP status.
+typedef enum {
+    HMS_RESULT_OK = 0,      //  done; the body says what is now
+    HMS_RESULT_CREATED,     //  a host is followed now
+    HMS_RESULT_DELETED,     //  a host is no longer followed; no body
+    HMS_RESULT_INVALID,     //  a peer found the request malformed or out of range
+    HMS_RESULT_NOT_FOUND,   //  no such host or container
+    HMS_RESULT_CONFLICT,    //  followed already, ambiguous, or the peer's state forbids it
+    HMS_RESULT_FAILED,      //  a peer (or the controller) failed, e.g. out of memory
+    HMS_RESULT_NOT_SERVED,  //  the peer does not serve this command
+    HMS_RESULT_UNAVAILABLE, //  the controller is stopping, or a peer's engine is away
+    HMS_RESULT_TIMEOUT,     //  a peer did not answer in time, or could not be reached
+    HMS_RESULT_BAD_VERSION, //  a peer speaks another version
+    HMS_RESULT_FULL,        //  the controller follows as many hosts as it can
+    HMS_RESULT_COUNT
+} hms_result_t;
+
+//  The result a peer's error code (HMS_CODE_*, proto §8.3) stands for.
+hms_result_t hms_result_from_code(uint64_t code);
+
+//  Longest message of a failed request.
+#define HMS_API_MESSAGE_MAX 512
+
 typedef struct _hms_api_request_t hms_api_request_t;
 
 //  A request: what the REST thread fills. Its answer is private.
@@ -87,18 +111,20 @@ typedef struct _hms_api_t hms_api_t;
 //  A mailbox. NULL when no eventfd can be made.
 hms_api_t *hms_api_new(void);
 
-//  Answers what is still queued with 503 and frees; safe on NULL.
+//  Answers what is still queued with UNAVAILABLE and frees; safe on NULL.
 void hms_api_destroy(hms_api_t **self_p);
 
 //  Readable when requests are queued: the loop polls it.
 int hms_api_fd(hms_api_t *self);
 
 //  REST thread: queues a copy of args and waits up to timeout_ms for the
-//  answer: an HTTP status, and a JSON body (the caller frees it; NULL for
-//  a 204) into *body. Returns the status, or 503 (body NULL) when the loop
-//  is closed or did not answer in time (a request the loop had not taken
-//  by then is dropped: it never runs).
-int hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body);
+//  answer: a result, a JSON body (the caller frees it; NULL when there is
+//  none) into *body, and for a failure a message for people into message.
+//  Returns the result: UNAVAILABLE (body NULL) when the loop is closed or
+//  did not answer in time (a request the loop had not taken by then is
+//  dropped: it never runs).
+hms_result_t hms_api_call(hms_api_t *self, const hms_api_args_t *args, int timeout_ms, char **body,
+                          char *message, size_t size);
 
 //  Loop: the next queued request, or NULL. Call after hms_api_fd is
 //  readable until it returns NULL. The request is the loop's until answered.
@@ -107,11 +133,17 @@ hms_api_request_t *hms_api_next(hms_api_t *self);
 //  The arguments of a request taken by hms_api_next. Borrowed.
 const hms_api_args_t *hms_api_args(const hms_api_request_t *request);
 
-//  Loop: answers request with status and body (taken over; NULL for none)
-//  and hands it back. Sets *request_p to NULL.
-void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, int status, char *body);
+//  Loop: answers request with result, body (JSON, taken over; NULL for
+//  none) and, for a failure, message (NULL: none), and hands it back. Sets
+//  *request_p to NULL.
+void hms_api_answer(hms_api_t *self, hms_api_request_t **request_p, hms_result_t result, char *body,
+                    const char *message);
 
-//  Answers every queued request, and every later call, with 503.
+//  Loop: answers request with a failure and its message.
+void hms_api_fail(hms_api_t *self, hms_api_request_t **request_p, hms_result_t result,
+                  const char *format, ...) __attribute__((format(printf, 4, 5)));
+
+//  Answers every queued request, and every later call, with UNAVAILABLE.
 void hms_api_close(hms_api_t *self);
 
 #endif

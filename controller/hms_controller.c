@@ -11,6 +11,7 @@
 #include "hms_client.h"
 #include "hms_file.h"
 #include "hms_follower.h"
+#include "hms_forward.h"
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_msg.h"
@@ -97,26 +98,6 @@ const hms_option_t hms_controller_options[] = {
 
 typedef struct _hms_controller_t hms_controller_t;
 
-//  A REST request waiting for managers' answers.
-typedef struct {
-    hms_api_request_t *request; //  the REST thread's
-    hms_msg_type_t type;        //  the command forwarded
-    bool every_host;            //  POST /containers, /test: answer for all
-    size_t outstanding;         //  answers still expected
-    json_t *results;            //  one entry per host
-    int status;                 //  HTTP status: 200 unless a host failed
-    char message[600];          //  the first failure
-} api_t;
-
-//  A request to a manager (or antagonist) in flight.
-typedef struct {
-    uint64_t corr_id;
-    hms_follower_t *host;
-    api_t *api;
-    uint64_t deadline; //  monotonic ms
-    zframe_t *unsent;  //  an antagonist request waiting for its connection
-} outstanding_t;
-
 struct _hms_controller_t {
     zloop_t *loop;
     hms_transport_t *transport;    //  keys; the ZAP handler of router
@@ -124,7 +105,7 @@ struct _hms_controller_t {
     zsock_t *router;               //  ping and list_hosts; NULL when disabled
     zlistx_t *hosts;               //  hms_follower_t
     hms_follower_context_t follow; //  what the followers share
-    zlistx_t *outstanding;         //  outstanding_t
+    hms_forward_t *forward;        //  REST commands waiting for hosts' answers
     hms_view_store_t *views;       //  published for the REST threads
     hms_rest_t *rest;              //  the HTTP server
     char *state_file;              //  NULL: none
@@ -204,148 +185,6 @@ static void s_save(hms_controller_t *self)
     free(text);
 }
 
-//  Sending to managers.
-
-static void s_outstanding_free(void **item)
-{
-    outstanding_t *entry = *item;
-    zframe_destroy(&entry->unsent);
-    free(entry);
-    *item = NULL;
-}
-
-static void s_api_result(hms_controller_t *self, api_t *api, hms_follower_t *host,
-                         const hms_msg_t *reply, int status, const char *message);
-
-//  Sends request to host for api and registers it as outstanding. Returns
-//  0, or -1 when the peer is unreachable. A manager is known to be up from
-//  its heartbeats; an antagonist is not, and its DEALER is made on first
-//  use: its request waits for the connection until its deadline.
-static int s_send(hms_controller_t *self, hms_follower_t *host, hms_msg_t *request, api_t *api)
-{
-    zframe_t *unsent = NULL;
-    if (hms_follower_send(host, request, &unsent) < 0)
-        return -1;
-    outstanding_t *entry = calloc(1, sizeof *entry);
-    if (!entry) {
-        //  Its reply will find no one: the REST request ends now.
-        zframe_destroy(&unsent);
-        s_api_result(self, api, host, NULL, 500, "out of memory");
-        return 0;
-    }
-    entry->corr_id = request->corr_id;
-    entry->host = host;
-    entry->api = api;
-    entry->deadline = s_now() + (uint64_t)self->settings.request_timeout_ms;
-    entry->unsent = unsent;
-    zlistx_add_end(self->outstanding, entry);
-    return 0;
-}
-
-//  REST requests that wait for managers.
-
-//  Answers request with status and body (taken over; NULL: none).
-static void s_api_reply(hms_controller_t *self, hms_api_request_t **request, int status, char *body)
-{
-    hms_api_answer(self->api, request, status, body);
-}
-
-static void s_api_json(hms_controller_t *self, hms_api_request_t **request, int status,
-                       json_t *body)
-{
-    s_api_reply(self, request, status, body ? json_dumps(body, JSON_COMPACT) : NULL);
-    json_decref(body);
-}
-
-static void s_api_error(hms_controller_t *self, hms_api_request_t **request, int status,
-                        const char *format, ...) __attribute__((format(printf, 4, 5)));
-
-static void s_api_error(hms_controller_t *self, hms_api_request_t **request, int status,
-                        const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    s_api_json(self, request, status,
-               json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", message));
-}
-
-//  One host's outcome for api: a result object, or an error.
-static void s_api_result(hms_controller_t *self, api_t *api, hms_follower_t *host,
-                         const hms_msg_t *reply, int status, const char *message)
-{
-    json_t *result = json_pack("{s:s}", "address", hms_follower_address(host));
-    if (reply && reply->type == HMS_MSG_OK) {
-        if (hms_follower_for_antagonist(api->type)) {
-            json_object_set_new(result, "antagonist", json_string(hms_follower_antagonist(host)));
-            json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
-        } else if (api->type == HMS_MSG_CONTAINER_THRESHOLD)
-            json_object_set_new(result, "threshold", json_real(reply->threshold));
-        else {
-            json_object_set_new(result, "id", json_string(reply->container.container));
-            json_object_set_new(result, "status",
-                                json_string(hms_status_name(reply->container.status)));
-        }
-    } else {
-        if (reply) {
-            status = (int)reply->error.code;
-            message = reply->error.message;
-        }
-        json_object_set_new(result, "error",
-                            json_pack("{s:i, s:s}", "code", status, "message", message));
-        if (api->status == 200) {
-            api->status = status;
-            snprintf(api->message, sizeof api->message, "%s: %s", hms_follower_address(host),
-                     message);
-        } else if (status == 504)
-            api->status = 504; //  a timeout anywhere is the answer's status
-    }
-    json_array_append_new(api->results, result);
-    if (--api->outstanding > 0)
-        return;
-    if (api->every_host) {
-        json_t *body = json_pack("{s:O}", "hosts", api->results);
-        if (api->status != 200)
-            json_object_set_new(
-                body, "error",
-                json_pack("{s:i, s:s}", "code", api->status, "message", api->message));
-        s_api_json(self, &api->request, api->status, body);
-    } else if (api->status != 200)
-        s_api_error(self, &api->request, api->status, "%s", api->message);
-    else
-        s_api_json(self, &api->request, 200, json_incref(json_array_get(api->results, 0)));
-    json_decref(api->results);
-    free(api);
-}
-
-static api_t *s_api_new(hms_api_request_t **request, hms_msg_type_t type)
-{
-    api_t *api = calloc(1, sizeof *api);
-    if (!api)
-        return NULL;
-    api->request = *request;
-    *request = NULL;
-    api->type = type;
-    api->results = json_array();
-    api->status = 200;
-    return api;
-}
-
-//  Forwards request to host for api, or records at once that it cannot.
-static void s_forward(hms_controller_t *self, api_t *api, hms_follower_t *host, hms_msg_t *request)
-{
-    if (hms_follower_for_antagonist(request->type)) {
-        if (s_send(self, host, request, api) != 0)
-            s_api_result(self, api, host, NULL, 504, "antagonist unreachable");
-    } else if (s_send(self, host, request, api) != 0)
-        s_api_result(self, api, host, NULL, 504,
-                     hms_follower_status(host) == HMS_HOST_ONLINE
-                         ? "manager unreachable (no connection)"
-                         : "manager unreachable (offline)");
-}
-
 //  Hosts.
 
 static hms_follower_t *s_host_find(hms_controller_t *self, const char *address)
@@ -353,18 +192,6 @@ static hms_follower_t *s_host_find(hms_controller_t *self, const char *address)
     for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
         if (strcmp(hms_follower_address(host), address) == 0)
             return host;
-    return NULL;
-}
-
-static outstanding_t *s_take_outstanding(hms_controller_t *self, hms_follower_t *host,
-                                         uint64_t corr_id)
-{
-    for (outstanding_t *entry = zlistx_first(self->outstanding); entry;
-         entry = zlistx_next(self->outstanding))
-        if (entry->corr_id == corr_id && entry->host == host) {
-            zlistx_detach_cur(self->outstanding);
-            return entry;
-        }
     return NULL;
 }
 
@@ -379,65 +206,39 @@ static void s_on_changed(void *arg)
 static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
 {
     hms_controller_t *self = arg;
-    outstanding_t *entry = s_take_outstanding(self, host, reply->corr_id);
-    if (!entry) {
-        hms_info("manager %s: late answer %" PRIu64 " dropped", hms_follower_address(host),
-                 reply->corr_id);
-        return;
-    }
-    s_api_result(self, entry->api, host, reply, 0, NULL);
-    s_outstanding_free((void **)&entry);
+    hms_forward_answer(self->forward, host, reply);
 }
 
-//  Follows the manager of spec. Returns 0, 400 (bad address or key), 409
-//  (followed already), 507 (too many) or 500, with why.
-static int s_host_add(hms_controller_t *self, const hms_follower_spec_t *spec, char *why,
-                      size_t size)
+//  Follows the manager of spec. Returns OK, INVALID (bad address or key),
+//  CONFLICT (followed already), FULL or FAILED, with why.
+static hms_result_t s_host_add(hms_controller_t *self, const hms_follower_spec_t *spec, char *why,
+                               size_t size)
 {
     if (zlistx_size(self->hosts) >= self->max_hosts && !s_host_find(self, spec->address)) {
         snprintf(why, size, "cannot follow %.300s: this controller follows its maximum, %zu hosts",
                  spec->address, self->max_hosts);
-        return 507;
+        return HMS_RESULT_FULL;
     }
-    int code;
-    hms_follower_t *host = hms_follower_new(&self->follow, spec, &code, why, size);
+    hms_result_t result;
+    hms_follower_t *host = hms_follower_new(&self->follow, spec, &result, why, size);
     if (!host)
-        return code;
+        return result;
     for (hms_follower_t *other = zlistx_first(self->hosts); other; other = zlistx_next(self->hosts))
         if (strcmp(hms_follower_address(other), spec->address) == 0 ||
             strcmp(hms_follower_router(other), hms_follower_router(host)) == 0) {
             snprintf(why, size, "manager %.300s is followed already", spec->address);
             hms_follower_destroy(&host);
-            return 409;
+            return HMS_RESULT_CONFLICT;
         }
     zlistx_add_end(self->hosts, host);
     s_set_aside_drop(self, spec->address);
     self->dirty = true;
-    return 0;
-}
-
-//  Ends the requests in flight to host (all of them when host is NULL),
-//  answering the REST ones with status.
-static void s_end_outstanding(hms_controller_t *self, hms_follower_t *host, int status,
-                              const char *why)
-{
-    outstanding_t *entry = zlistx_first(self->outstanding);
-    while (entry) {
-        if (host && entry->host != host) {
-            entry = zlistx_next(self->outstanding);
-            continue;
-        }
-        zlistx_detach_cur(self->outstanding);
-        if (entry->api)
-            s_api_result(self, entry->api, entry->host, NULL, status, why);
-        s_outstanding_free((void **)&entry);
-        entry = zlistx_first(self->outstanding);
-    }
+    return HMS_RESULT_OK;
 }
 
 static void s_host_remove(hms_controller_t *self, hms_follower_t *host)
 {
-    s_end_outstanding(self, host, 404, "manager removed");
+    hms_forward_end(self->forward, host, HMS_RESULT_NOT_FOUND, "manager removed");
     hms_notice("no longer following manager %s", hms_follower_address(host));
     zlistx_delete(self->hosts, zlistx_find(self->hosts, host));
     self->dirty = true;
@@ -455,25 +256,7 @@ static int s_tick(zloop_t *loop, int timer_id, void *arg)
     uint64_t now = s_now();
     for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
         hms_follower_tick(host, now);
-    outstanding_t *entry = zlistx_first(self->outstanding);
-    while (entry) {
-        //  An antagonist request sent once its connection is up.
-        if (entry->unsent)
-            hms_follower_resend(entry->host, &entry->unsent);
-        if (now >= entry->deadline) {
-            zlistx_detach_cur(self->outstanding);
-            char message[128];
-            snprintf(message, sizeof message,
-                     entry->unsent ? "%s unreachable: no connection within %d ms"
-                                   : "%s did not answer within %d ms",
-                     hms_follower_for_antagonist(entry->api->type) ? "antagonist" : "manager",
-                     self->settings.request_timeout_ms);
-            s_api_result(self, entry->api, entry->host, NULL, 504, message);
-            s_outstanding_free((void **)&entry);
-            entry = zlistx_first(self->outstanding);
-        } else
-            entry = zlistx_next(self->outstanding);
-    }
+    hms_forward_tick(self->forward, now);
     if (self->dirty)
         s_publish(self);
     return 0;
@@ -530,16 +313,17 @@ static void s_api_add(hms_controller_t *self, hms_api_request_t **request,
     hms_follower_spec_t spec = {args->address, args->antagonist, args->public_key,
                                 args->antagonist_key};
     char why[512];
-    int rc = s_host_add(self, &spec, why, sizeof why);
-    if (rc != 0) {
-        s_api_error(self, request, rc, "%s", why);
+    hms_result_t result = s_host_add(self, &spec, why, sizeof why);
+    if (result != HMS_RESULT_OK) {
+        hms_api_fail(self->api, request, result, "%s", why);
         return;
     }
     s_save(self);
     s_publish(self);
     hms_view_t *view = hms_view_store_acquire(self->views);
     const hms_view_host_t *host = hms_view_host(view, args->address);
-    s_api_reply(self, request, 201, host ? hms_view_render_host(host, NULL) : NULL);
+    hms_api_answer(self->api, request, HMS_RESULT_CREATED,
+                   host ? hms_view_render_host(host, NULL) : NULL, NULL);
     hms_view_release(&view);
 }
 
@@ -564,29 +348,30 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
         snprintf(message.container.container, sizeof message.container.container, "%s",
                  args->container);
     bool every_host = !*args->address;
-    if (every_host && zlistx_size(self->hosts) == 0) {
-        s_api_json(self, request, 200, json_pack("{s:[]}", "hosts"));
-        return;
-    }
-    //  s_forward may finish api on the last host: walk a copy of the list.
     size_t count = every_host ? zlistx_size(self->hosts) : 1, i = 0;
-    hms_follower_t **hosts = calloc(count, sizeof *hosts);
-    api_t *api = hosts ? s_api_new(request, type) : NULL;
-    if (!api) {
-        free(hosts);
-        s_api_error(self, request, 500, "out of memory");
+    hms_follower_t **hosts = calloc(count + 1, sizeof *hosts);
+    if (!hosts) {
+        hms_api_fail(self->api, request, HMS_RESULT_FAILED, "out of memory");
         return;
     }
-    api->every_host = every_host;
-    api->outstanding = count;
     if (every_host)
         for (hms_follower_t *h = zlistx_first(self->hosts); h; h = zlistx_next(self->hosts))
             hosts[i++] = h;
     else
         hosts[0] = s_host_find(self, args->address);
-    for (i = 0; i < count; i++)
-        s_forward(self, api, hosts[i], &message);
+    hms_forward_start(self->forward, request, &message, hosts, count, every_host);
     free(hosts);
+}
+
+//  Answers request with body (taken over).
+static void s_api_json(hms_controller_t *self, hms_api_request_t **request, json_t *body)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    if (text)
+        hms_api_answer(self->api, request, HMS_RESULT_OK, text, NULL);
+    else
+        hms_api_fail(self->api, request, HMS_RESULT_FAILED, "out of memory");
 }
 
 //  One REST request: answered now, or when its managers answer.
@@ -602,23 +387,24 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
                        self->settings.request_timeout_ms);
             s_save(self);
         }
-        s_api_json(self, &request, 200, hms_api_settings_json(&self->settings));
+        s_api_json(self, &request, hms_api_settings_json(&self->settings));
         return;
-    case HMS_API_STATS: s_api_json(self, &request, 200, s_stats_json(self)); return;
+    case HMS_API_STATS: s_api_json(self, &request, s_stats_json(self)); return;
     case HMS_API_ADD: s_api_add(self, &request, args); return;
     default: break;
     }
     hms_follower_t *host = *args->address ? s_host_find(self, args->address) : NULL;
     if (!host && args->kind == HMS_API_REMOVE && s_set_aside_drop(self, args->address)) {
         s_save(self);
-        s_api_reply(self, &request, 204, NULL);
+        hms_api_answer(self->api, &request, HMS_RESULT_DELETED, NULL, NULL);
     } else if (!host && (*args->address || args->kind == HMS_API_REMOVE))
-        s_api_error(self, &request, 404, "no manager '%s' is followed", args->address);
+        hms_api_fail(self->api, &request, HMS_RESULT_NOT_FOUND, "no manager '%s' is followed",
+                     args->address);
     else if (args->kind == HMS_API_REMOVE) {
         s_host_remove(self, host);
         s_save(self);
         s_publish(self);
-        s_api_reply(self, &request, 204, NULL);
+        hms_api_answer(self->api, &request, HMS_RESULT_DELETED, NULL, NULL);
     } else
         s_api_forward(self, &request, args);
 }
@@ -718,7 +504,7 @@ static void s_load(hms_controller_t *self)
                                     json_string_value(json_object_get(entry, "antagonist_key"))};
         if (!spec.address)
             hms_warning("state file %s: host %zu ignored: no address", self->state_file, index);
-        else if (s_host_add(self, &spec, why, sizeof why) != 0) {
+        else if (s_host_add(self, &spec, why, sizeof why) != HMS_RESULT_OK) {
             //  Kept in the file: a restart with a setting fixed (a key, the
             //  host cap) follows it again; DELETE forgets it.
             hms_warning("state file %s: host %s set aside (kept in the file): %s", self->state_file,
@@ -754,8 +540,8 @@ static void s_add_hosts(hms_controller_t *self, const char *hosts)
             spec.antagonist = antagonist;
         }
         char why[512];
-        int rc = s_host_add(self, &spec, why, sizeof why);
-        if (rc != 0 && rc != 409)
+        hms_result_t result = s_host_add(self, &spec, why, sizeof why);
+        if (result != HMS_RESULT_OK && result != HMS_RESULT_CONFLICT)
             hms_warning("--hosts: %s", why);
     }
     free(list);
@@ -923,14 +709,14 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     self->max_hosts = fits < (size_t)config->max_hosts ? fits : (size_t)config->max_hosts;
     self->loop = zloop_new();
     self->hosts = zlistx_new();
-    self->outstanding = zlistx_new();
     self->views = hms_view_store_new();
     self->api = hms_api_new();
+    self->forward = self->api ? hms_forward_new(self->api, &self->settings) : NULL;
     self->set_aside = json_array();
     //  Without its ROUTER, the controller is a client only: no allow-list.
     self->transport =
         hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
-    if (!self->loop || !self->hosts || !self->outstanding || !self->views || !self->api ||
+    if (!self->loop || !self->hosts || !self->forward || !self->views || !self->api ||
         !self->set_aside || !self->transport || s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;
@@ -943,7 +729,6 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
                                             s_on_changed,
                                             s_on_answer,
                                             self};
-    zlistx_set_destructor(self->outstanding, s_outstanding_free);
     zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
     zloop_poller(self->loop, &mailbox, s_api_ready, self);
     s_load(self);
@@ -989,10 +774,8 @@ void hms_controller_destroy(hms_controller_t **self_p)
     //  and what waits for managers is answered first, then the threads end.
     if (self->api)
         hms_api_close(self->api);
-    if (self->outstanding && self->hosts)
-        s_end_outstanding(self, NULL, 503, "controller stopping");
+    hms_forward_destroy(&self->forward); //  before the hosts its requests name
     hms_rest_destroy(&self->rest);
-    zlistx_destroy(&self->outstanding);
     zlistx_destroy(&self->hosts);
     zsock_destroy(&self->router);
     hms_transport_destroy(&self->transport); //  after the sockets it guards

@@ -3,8 +3,8 @@
     One zloop owns every socket and table: the followers of the managers
     (hms_follower: a SUB and a DEALER each, and one to the host's antagonist
     once the /test endpoints need it), the controller's own ROUTER (ping,
-    list_hosts), and the mailbox of the REST threads (hms_api). What the REST threads read is an immutable view the
-    loop publishes (hms_view).
+    list_hosts), and the mailbox of the REST threads (hms_api). What the REST threads read is an
+   immutable view the loop publishes (hms_view).
 */
 #ifndef HMS_CONTROLLER_H_INCLUDED
 #define HMS_CONTROLLER_H_INCLUDED

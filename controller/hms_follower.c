@@ -453,7 +453,7 @@ void hms_follower_tick(hms_follower_t *self, uint64_t now)
 
 //  Setup.
 
-//  The endpoints and keys of spec. Returns 0, or 400 with why.
+//  The endpoints and keys of spec. Returns 0, or -1 with why.
 static int s_check(hms_follower_t *self, const hms_follower_spec_t *spec, char *why, size_t size)
 {
     char host_name[HMS_ADDRESS_MAX + 1], pub[300];
@@ -464,20 +464,20 @@ static int s_check(hms_follower_t *self, const hms_follower_spec_t *spec, char *
                               sizeof self->pub) != 0 ||
         hms_address_parse(spec->address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port)) {
         snprintf(why, size, "'%.300s' is not an address (host or host:port)", spec->address);
-        return 400;
+        return -1;
     }
     snprintf(self->antagonist, sizeof self->antagonist, "%s", antagonist ? antagonist : host_name);
     if (strlen(self->antagonist) > HMS_ADDRESS_MAX ||
         hms_address_endpoints_antagonist(self->antagonist, HMS_ANTAGONIST_PORT, pub,
                                          self->antagonist_router, sizeof pub) != 0) {
         snprintf(why, size, "antagonist '%.300s' is not an address", self->antagonist);
-        return 400;
+        return -1;
     }
     const char *keys[] = {spec->public_key, spec->antagonist_key};
     for (int i = 0; i < 2; i++)
         if (keys[i] && *keys[i] && !hms_key_valid(keys[i])) {
             snprintf(why, size, "'%.60s' is not a public key (40 Z85 characters)", keys[i]);
-            return 400;
+            return -1;
         }
     snprintf(self->public_key, sizeof self->public_key, "%s",
              spec->public_key ? spec->public_key : "");
@@ -490,11 +490,11 @@ static int s_check(hms_follower_t *self, const hms_follower_spec_t *spec, char *
                  "this controller has no key pair (--curve-secret): it cannot speak "
                  "CURVE to %.300s",
                  spec->address);
-        return 400;
+        return -1;
     }
     if (!*self->public_key && !hms_transport_plaintext(transport, self->pub)) {
         snprintf(why, size, "%.300s is not on loopback: add it with its public key", spec->address);
-        return 400;
+        return -1;
     }
     return 0;
 }
@@ -508,16 +508,18 @@ static void s_held_free(void **item)
 }
 
 hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
-                                 const hms_follower_spec_t *spec, int *code, char *why, size_t size)
+                                 const hms_follower_spec_t *spec, hms_result_t *result, char *why,
+                                 size_t size)
 {
     hms_follower_t *self = calloc(1, sizeof *self);
-    *code = 500;
+    *result = HMS_RESULT_FAILED;
     if (!self) {
         snprintf(why, size, "out of memory");
         return NULL;
     }
     self->context = context;
-    if ((*code = s_check(self, spec, why, size)) != 0) {
+    if (s_check(self, spec, why, size) != 0) {
+        *result = HMS_RESULT_INVALID;
         free(self);
         return NULL;
     }
@@ -536,7 +538,6 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
         hms_transport_connect(context->transport, self->sub, self->pub) != 0 ||
         !(self->dealer = s_dealer(self, self->router, self->public_key))) {
         snprintf(why, size, "cannot connect to %.300s", spec->address);
-        *code = 500;
         hms_follower_destroy(&self);
         return NULL;
     }

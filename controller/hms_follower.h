@@ -56,10 +56,10 @@ typedef struct {
     const char *antagonist_key; //  the antagonist's; NULL or "": the manager's
 } hms_follower_spec_t;
 
-//  Follows the manager of spec. NULL with *code 400 (a bad address or key)
-//  or 500, and why.
+//  Follows the manager of spec. NULL with *result INVALID (a bad address
+//  or key) or FAILED, and why.
 hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
-                                 const hms_follower_spec_t *spec, int *code, char *why,
+                                 const hms_follower_spec_t *spec, hms_result_t *result, char *why,
                                  size_t size);
 void hms_follower_destroy(hms_follower_t **self_p);
 

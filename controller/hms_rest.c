@@ -94,13 +94,36 @@ static int s_error(struct _u_response *response, int status, const char *format,
     return U_CALLBACK_COMPLETE;
 }
 
-//  Hands args to the loop; its answer becomes the response.
+//  The HTTP status of a result of the loop.
+static int s_status(hms_result_t result)
+{
+    static const int statuses[HMS_RESULT_COUNT] = {
+        [HMS_RESULT_OK] = 200,      [HMS_RESULT_CREATED] = 201,     [HMS_RESULT_DELETED] = 204,
+        [HMS_RESULT_INVALID] = 400, [HMS_RESULT_NOT_FOUND] = 404,   [HMS_RESULT_CONFLICT] = 409,
+        [HMS_RESULT_FAILED] = 500,  [HMS_RESULT_NOT_SERVED] = 501,  [HMS_RESULT_UNAVAILABLE] = 503,
+        [HMS_RESULT_TIMEOUT] = 504, [HMS_RESULT_BAD_VERSION] = 505, [HMS_RESULT_FULL] = 507};
+    return (unsigned)result < HMS_RESULT_COUNT ? statuses[result] : 500;
+}
+
+//  Hands args to the loop; its answer becomes the response: the body, with
+//  the failure in "error" when a command for every host failed somewhere.
 static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_args_t *args)
 {
-    char *body = NULL;
-    int status = hms_api_call(self->api, args, CALL_TIMEOUT_MS, &body);
-    if (!body && status == 503)
-        return s_error(response, 503, "the controller did not answer");
+    char *body = NULL, message[HMS_API_MESSAGE_MAX];
+    hms_result_t result =
+        hms_api_call(self->api, args, CALL_TIMEOUT_MS, &body, message, sizeof message);
+    int status = s_status(result);
+    if (!body && status >= 400)
+        return s_error(response, status, "%s", message);
+    if (body && status >= 400) {
+        json_t *document = json_loads(body, 0, NULL);
+        json_object_set_new(document, "error",
+                            json_pack("{s:i, s:s}", "code", status, "message", message));
+        char *text = document ? json_dumps(document, JSON_COMPACT) : NULL;
+        json_decref(document);
+        free(body);
+        body = text;
+    }
     if (!body)
         ulfius_set_empty_body_response(response, (unsigned)status);
     else
