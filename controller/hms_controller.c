@@ -16,6 +16,8 @@
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_rest.h"
+#include "hms_secrets.h"
+#include "hms_statefile.h"
 #include "hms_server.h"
 #include "hms_view.h"
 
@@ -24,77 +26,13 @@
 #include <math.h>
 #include <sys/stat.h>
 
-#define TICK_MS         100
-#define SAMPLE_MS       250 //  the seed's availability: one sample every 250 ms
-#define STATE_MAX_BYTES (16 << 20)
+#define TICK_MS   100
+#define SAMPLE_MS 250 //  the seed's availability: one sample every 250 ms
 //  Descriptors a followed host may hold: a SUB, a DEALER and one to its
 //  antagonist, each with its mailbox and its connection.
 #define FILES_PER_HOST 6
 //  Descriptors kept for everything else (besides the HTTP connections).
 #define FILES_RESERVED 256
-//  The shortest token accepted.
-#define TOKEN_MIN 16
-
-const hms_option_t hms_controller_options[] = {
-    {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "", 0, 0,
-     "ADDRESS",
-     "IPv4 address of the REST API and web page (default: 0.0.0.0 with a token, else 127.0.0.1)"},
-    {"http-port", 'p', HMS_OPT_INT, offsetof(hms_controller_config_t, http_port), "8080", 0, 65535,
-     "PORT", "port of the REST API and web page (0: a free one, see --ready-file)"},
-    {"http-host", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_hosts), "", 0, 0,
-     "NAME,...",
-     "names clients may give in the Host header, besides localhost and this host's addresses"},
-    {"token-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, token_file), "", 0, 0,
-     "PATH",
-     "file holding the bearer token changes need (default: $CREDENTIALS_DIRECTORY/token if "
-     "there is one; none otherwise)"},
-    {"token-reads", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, token_reads), "false", 0, 0,
-     NULL, "reads of the API need the token too"},
-    {"tls-cert", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_cert), "", 0, 0, "PATH",
-     "PEM certificate: serve HTTPS (with --tls-key)"},
-    {"tls-key", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_key), "", 0, 0, "PATH",
-     "PEM private key of that certificate"},
-    {"http-connections", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_connections), "512",
-     1, 4096, "N", "HTTP connections at once"},
-    {"http-per-ip", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_per_ip), "32", 1, 4096,
-     "N", "HTTP connections at once from one client address"},
-    {"http-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_timeout_s), "10", 1,
-     3600, "S", "an idle HTTP connection is closed after this"},
-    {"router", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, router_endpoint), "", 0, 0,
-     "ENDPOINT",
-     "ROUTER socket for ping and list_hosts (default: tcp://*:7600 with a key pair, else "
-     "tcp://127.0.0.1:7600; \"none\": no ROUTER)"},
-    {"state-file", 's', HMS_OPT_STRING, offsetof(hms_controller_config_t, state_file),
-     "/var/lib/hms/controller.state", 0, 0, "PATH",
-     "hosts and settings are kept here across restarts (\"\": nowhere)"},
-    {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
-     "ADDRESS[=ANTAGONIST][@KEY[@KEY]],...",
-     "managers to follow from the start: host or host:port, =address of its antagonist, "
-     "@public key of the manager and @ of its antagonist (default: the manager's)"},
-    {"max-hosts", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, max_hosts), "4096", 1,
-     HMS_HOSTS_MAX, "N", "hosts followed at most (fewer if file descriptors lack: see the log)"},
-    {"aggregation", 'a', HMS_OPT_INT, offsetof(hms_controller_config_t, aggregation_ms), "100", 0,
-     HMS_API_AGGREGATION_MAX, "MS",
-     "aggregation window: with --sync notify, between an update and give_content; with "
-     "delta, the least time between two snapshots of one manager (also PUT /config)"},
-    {"sync", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, sync), "delta", 0, 0,
-     "delta|notify",
-     "apply the changes updates carry (delta), or fetch the whole table after each update "
-     "once the window closes, as the seed did (notify)"},
-    {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3",
-     HMS_API_MISS_COUNT_MIN, HMS_API_MISS_COUNT_MAX, "N",
-     "heartbeats missed before a manager is offline"},
-    {"request-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, request_timeout_ms),
-     "2000", HMS_API_TIMEOUT_MIN, HMS_API_TIMEOUT_MAX, "MS",
-     "a manager that has not answered by then gives 504"},
-    HMS_TRANSPORT_OPTIONS(hms_controller_config_t, transport),
-    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, ready_file), "", 0, 0,
-     "PATH", "once serving, write the HTTP port and endpoints here (key=value lines)"},
-    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_controller_config_t, log_level), "notice", 0,
-     0, NULL, "error, warning, notice, info or debug"},
-    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, syslog), "false", 0, 0, NULL,
-     "log to syslog instead of stderr"},
-    {NULL}};
 
 typedef struct _hms_controller_t hms_controller_t;
 
@@ -144,13 +82,6 @@ static void s_publish(hms_controller_t *self)
     }
 }
 
-//  The address of a state file host: {"address": ...} or a bare string.
-static const char *s_entry_address(json_t *entry)
-{
-    return json_is_string(entry) ? json_string_value(entry)
-                                 : json_string_value(json_object_get(entry, "address"));
-}
-
 //  Forgets the set-aside host at address. Returns true when there was one.
 static bool s_set_aside_drop(hms_controller_t *self, const char *address)
 {
@@ -158,8 +89,9 @@ static bool s_set_aside_drop(hms_controller_t *self, const char *address)
     json_t *entry;
     json_array_foreach(self->set_aside, index, entry)
     {
-        const char *other = s_entry_address(entry);
-        if (other && strcmp(other, address) == 0) {
+        hms_follower_spec_t spec;
+        hms_statefile_spec(entry, &spec);
+        if (spec.address && strcmp(spec.address, address) == 0) {
             json_array_remove(self->set_aside, index);
             return true;
         }
@@ -175,14 +107,8 @@ static void s_save(hms_controller_t *self)
     for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
         json_array_append_new(hosts, hms_follower_saved(host));
     json_array_extend(hosts, self->set_aside);
-    json_t *root = json_pack("{s:i, s:o}", "v", 1, "hosts", hosts);
-    json_object_update_new(root, hms_api_settings_json(&self->settings));
-    char *text = root ? json_dumps(root, JSON_INDENT(2)) : NULL;
-    json_decref(root);
-    char error[512];
-    if (!text || hms_file_replace(self->state_file, text, strlen(text), error, sizeof error))
-        hms_error("state not saved: %s", text ? error : "out of memory");
-    free(text);
+    hms_statefile_save(self->state_file, hosts, &self->settings);
+    json_decref(hosts);
 }
 
 //  Hosts.
@@ -461,47 +387,18 @@ static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
 
 static void s_load(hms_controller_t *self)
 {
-    if (!self->state_file)
-        return;
-    char *saved, why[512];
-    size_t size;
-    int read = hms_file_read(self->state_file, STATE_MAX_BYTES, &saved, &size, why, sizeof why);
-    if (read != 0) {
-        if (read < 0)
-            hms_warning("state file ignored: %s", why);
-        return;
-    }
-    json_error_t error;
-    json_t *root = json_loadb(saved, size, JSON_REJECT_DUPLICATES, &error);
-    free(saved);
-    json_t *hosts = json_object_get(root, "hosts");
-    if (!json_is_object(root) || json_integer_value(json_object_get(root, "v")) != 1 ||
-        !json_is_array(hosts)) {
-        hms_warning("state file %s ignored: not a controller state file (%s)", self->state_file,
-                    root ? "wrong content" : error.text);
-        json_decref(root);
-        return;
-    }
-    //  Settings changed through PUT /config: all or nothing, checked again.
-    json_t *settings = json_deep_copy(root);
-    json_object_del(settings, "v");
-    json_object_del(settings, "hosts");
+    json_t *hosts;
     hms_api_settings_t changes;
-    if (hms_api_settings_parse(settings, &changes, why, sizeof why) == 0)
-        s_settings_apply(self, &changes);
-    else
-        hms_warning("state file %s: settings ignored: %s", self->state_file, why);
-    json_decref(settings);
+    if (!self->state_file || hms_statefile_load(self->state_file, &hosts, &changes) != 0)
+        return;
+    s_settings_apply(self, &changes);
     size_t index;
     json_t *entry;
     json_array_foreach(hosts, index, entry)
     {
-        //  A host is {"address", "antagonist", "public_key", "antagonist_key"};
-        //  a bare string is an address.
-        hms_follower_spec_t spec = {s_entry_address(entry),
-                                    json_string_value(json_object_get(entry, "antagonist")),
-                                    json_string_value(json_object_get(entry, "public_key")),
-                                    json_string_value(json_object_get(entry, "antagonist_key"))};
+        hms_follower_spec_t spec;
+        hms_statefile_spec(entry, &spec);
+        char why[512];
         if (!spec.address)
             hms_warning("state file %s: host %zu ignored: no address", self->state_file, index);
         else if (s_host_add(self, &spec, why, sizeof why) != HMS_RESULT_OK) {
@@ -513,7 +410,7 @@ static void s_load(hms_controller_t *self)
         }
     }
     hms_notice("state loaded from %s: %zu hosts", self->state_file, zlistx_size(self->hosts));
-    json_decref(root);
+    json_decref(hosts);
 }
 
 //  --hosts: ADDRESS[=ANTAGONIST][@KEY[@ANTAGONIST_KEY]],... (addresses hold
@@ -547,102 +444,33 @@ static void s_add_hosts(hms_controller_t *self, const char *hosts)
     free(list);
 }
 
-//  Reads a secret (hms_file_read_secret) of at most max bytes from path.
-//  Returns it (caller frees), or NULL (logged).
-static char *s_secret(const char *path, const char *what, size_t max)
-{
-    char *text, why[512];
-    size_t size;
-    int read = hms_file_read_secret(path, max, &text, &size, why, sizeof why);
-    if (read != 0) {
-        if (read > 0)
-            hms_error("%s: %s: %s", what, path, strerror(ENOENT));
-        else
-            hms_error("%s: %s", what, why);
-        return NULL;
-    }
-    return text;
-}
-
-//  The bearer token: --token-file, or the systemd credential "token".
-//  Returns 0 (*token NULL when there is none), or -1 (logged).
-static int s_token(const hms_controller_config_t *config, char **token)
-{
-    *token = NULL;
-    char path[4096];
-    const char *credentials = getenv("CREDENTIALS_DIRECTORY");
-    if (*config->token_file)
-        snprintf(path, sizeof path, "%s", config->token_file);
-    else if (credentials && *credentials)
-        snprintf(path, sizeof path, "%s/token", credentials);
-    else
-        return 0;
-    if (!*config->token_file && !zsys_file_exists(path))
-        return 0;
-    char *text = s_secret(path, "token-file", 4096);
-    if (!text)
-        return -1;
-    //  One line; what follows it (a newline) is not the token.
-    text[strcspn(text, "\r\n")] = '\0';
-    size_t length = strlen(text);
-    bool printable = true;
-    for (size_t i = 0; i < length; i++)
-        printable &= text[i] > 0x20 && text[i] < 0x7f;
-    if (length < TOKEN_MIN || !printable) {
-        hms_error("token-file: %s: the token must be at least %d printable characters without "
-                  "spaces (e.g. head -c 32 /dev/urandom | base64)",
-                  path, TOKEN_MIN);
-        free(text);
-        return -1;
-    }
-    *token = text;
-    return 0;
-}
-
-//  Starts the REST API: checks the bind policy, loads the token and the TLS
-//  pair. Returns 0, or -1 (logged).
+//  Starts the REST API: loads the token and the TLS pair, checks the bind
+//  policy. Returns 0, or -1 (logged).
 static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
 {
-    char *token = NULL, *cert = NULL, *key = NULL;
-    if (s_token(config, &token) != 0)
+    hms_secrets_t secrets;
+    if (hms_secrets_load(&secrets, config->token_file, config->tls_cert, config->tls_key) != 0)
         return -1;
+    const char *token = secrets.token;
     const char *bind = *config->http_bind ? config->http_bind : token ? "0.0.0.0" : "127.0.0.1";
     char endpoint[300];
     snprintf(endpoint, sizeof endpoint, "tcp://%s:1", bind);
-    int rc = 0;
-    if (!token && !hms_endpoint_local(endpoint)) {
-        if (config->transport.insecure)
-            hms_warning("--insecure: the REST API on %s without a token: anyone who reaches it "
-                        "can change everything",
-                        bind);
-        else {
-            hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
-                      "--http-bind 127.0.0.1, or --insecure for a lab",
-                      bind);
-            rc = -1;
-        }
-    }
-    if (rc == 0 && (*config->tls_cert || *config->tls_key)) {
-        size_t size;
-        char why[512];
-        //  The certificate is public; the key is a secret.
-        if (*config->tls_cert &&
-            hms_file_read(config->tls_cert, 1 << 20, &cert, &size, why, sizeof why) != 0)
-            hms_error("tls-cert: %s", why);
-        key = *config->tls_key ? s_secret(config->tls_key, "tls-key", 1 << 20) : NULL;
-        if (!cert || !key) {
-            if (!*config->tls_cert || !*config->tls_key)
-                hms_error("--tls-cert and --tls-key go together");
-            rc = -1;
-        }
-    }
-    if (rc == 0) {
+    bool unguarded = !token && !hms_endpoint_local(endpoint);
+    if (unguarded && config->transport.insecure)
+        hms_warning("--insecure: the REST API on %s without a token: anyone who reaches it "
+                    "can change everything",
+                    bind);
+    else if (unguarded)
+        hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
+                  "--http-bind 127.0.0.1, or --insecure for a lab",
+                  bind);
+    if (!unguarded || config->transport.insecure) {
         hms_rest_config_t rest = {bind,
                                   config->http_port,
                                   token,
                                   config->token_reads,
-                                  cert,
-                                  key,
+                                  secrets.cert,
+                                  secrets.key,
                                   config->http_hosts,
                                   config->http_connections,
                                   config->http_per_ip,
@@ -650,20 +478,13 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
                                   self->api,
                                   self->views};
         self->rest = hms_rest_new(&rest);
-        rc = self->rest ? 0 : -1;
     }
-    if (rc == 0)
-        hms_notice("REST on %s://%s:%d/%s%s", cert ? "https" : "http", bind,
+    if (self->rest)
+        hms_notice("REST on %s://%s:%d/%s%s", secrets.cert ? "https" : "http", bind,
                    hms_rest_port(self->rest), token ? ", token needed for changes" : ", no token",
                    token && config->token_reads ? " and reads" : "");
-    if (token)
-        explicit_bzero(token, strlen(token));
-    free(token);
-    free(cert);
-    if (key)
-        explicit_bzero(key, strlen(key));
-    free(key);
-    return rc;
+    hms_secrets_wipe(&secrets);
+    return self->rest ? 0 : -1;
 }
 
 //  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).

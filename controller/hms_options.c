@@ -1,0 +1,71 @@
+/*  The options of hms-controller: defaults, bounds and help, in one table
+    (hms_config reads it for the command line and the config file). Bounds
+    shared with the REST API and the state file are hms_api.h's.
+*/
+
+#include "hms_api.h"
+#include "hms_controller.h"
+#include "hms_msg.h"
+
+#include <stddef.h>
+
+const hms_option_t hms_controller_options[] = {
+    {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "", 0, 0,
+     "ADDRESS",
+     "IPv4 address of the REST API and web page (default: 0.0.0.0 with a token, else 127.0.0.1)"},
+    {"http-port", 'p', HMS_OPT_INT, offsetof(hms_controller_config_t, http_port), "8080", 0, 65535,
+     "PORT", "port of the REST API and web page (0: a free one, see --ready-file)"},
+    {"http-host", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_hosts), "", 0, 0,
+     "NAME,...",
+     "names clients may give in the Host header, besides localhost and this host's addresses"},
+    {"token-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, token_file), "", 0, 0,
+     "PATH",
+     "file holding the bearer token changes need (default: $CREDENTIALS_DIRECTORY/token if "
+     "there is one; none otherwise)"},
+    {"token-reads", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, token_reads), "false", 0, 0,
+     NULL, "reads of the API need the token too"},
+    {"tls-cert", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_cert), "", 0, 0, "PATH",
+     "PEM certificate: serve HTTPS (with --tls-key)"},
+    {"tls-key", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, tls_key), "", 0, 0, "PATH",
+     "PEM private key of that certificate"},
+    {"http-connections", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_connections), "512",
+     1, 4096, "N", "HTTP connections at once"},
+    {"http-per-ip", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_per_ip), "32", 1, 4096,
+     "N", "HTTP connections at once from one client address"},
+    {"http-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, http_timeout_s), "10", 1,
+     3600, "S", "an idle HTTP connection is closed after this"},
+    {"router", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, router_endpoint), "", 0, 0,
+     "ENDPOINT",
+     "ROUTER socket for ping and list_hosts (default: tcp://*:7600 with a key pair, else "
+     "tcp://127.0.0.1:7600; \"none\": no ROUTER)"},
+    {"state-file", 's', HMS_OPT_STRING, offsetof(hms_controller_config_t, state_file),
+     "/var/lib/hms/controller.state", 0, 0, "PATH",
+     "hosts and settings are kept here across restarts (\"\": nowhere)"},
+    {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
+     "ADDRESS[=ANTAGONIST][@KEY[@KEY]],...",
+     "managers to follow from the start: host or host:port, =address of its antagonist, "
+     "@public key of the manager and @ of its antagonist (default: the manager's)"},
+    {"max-hosts", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, max_hosts), "4096", 1,
+     HMS_HOSTS_MAX, "N", "hosts followed at most (fewer if file descriptors lack: see the log)"},
+    {"aggregation", 'a', HMS_OPT_INT, offsetof(hms_controller_config_t, aggregation_ms), "100", 0,
+     HMS_API_AGGREGATION_MAX, "MS",
+     "aggregation window: with --sync notify, between an update and give_content; with "
+     "delta, the least time between two snapshots of one manager (also PUT /config)"},
+    {"sync", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, sync), "delta", 0, 0,
+     "delta|notify",
+     "apply the changes updates carry (delta), or fetch the whole table after each update "
+     "once the window closes, as the seed did (notify)"},
+    {"miss-count", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, miss_count), "3",
+     HMS_API_MISS_COUNT_MIN, HMS_API_MISS_COUNT_MAX, "N",
+     "heartbeats missed before a manager is offline"},
+    {"request-timeout", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, request_timeout_ms),
+     "2000", HMS_API_TIMEOUT_MIN, HMS_API_TIMEOUT_MAX, "MS",
+     "a manager that has not answered by then gives 504"},
+    HMS_TRANSPORT_OPTIONS(hms_controller_config_t, transport),
+    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, ready_file), "", 0, 0,
+     "PATH", "once serving, write the HTTP port and endpoints here (key=value lines)"},
+    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_controller_config_t, log_level), "notice", 0,
+     0, NULL, "error, warning, notice, info or debug"},
+    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, syslog), "false", 0, 0, NULL,
+     "log to syslog instead of stderr"},
+    {NULL}};
