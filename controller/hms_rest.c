@@ -13,6 +13,8 @@
 #include "hms_rest.h"
 #include "hms_assets.h"
 #include "hms_client.h"
+#include "hms_guard.h"
+#include "hms_http.h"
 #include "hms_json.h"
 #include "hms_log.h"
 
@@ -30,8 +32,6 @@
 //  A REST thread waits this long for the loop, whose own deadline for a
 //  manager's answer is at most HMS_REQUEST_TIMEOUT_MAX.
 #define CALL_TIMEOUT_MS (HMS_REQUEST_TIMEOUT_MAX + 1000)
-//  Stack of a connection's thread: callbacks need a few KB.
-#define THREAD_STACK (512 * 1024)
 
 typedef struct _hms_rest_t hms_rest_t;
 
@@ -51,11 +51,9 @@ typedef struct {
 struct _hms_rest_t {
     struct _u_instance instance; //  ulfius
     bool started;                //  ulfius_start_framework_* succeeded
-    char *token;                 //  bearer token; NULL: none
-    bool token_reads;            //  reads need it too
     bool tls;                    //  served over TLS
     char *cert, *key;            //  PEM text, kept while serving
-    zlistx_t *hosts;             //  names the Host header may give, lower case
+    hms_guard_t *guard;          //  what every request must pass
     hms_api_t *api;              //  the loop's mailbox
     hms_view_store_t *views;     //  what the loop publishes
     handler_t *handlers;         //  one per route and method, then the default
@@ -130,116 +128,6 @@ static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_
         s_send(response, status, body, strlen(body));
     free(body);
     return U_CALLBACK_COMPLETE;
-}
-
-//  The guard.
-
-//  The host part of a Host header or of an origin's authority, lower case:
-//  "Example.COM:8080" -> "example.com", "[::1]:80" -> "[::1]".
-static void s_host_name(const char *authority, char *name, size_t size)
-{
-    size_t length = authority[0] == '[' ? strcspn(authority, "]") + 1 : strcspn(authority, ":");
-    if (length >= size)
-        length = size - 1;
-    for (size_t i = 0; i < length; i++)
-        name[i] = (char)tolower((unsigned char)authority[i]);
-    name[length] = '\0';
-}
-
-static bool s_known_host(hms_rest_t *self, const char *authority)
-{
-    char name[300];
-    s_host_name(authority, name, sizeof name);
-    for (const char *known = zlistx_first(self->hosts); known; known = zlistx_next(self->hosts))
-        if (strcmp(known, name) == 0)
-            return true;
-    return false;
-}
-
-static bool s_authorized(hms_rest_t *self, const struct _u_request *request)
-{
-    const char *header = u_map_get_case(request->map_header, "Authorization");
-    if (!header || strncasecmp(header, "Bearer ", 7) != 0)
-        return false;
-    //  Compare in constant time: a timing leak would reveal the token.
-    const char *given = header + 7;
-    size_t length = strlen(self->token);
-    if (strlen(given) != length)
-        return false;
-    unsigned char difference = 0;
-    for (size_t i = 0; i < length; i++)
-        difference |= (unsigned char)(given[i] ^ self->token[i]);
-    return difference == 0;
-}
-
-//  True when the media type (before any parameter) is exactly
-//  application/json: "text/plain; x=application/json" is not.
-static bool s_json_type(const char *type)
-{
-    if (!type)
-        return false;
-    while (*type == ' ' || *type == '\t')
-        type++;
-    size_t length = strcspn(type, ";");
-    while (length > 0 && (type[length - 1] == ' ' || type[length - 1] == '\t'))
-        length--;
-    return length == 16 && strncasecmp(type, "application/json", 16) == 0;
-}
-
-//  Checks what every request must pass. Returns true, or false after
-//  answering.
-static bool s_guard(hms_rest_t *self, const handler_t *handler, const struct _u_request *request,
-                    struct _u_response *response)
-{
-    //  Methods are case-sensitive (RFC 9110), but ulfius matches routes
-    //  without case: "put" would reach PUT's route as another method.
-    for (const char *c = request->http_verb; *c; c++)
-        if (!isupper((unsigned char)*c)) {
-            s_error(response, 501, "no method '%.20s' here", request->http_verb);
-            return false;
-        }
-    //  A name that is not ours: a browser led here by DNS rebinding. HTTP/1.1
-    //  requires the header; ulfius drops one that is not UTF-8.
-    const char *host = u_map_get_case(request->map_header, "Host");
-    if (!host || !s_known_host(self, host)) {
-        s_error(response, 421, "this server does not answer for '%.200s' (--http-host adds names)",
-                host ? host : "(no Host header)");
-        return false;
-    }
-    //  A page of another site (or a sandboxed one, "null") sending this.
-    const char *origin = u_map_get_case(request->map_header, "Origin");
-    if (origin) {
-        const char *scheme = self->tls ? "https://" : "http://";
-        size_t scheme_length = strlen(scheme);
-        if (strncasecmp(origin, scheme, scheme_length) != 0 ||
-            strcasecmp(origin + scheme_length, host) != 0) {
-            s_error(response, 403, "requests from the origin '%.200s' are refused", origin);
-            return false;
-        }
-    }
-    //  s_front refuses longer bodies before ulfius reads them; this stays
-    //  as a backstop (ulfius keeps one byte over the limit, so that a
-    //  longer body shows).
-    const char *length = u_map_get_case(request->map_header, "Content-Length");
-    if (request->binary_body_length > HMS_REST_BODY_MAX ||
-        (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)) {
-        s_error(response, 413, "a body is at most %d bytes", HMS_REST_BODY_MAX);
-        return false;
-    }
-    if (self->token && (handler->change || (self->token_reads && !handler->open)) &&
-        !s_authorized(self, request)) {
-        u_map_put(response->map_header, "WWW-Authenticate", "Bearer realm=\"hms\"");
-        s_error(response, 401, "this call needs 'Authorization: Bearer <token>'");
-        return false;
-    }
-    //  Changes are JSON, exactly: forms and text/plain are what a page of
-    //  another site can send without asking.
-    const char *type = u_map_get_case(request->map_header, "Content-Type");
-    if (handler->change && (request->binary_body_length > 0 || type) && !s_json_type(type)) {
-        s_error(response, 415, "send the body as JSON, with Content-Type: application/json");
-        return false;
-    }
-    return true;
 }
 
 //  Input checks.
@@ -632,8 +520,13 @@ static int s_dispatch(const struct _u_request *request, struct _u_response *resp
 {
     const handler_t *handler = user_data;
     hms_rest_t *self = handler->self;
-    if (!s_guard(self, handler, request, response))
-        return U_CALLBACK_COMPLETE;
+    char why[512];
+    int refused =
+        hms_guard_check(self->guard, request, handler->change, handler->open, why, sizeof why);
+    if (refused == 401)
+        u_map_put(response->map_header, "WWW-Authenticate", "Bearer realm=\"hms\"");
+    if (refused)
+        return s_error(response, refused, "%s", why);
     if (handler->callback)
         return handler->callback(self, request, response, handler->arg);
     if (!handler->allow)
@@ -691,220 +584,6 @@ static void s_route(hms_rest_t *self, const char *path, callback_t *const callba
     }
 }
 
-//  The names the Host header may give: loopback, the bound address (every
-//  address of this host when bound to all), and the names of --http-host.
-static int s_hosts(hms_rest_t *self, const char *bind, const char *extra)
-{
-    self->hosts = zlistx_new();
-    if (!self->hosts)
-        return -1;
-    zlistx_set_destructor(self->hosts, (zlistx_destructor_fn *)zstr_free);
-    zlistx_set_duplicator(self->hosts, (zlistx_duplicator_fn *)strdup);
-    zlistx_add_end(self->hosts, "localhost");
-    zlistx_add_end(self->hosts, "127.0.0.1");
-    zlistx_add_end(self->hosts, "[::1]");
-    zlistx_add_end(self->hosts, (void *)bind);
-    if (strcmp(bind, "0.0.0.0") == 0) {
-        struct ifaddrs *interfaces = NULL;
-        if (getifaddrs(&interfaces) == 0) {
-            for (struct ifaddrs *i = interfaces; i; i = i->ifa_next) {
-                char text[INET_ADDRSTRLEN];
-                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-                    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text,
-                              sizeof text))
-                    zlistx_add_end(self->hosts, text);
-            }
-            freeifaddrs(interfaces);
-        }
-    }
-    char *names = strdup(extra ? extra : "");
-    char *saveptr = NULL;
-    for (char *name = names ? strtok_r(names, ", ", &saveptr) : NULL; name;
-         name = strtok_r(NULL, ", ", &saveptr)) {
-        char lower[300];
-        s_host_name(name, lower, sizeof lower);
-        zlistx_add_end(self->hosts, lower);
-    }
-    free(names);
-    return 0;
-}
-
-//  The front handler: refusal before the body is read.
-//
-//  ulfius 2.7 reads a request's whole body before it runs any callback, and
-//  has no hook between the headers and the body: a 300 MB upload would be
-//  read (and thrown away past the limit) before the guard could refuse it,
-//  and a chunked body that never ends, read for ever. So HMS puts its own
-//  access handler in front of ulfius's: libmicrohttpd's MHD_start_daemon,
-//  which ulfius calls, is defined below (a program's own definition comes
-//  first for the shared libraries it loads, as with LD_PRELOAD), and
-//  starts the daemon through MHD_start_daemon_va with s_front first.
-//  s_front answers 413 to a request that declares more than
-//  HMS_REST_BODY_MAX bytes, and closes the connection of one that sends
-//  more without declaring it (chunked): libmicrohttpd 0.9.75 queues an
-//  answer only before the body or after all of it. Everything else goes to
-//  ulfius unchanged. test_rest sends 300 MB both ways.
-
-//  On every answer, errors included: no framing, no sniffing, no referrer,
-//  nothing loaded from elsewhere.
-static const char *const s_security_headers[][2] = {
-    {"Content-Security-Policy", "default-src 'self'"},
-    {"X-Frame-Options", "DENY"},
-    {"X-Content-Type-Options", "nosniff"},
-    {"Referrer-Policy", "no-referrer"}};
-
-//  Body bytes of the request under way on a connection (its socket
-//  context; s_uri resets it at each request's start).
-typedef struct {
-    uint64_t bytes;
-} upload_t;
-
-//  ulfius's access handler (its dispatcher), which s_front hands requests
-//  to with their own closure. Set before libmicrohttpd starts a thread.
-static MHD_AccessHandlerCallback s_ulfius;
-
-static void s_connection(void *cls, struct MHD_Connection *connection, void **context,
-                         enum MHD_ConnectionNotificationCode code)
-{
-    (void)cls;
-    (void)connection;
-    if (code == MHD_CONNECTION_NOTIFY_STARTED)
-        *context = calloc(1, sizeof(upload_t));
-    else {
-        free(*context);
-        *context = NULL;
-    }
-}
-
-static upload_t *s_upload(struct MHD_Connection *connection)
-{
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    return info ? info->socket_context : NULL;
-}
-
-//  The start of a request (libmicrohttpd's URI logger, called once per
-//  request, keep-alive and pipelining included): its body count from 0,
-//  then ulfius's own logger, which creates its record of the request.
-static void *s_uri(void *cls, const char *uri, struct MHD_Connection *connection)
-{
-    upload_t *upload = s_upload(connection);
-    if (upload)
-        upload->bytes = 0;
-    return ulfius_uri_logger(cls, uri);
-}
-
-//  Queues 413 with the headers every answer carries.
-static enum MHD_Result s_too_large(struct MHD_Connection *connection)
-{
-    char body[96];
-    int size = snprintf(body, sizeof body,
-                        "{\"error\":{\"code\":413,\"message\":\"a body is at most %d bytes\"}}",
-                        HMS_REST_BODY_MAX);
-    struct MHD_Response *response =
-        MHD_create_response_from_buffer((size_t)size, body, MHD_RESPMEM_MUST_COPY);
-    if (!response)
-        return MHD_NO;
-    MHD_add_response_header(response, "Content-Type", "application/json");
-    for (size_t i = 0; i < sizeof s_security_headers / sizeof s_security_headers[0]; i++)
-        MHD_add_response_header(response, s_security_headers[i][0], s_security_headers[i][1]);
-    MHD_add_response_header(response, "Connection", "close");
-    enum MHD_Result rc = MHD_queue_response(connection, 413, response);
-    MHD_destroy_response(response);
-    return rc;
-}
-
-static enum MHD_Result s_front(void *cls, struct MHD_Connection *connection, const char *url,
-                               const char *method, const char *version, const char *upload_data,
-                               size_t *upload_data_size, void **con_cls)
-{
-    upload_t *upload = s_upload(connection);
-    if (!upload)
-        return MHD_NO; //  no memory for its count: closed
-    upload->bytes += *upload_data_size;
-    const char *length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, "Content-Length");
-    if (length && strtoull(length, NULL, 10) > HMS_REST_BODY_MAX)
-        return s_too_large(connection); //  before the body: the first call
-    if (upload->bytes > HMS_REST_BODY_MAX) {
-        hms_info("http: %s %s: body over %d bytes without a length, connection closed", method, url,
-                 HMS_REST_BODY_MAX);
-        return MHD_NO;
-    }
-    return s_ulfius(cls, connection, url, method, version, upload_data, upload_data_size, con_cls);
-}
-
-struct MHD_Daemon *MHD_start_daemon(unsigned int flags, uint16_t port, MHD_AcceptPolicyCallback apc,
-                                    void *apc_cls, MHD_AccessHandlerCallback dh, void *dh_cls, ...)
-{
-    s_ulfius = dh;
-    va_list args;
-    va_start(args, dh_cls);
-    struct MHD_Daemon *daemon =
-        MHD_start_daemon_va(flags, port, apc, apc_cls, s_front, dh_cls, args);
-    va_end(args);
-    return daemon;
-}
-
-//  libmicrohttpd's messages, into the log.
-static void s_mhd_log(void *arg, const char *format, va_list args)
-{
-    (void)arg;
-    char text[512];
-    vsnprintf(text, sizeof text, format, args);
-    text[strcspn(text, "\n")] = '\0';
-    hms_info("http: %s", text);
-}
-
-//  A listening socket on address (port 0: a free one). Returns it, or -1.
-static int s_listen(const struct sockaddr_in *address)
-{
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int on = 1;
-    if (fd >= 0 && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) == 0 &&
-        bind(fd, (const struct sockaddr *)address, sizeof *address) == 0 && listen(fd, 511) == 0)
-        return fd;
-    if (fd >= 0)
-        close(fd);
-    return -1;
-}
-
-//  Starts libmicrohttpd on our own listening socket (so that port 0 works):
-//  a thread per connection, polled with poll() (no FD_SETSIZE limit),
-//  limits on connections and idle time, TLS when given.
-static int s_start(hms_rest_t *self, const hms_rest_config_t *config,
-                   const struct sockaddr_in *address)
-{
-    int listener = s_listen(address);
-    if (listener < 0)
-        return -1;
-    struct sockaddr_in bound;
-    socklen_t length = sizeof bound;
-    getsockname(listener, (struct sockaddr *)&bound, &length);
-    self->port = ntohs(bound.sin_port);
-    struct MHD_OptionItem options[] = {
-        {MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)s_mhd_log, NULL},
-        {MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)mhd_request_completed, NULL},
-        {MHD_OPTION_URI_LOG_CALLBACK, (intptr_t)s_uri, NULL},
-        {MHD_OPTION_LISTEN_SOCKET, listener, NULL},
-        {MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)s_connection, NULL},
-        {MHD_OPTION_CONNECTION_LIMIT, config->connection_limit, NULL},
-        {MHD_OPTION_PER_IP_CONNECTION_LIMIT, config->per_ip_limit, NULL},
-        {MHD_OPTION_CONNECTION_TIMEOUT, config->idle_timeout_s, NULL},
-        {MHD_OPTION_THREAD_STACK_SIZE, THREAD_STACK, NULL},
-        //  Without TLS the list ends here.
-        {self->tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, self->key},
-        {MHD_OPTION_HTTPS_MEM_CERT, 0, self->cert},
-        {MHD_OPTION_END, 0, NULL}};
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_POLL | MHD_USE_ERROR_LOG | (self->tls ? MHD_USE_TLS : 0);
-    //  libmicrohttpd closes the listener when it stops, and on some of its
-    //  failures: closing it here could close another file that took its
-    //  number since. The process ends after a failure anyway.
-    if (ulfius_start_framework_with_mhd_options(&self->instance, flags, options) != U_OK)
-        return -1;
-    return 0;
-}
-
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
 {
     struct sockaddr_in bind_address = {.sin_family = AF_INET,
@@ -922,8 +601,6 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
         free(self);
         return NULL;
     }
-    self->token = config->token && *config->token ? strdup(config->token) : NULL;
-    self->token_reads = config->token_reads;
     self->api = config->api;
     self->views = config->views;
     self->tls = config->tls_cert && config->tls_key;
@@ -935,15 +612,17 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
     //  (the guard checks again: one byte over the limit is kept).
     self->instance.allowed_post_processor = U_POST_PROCESS_NONE;
     self->instance.max_post_body_size = HMS_REST_BODY_MAX + 1;
-    for (size_t i = 0; i < sizeof s_security_headers / sizeof s_security_headers[0]; i++)
-        u_map_put(self->instance.default_headers, s_security_headers[i][0],
-                  s_security_headers[i][1]);
+    for (size_t i = 0; i < HMS_HTTP_SECURITY_HEADERS; i++)
+        u_map_put(self->instance.default_headers, hms_http_security_headers[i][0],
+                  hms_http_security_headers[i][1]);
     size_t files = 0;
     while (hms_assets[files].path)
         files++;
     self->handlers = calloc((ROUTES + files) * METHODS + 1, sizeof *self->handlers);
     self->allow = calloc(ROUTES + files, sizeof *self->allow);
-    if (!self->handlers || !self->allow || s_hosts(self, config->bind, config->hosts) != 0) {
+    if (!self->handlers || !self->allow ||
+        !(self->guard = hms_guard_new(config->bind, config->hosts, config->token,
+                                      config->token_reads, self->tls))) {
         hms_rest_destroy(&self);
         return NULL;
     }
@@ -971,7 +650,11 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
     handler_t *fallback = &self->handlers[(ROUTES + files) * METHODS];
     *fallback = (handler_t){self, NULL, NULL, false, true, NULL};
     ulfius_set_default_endpoint(&self->instance, s_dispatch, fallback);
-    if (s_start(self, config, &bind_address) != 0) {
+    hms_http_limits_t limits = {config->connection_limit, config->per_ip_limit,
+                                config->idle_timeout_s};
+    self->port = hms_http_start(&self->instance, &bind_address, &limits,
+                                self->tls ? self->cert : NULL, self->tls ? self->key : NULL);
+    if (self->port < 0) {
         hms_error("cannot listen on %s:%d (port in use, or a TLS key pair that is not valid)",
                   config->bind, config->port);
         hms_rest_destroy(&self);
@@ -994,15 +677,12 @@ void hms_rest_destroy(hms_rest_t **self_p)
     if (self->started)
         ulfius_stop_framework(&self->instance);
     ulfius_clean_instance(&self->instance);
-    zlistx_destroy(&self->hosts);
+    hms_guard_destroy(&self->guard);
     free(self->handlers);
     free(self->allow);
     //  Secrets do not stay in freed memory.
-    if (self->token)
-        explicit_bzero(self->token, strlen(self->token));
     if (self->key)
         explicit_bzero(self->key, strlen(self->key));
-    free(self->token);
     free(self->cert);
     free(self->key);
     free(self);
