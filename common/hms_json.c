@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stddef.h>
 #include <string.h>
 
 static json_t *s_number_or_null(double value)
@@ -69,15 +70,23 @@ int hms_json_parse_antagonist_conf(json_t *object, hms_antagonist_conf_t *conf, 
         snprintf(error, error_size, "the configuration must be a JSON object");
         return -1;
     }
-    if (s_number(object, "loss", true, 0, 100, &conf->loss, error, error_size) ||
-        s_number(object, "balance", true, 0, 100, &conf->balance, error, error_size) ||
-        s_number(object, "heavy", true, 0, 100, &conf->heavy, error, error_size) ||
-        s_number(object, "frequency", true, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, &conf->frequency,
-                 error, error_size) ||
-        s_number(object, "duration", true, HMS_FREQUENCY_MIN, HMS_FREQUENCY_MAX, &conf->duration,
-                 error, error_size) ||
-        s_number(object, "sigma", false, 0, 100, &conf->sigma, error, error_size))
-        return -1;
+    static const struct {
+        const char *key;
+        bool required;
+        size_t offset;
+    } numbers[] = {{"loss", true, offsetof(hms_antagonist_conf_t, loss)},
+                   {"balance", true, offsetof(hms_antagonist_conf_t, balance)},
+                   {"heavy", true, offsetof(hms_antagonist_conf_t, heavy)},
+                   {"frequency", true, offsetof(hms_antagonist_conf_t, frequency)},
+                   {"duration", true, offsetof(hms_antagonist_conf_t, duration)},
+                   {"sigma", false, offsetof(hms_antagonist_conf_t, sigma)}};
+    for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+        double min, max;
+        hms_msg_bounds(HMS_MSG_CONF_ANTAGONIST, numbers[i].key, &min, &max);
+        if (s_number(object, numbers[i].key, numbers[i].required, min, max,
+                     (double *)((char *)conf + numbers[i].offset), error, error_size))
+            return -1;
+    }
     json_t *name = json_object_get(object, "name");
     if (name && (!json_is_string(name) || strlen(json_string_value(name)) > HMS_TEXT_MAX)) {
         snprintf(error, error_size, "name must be a string of at most %d bytes", HMS_TEXT_MAX);
@@ -86,9 +95,11 @@ int hms_json_parse_antagonist_conf(json_t *object, hms_antagonist_conf_t *conf, 
     if (name)
         snprintf(conf->name, sizeof conf->name, "%s", json_string_value(name));
     json_t *seed = json_object_get(object, "seed");
-    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < 0 ||
-                 (uint64_t)json_integer_value(seed) > HMS_SEED_MAX)) {
-        snprintf(error, error_size, "seed must be an integer in [0, 2^53-1]");
+    double seed_min, seed_max;
+    hms_msg_bounds(HMS_MSG_CONF_ANTAGONIST, "seed", &seed_min, &seed_max);
+    if (seed && (!json_is_integer(seed) || json_integer_value(seed) < seed_min ||
+                 (double)json_integer_value(seed) > seed_max)) {
+        snprintf(error, error_size, "seed must be an integer in [%.0f, %.0f]", seed_min, seed_max);
         return -1;
     }
     if (seed)

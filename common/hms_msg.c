@@ -350,6 +350,30 @@ static const spec_t *s_spec(hms_msg_type_t type, hms_msg_type_t re)
     return type == HMS_MSG_OK ? s_reply_spec(re) : s_request_spec(type);
 }
 
+//  The numeric field key of spec, or of a map nested in it.
+static const field_t *s_find_field(const spec_t *spec, const char *key)
+{
+    for (int i = 0; spec && i < spec->count; i++) {
+        const field_t *field = &spec->fields[i];
+        if (strcmp(field->key, key) == 0)
+            return field->kind == F_UINT || field->kind == F_DOUBLE ? field : NULL;
+        const field_t *nested = field->kind == F_MAP ? s_find_field(field->spec, key) : NULL;
+        if (nested)
+            return nested;
+    }
+    return NULL;
+}
+
+int hms_msg_bounds(hms_msg_type_t type, const char *key, double *min, double *max)
+{
+    const field_t *field = s_find_field(s_request_spec(type), key);
+    if (!field)
+        return -1;
+    *min = field->min;
+    *max = field->max;
+    return 0;
+}
+
 bool hms_msg_is_request(hms_msg_type_t type)
 {
     return type >= HMS_MSG_PING && type <= HMS_MSG_LIST_HOSTS;

@@ -101,6 +101,9 @@ typedef enum { HMS_HOST_NONE = 0, HMS_HOST_ONLINE, HMS_HOST_OFFLINE } hms_host_s
 #define HMS_CODE_NOT_IMPLEMENTED 501 //  unknown command, or not served by this peer
 #define HMS_CODE_UNAVAILABLE     503 //  the peer's Docker engine does not answer
 #define HMS_CODE_BAD_VERSION     505 //  "v" is not a version this peer speaks
+//  Never on the wire: what a requester records for a peer that did not
+//  answer in time, or could not be reached.
+#define HMS_CODE_TIMEOUT 504
 
 //  Why a decode failed. The first six are hms_mpcheck's results.
 typedef enum {
@@ -348,6 +351,12 @@ const char *hms_decode_error_name(hms_decode_error_t error);
 
 //  The message type named by text, or HMS_MSG_NONE.
 hms_msg_type_t hms_msg_type_from_name(const char *name);
+
+//  The bounds of the numeric field key of a request of type (or of a map
+//  in it: set_config's settings), as the decoder checks them: the one
+//  declaration every reader of a setting (the command-line options, the
+//  REST API, hmsctl) takes them from. Returns 0, or -1 for no such field.
+int hms_msg_bounds(hms_msg_type_t type, const char *key, double *min, double *max);
 
 //  True for request types (the ones that carry corr_id and get a reply).
 bool hms_msg_is_request(hms_msg_type_t type);

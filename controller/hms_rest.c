@@ -259,8 +259,10 @@ static int s_threshold(const struct _u_request *request, struct _u_response *res
         if (end == query || *end != '\0')
             return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
     }
-    if (!(*value >= HMS_THRESHOLD_MIN && *value <= HMS_THRESHOLD_MAX))
-        return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
+    double min, max;
+    hms_msg_bounds(HMS_MSG_CONTAINER_THRESHOLD, "threshold", &min, &max);
+    if (!(*value >= min && *value <= max))
+        return s_error(response, 400, "threshold must be a number in [%g, %g]", min, max), -1;
     return 0;
 }
 

@@ -36,7 +36,7 @@ enum {
 
 static const char s_usage[] =
     "Usage: hmsctl [OPTION]... COMMAND [ARGUMENT]...\n"
-    "Talks HMS/1 to a manager, the antagonist or a controller.\n"
+    "Talks HMS/2 to a manager, the antagonist or a controller.\n"
     "\n"
     "Manager commands (-H names the manager):\n"
     "  ping                     address, role, version and uptime of the peer\n"
@@ -143,44 +143,40 @@ static const char *s_safe(const char *text)
 typedef enum { KIND_NUMBER, KIND_UINT, KIND_TEXT, KIND_MODE } kind_t;
 
 typedef struct {
-    const char *key; //  as on the wire
-    kind_t kind;     //  how the value is parsed and printed
-    size_t offset;   //  of the value in its struct
-    double min, max; //  bounds, as the codec checks them; KIND_TEXT: max = length
-    bool required;   //  must be given (conf_antagonist's required keys)
+    const char *key;      //  as on the wire
+    kind_t kind;          //  how the value is parsed and printed
+    size_t offset;        //  of the value in its struct
+    hms_msg_type_t owner; //  the request that carries it: the codec has its bounds
+    bool required;        //  must be given (conf_antagonist's required keys)
 } field_t;
+
+#define SET_CONFIG(key, kind, member)                                                              \
+    {                                                                                              \
+        key, kind, offsetof(hms_settings_t, member), HMS_MSG_SET_CONFIG, false                     \
+    }
+#define CONF(key, kind, member, required)                                                          \
+    {                                                                                              \
+        key, kind, offsetof(hms_antagonist_conf_t, member), HMS_MSG_CONF_ANTAGONIST, required      \
+    }
 
 //  In the order of hms_settings_t: bit i of present is s_settings[i].
 static const field_t s_settings[HMS_SETTING_COUNT] = {
-    {"threshold", KIND_NUMBER, offsetof(hms_settings_t, threshold), HMS_THRESHOLD_MIN,
-     HMS_THRESHOLD_MAX, false},
-    {"probe_count", KIND_UINT, offsetof(hms_settings_t, probe_count), HMS_PROBE_COUNT_MIN,
-     HMS_PROBE_COUNT_MAX, false},
-    {"probe_interval_ms", KIND_UINT, offsetof(hms_settings_t, probe_interval_ms),
-     HMS_PROBE_INTERVAL_MIN, HMS_PROBE_INTERVAL_MAX, false},
-    {"probe_timeout_ms", KIND_UINT, offsetof(hms_settings_t, probe_timeout_ms),
-     HMS_PROBE_TIMEOUT_MIN, HMS_PROBE_TIMEOUT_MAX, false},
-    {"probe_period_ms", KIND_UINT, offsetof(hms_settings_t, probe_period_ms), HMS_PERIOD_MIN,
-     HMS_PERIOD_MAX, false},
-    {"heartbeat_ms", KIND_UINT, offsetof(hms_settings_t, heartbeat_ms), HMS_PERIOD_MIN,
-     HMS_PERIOD_MAX, false},
-    {"grace_ms", KIND_UINT, offsetof(hms_settings_t, grace_ms), 0, HMS_GRACE_MAX, false},
-    {"backoff_max_ms", KIND_UINT, offsetof(hms_settings_t, backoff_max_ms), 0, HMS_BACKOFF_MAX,
-     false},
+    SET_CONFIG("threshold", KIND_NUMBER, threshold),
+    SET_CONFIG("probe_count", KIND_UINT, probe_count),
+    SET_CONFIG("probe_interval_ms", KIND_UINT, probe_interval_ms),
+    SET_CONFIG("probe_timeout_ms", KIND_UINT, probe_timeout_ms),
+    SET_CONFIG("probe_period_ms", KIND_UINT, probe_period_ms),
+    SET_CONFIG("heartbeat_ms", KIND_UINT, heartbeat_ms),
+    SET_CONFIG("grace_ms", KIND_UINT, grace_ms),
+    SET_CONFIG("backoff_max_ms", KIND_UINT, backoff_max_ms),
 };
 
 static const field_t s_antagonist_fields[] = {
-    {"loss", KIND_NUMBER, offsetof(hms_antagonist_conf_t, loss), 0, 100, true},
-    {"balance", KIND_NUMBER, offsetof(hms_antagonist_conf_t, balance), 0, 100, true},
-    {"heavy", KIND_NUMBER, offsetof(hms_antagonist_conf_t, heavy), 0, 100, true},
-    {"frequency", KIND_NUMBER, offsetof(hms_antagonist_conf_t, frequency), HMS_FREQUENCY_MIN,
-     HMS_FREQUENCY_MAX, true},
-    {"duration", KIND_NUMBER, offsetof(hms_antagonist_conf_t, duration), HMS_FREQUENCY_MIN,
-     HMS_FREQUENCY_MAX, true},
-    {"sigma", KIND_NUMBER, offsetof(hms_antagonist_conf_t, sigma), 0, 100, false},
-    {"seed", KIND_UINT, offsetof(hms_antagonist_conf_t, seed), 0, (double)UINT64_MAX, false},
-    {"mode", KIND_MODE, offsetof(hms_antagonist_conf_t, mode), 0, 0, false},
-    {"name", KIND_TEXT, offsetof(hms_antagonist_conf_t, name), 0, HMS_TEXT_MAX, false},
+    CONF("loss", KIND_NUMBER, loss, true),         CONF("balance", KIND_NUMBER, balance, true),
+    CONF("heavy", KIND_NUMBER, heavy, true),       CONF("frequency", KIND_NUMBER, frequency, true),
+    CONF("duration", KIND_NUMBER, duration, true), CONF("sigma", KIND_NUMBER, sigma, false),
+    CONF("seed", KIND_UINT, seed, false),          CONF("mode", KIND_MODE, mode, false),
+    CONF("name", KIND_TEXT, name, false),
 };
 #define ANTAGONIST_FIELDS (sizeof s_antagonist_fields / sizeof s_antagonist_fields[0])
 
@@ -190,6 +186,8 @@ static int s_parse_value(const field_t *field, const char *text, void *target)
     void *value = (char *)target + field->offset;
     char *end;
     errno = 0;
+    double min = 0, max = 0;
+    hms_msg_bounds(field->owner, field->key, &min, &max);
     switch (field->kind) {
     case KIND_NUMBER: {
         double number = strtod(text, &end);
@@ -197,9 +195,9 @@ static int s_parse_value(const field_t *field, const char *text, void *target)
             fprintf(stderr, "hmsctl: %s: '%s' is not a number\n", field->key, text);
             return -1;
         }
-        if (number < field->min || number > field->max) {
-            fprintf(stderr, "hmsctl: %s: %s is out of range [%g, %g]\n", field->key, text,
-                    field->min, field->max);
+        if (number < min || number > max) {
+            fprintf(stderr, "hmsctl: %s: %s is out of range [%g, %g]\n", field->key, text, min,
+                    max);
             return -1;
         }
         *(double *)value = number;
@@ -216,20 +214,20 @@ static int s_parse_value(const field_t *field, const char *text, void *target)
             fprintf(stderr, "hmsctl: %s: %s is too large\n", field->key, text);
             return -1;
         }
-        if (number < field->min || (double)number > field->max) {
-            fprintf(stderr, "hmsctl: %s: %s is out of range [%.0f, %.0f]\n", field->key, text,
-                    field->min, field->max);
+        if (number < min || (double)number > max) {
+            fprintf(stderr, "hmsctl: %s: %s is out of range [%.0f, %.0f]\n", field->key, text, min,
+                    max);
             return -1;
         }
         *(uint64_t *)value = number;
         return 0;
     }
-    case KIND_TEXT:
-        if (strlen(text) > field->max) {
-            fprintf(stderr, "hmsctl: %s: longer than %.0f bytes\n", field->key, field->max);
+    case KIND_TEXT: //  the name of a test: HMS_TEXT_MAX, as the codec
+        if (strlen(text) > HMS_TEXT_MAX) {
+            fprintf(stderr, "hmsctl: %s: longer than %d bytes\n", field->key, HMS_TEXT_MAX);
             return -1;
         }
-        snprintf(value, (size_t)field->max + 1, "%s", text);
+        snprintf(value, HMS_TEXT_MAX + 1, "%s", text);
         return 0;
     case KIND_MODE:
         if (strcmp(text, "stop") != 0 && strcmp(text, "kill") != 0) {
