@@ -325,7 +325,7 @@ static int s_run(const char *const argv[], char *output, size_t size)
 //  namespace netns (a path for nsenter --net), or the host's when NULL.
 static int s_iptables(const char *netns, const char *const *args, char *output, size_t size)
 {
-    char net[64];
+    char net[128];
     const char *argv[32];
     size_t count = 0;
     if (netns) {

@@ -5,7 +5,8 @@
 # an observer that is not HMS (bench/observer.py).
 #
 #   bench/campaign.sh [--minutes N] [--short] [--runs R] [--seed S]
-#                     [--scenarios a,b,...] [--systems none,always,hms]
+#                     [--params report|code] [--scenarios a,b,...]
+#                     [--systems none,always,hms,notify]
 #                     [--aggregations 100,1000,2500] [--out FILE] [--no-report]
 #
 #   --minutes N     length of each run (default 5, the seed's)
@@ -13,8 +14,15 @@
 #   --runs R        runs per cell (default 1); run r uses seed S + r - 1, and
 #                   every system of a scenario sees that same seed
 #   --seed S        the antagonist's random seed for run 1 (default 1)
+#   --params        the seed's parameters as its report gives them (report:
+#                   frequency 1 s low, 0.1 s high) or as its code runs them
+#                   (code: 5 s and 1 s); loss 80, balance 70, heavy 25/90,
+#                   duration 5/20 s in both. The CSV's scenario column is
+#                   the scenario, with "@code" for the code's set
 #   --scenarios     any of low_low, low_high, high_low, high_high (default all)
-#   --systems       any of none, always, hms (default all)
+#   --systems       any of none, always, hms (HMS/2 deltas), notify (HMS with
+#                   --sync notify on the manager and the controllers: the
+#                   seed's notices and fetches) (default none,always,hms,notify)
 #   --aggregations  the controllers' windows in ms (one controller each, same HMS run)
 #   --out FILE      one CSV line per run (default bench/results/campaign.csv,
 #                   rewritten; an existing file is appended to with --append)
@@ -37,8 +45,9 @@ cd "$(dirname "$0")/.."
 minutes=5
 runs=1
 seed=1
+params=report
 scenarios=low_low,low_high,high_low,high_high
-systems=none,always,hms
+systems=none,always,hms,notify
 aggregations=100,1000,2500
 out=
 append=0
@@ -50,13 +59,14 @@ while [ $# -gt 0 ]; do
     --short) short=1 ;;
     --runs) runs=$2; shift ;;
     --seed) seed=$2; shift ;;
+    --params) params=$2; shift ;;
     --scenarios) scenarios=$2; shift ;;
     --systems) systems=$2; shift ;;
     --aggregations) aggregations=$2; shift ;;
     --out) out=$2; shift ;;
     --append) append=1 ;;
     --no-report) report=0 ;;
-    -h | --help) sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h | --help) sed -n '2,41p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "campaign.sh: unknown option $1 (--help)" >&2; exit 2 ;;
     esac
     shift
@@ -87,6 +97,14 @@ command -v fping >/dev/null || { echo "campaign.sh: fping missing (scripts/setup
 # frequency (s between attempts), duration (s of a loss attack).
 declare -A heavy=([low_low]=25 [low_high]=25 [high_low]=90 [high_high]=90)
 declare -A frequency=([low_low]=1 [low_high]=0.1 [high_low]=1 [high_high]=0.1)
+label=
+case $params in
+report) ;;
+code) # health-manager/antagonist.py of the seed's repository
+    frequency=([low_low]=5 [low_high]=1 [high_low]=5 [high_high]=1)
+    label=@code ;;
+*) echo "campaign.sh: --params report or code" >&2; exit 2 ;;
+esac
 declare -A duration=([low_low]=5 [low_high]=5 [high_low]=20 [high_high]=20)
 for s in ${scenarios//,/ }; do
     [ -n "${heavy[$s]:-}" ] || { echo "campaign.sh: unknown scenario $s" >&2; exit 2; }
@@ -192,8 +210,10 @@ run_one() {
     # measured in the same run, on the same attacks. Every daemon picks its
     # ports and writes them in its ready file.
     local hports=() a
-    if [ "$system" = hms ]; then
-        "$manager" --label "hms.antagonist=$runtag" --pub 'tcp://127.0.0.1:*' \
+    local sync=delta
+    [ "$system" = notify ] && sync=notify
+    if [ "$system" = hms ] || [ "$system" = notify ]; then
+        "$manager" --label "hms.antagonist=$runtag" --pub 'tcp://127.0.0.1:*' --sync "$sync" \
             --state-file "" --log-level info $(curve manager) --ready-file "$dir/manager.ready" \
             >"$dir/manager.log" 2>&1 &
         local manager_pid=$!
@@ -203,6 +223,7 @@ run_one() {
         for a in ${agg//,/ }; do
             "$controller" --http-bind 127.0.0.1 --http-port 0 --router none --state-file "" \
                 --hosts "127.0.0.1:$mport@$(pubkey "$keys/manager")" --aggregation "$a" \
+                --sync "$sync" \
                 --log-level notice $(curve controller) --ready-file "$dir/controller-$a.ready" \
                 >"$dir/controller-$a.log" 2>&1 &
             pids+=($!)
@@ -253,18 +274,18 @@ run_one() {
     pids+=($observer)
     # The antagonist starts once the observer samples (its first line).
     wait_for 10 sampling "$dir/observer.csv" || say "run $id: the observer did not start"
-    [ "$system" = hms ] && stats start
+    [ "$system" != none ] && [ "$system" != always ] && stats start
     "$hmsctl" antagonist start $(admin antagonist) -e "$arouter" -t 2000 >/dev/null ||
         say "run $id: the antagonist did not start"
 
     wait "$observer" || say "run $id: observer exited with $?"
-    [ "$system" = hms ] && stats end
+    [ "$system" != none ] && [ "$system" != always ] && stats end
     "$hmsctl" antagonist status --json $(admin antagonist) -e "$arouter" -t 2000 \
         >"$dir/antagonist-status.json" 2>/dev/null || true
     read -r load1 load5 _ </proc/loadavg
     others=$((others + $(pgrep -c -x hms-antagonist || true) - 1))
     kill -0 "$antagonist_pid" 2>/dev/null || say "run $id: the antagonist had exited (see its log)"
-    if [ "$system" = hms ]; then
+    if [ "$system" = hms ] || [ "$system" = notify ]; then
         kill -0 "$manager_pid" 2>/dev/null || say "run $id: the manager had exited (see its log)"
     fi
     # The antagonist first, while its targets still exist: it removes its rules.
@@ -276,7 +297,7 @@ run_one() {
 
     local window
     for window in $(tr , ' ' <<<"${agg:--}"); do
-        python3 bench/report.py row "$dir" "$out" "$scenario" "$system" "$window" "$rseed" "$r" \
+        python3 bench/report.py row "$dir" "$out" "$scenario$label" "$system" "$window" "$rseed" "$r" \
             "$load1" "$load5" "$others"
     done
 }
@@ -287,8 +308,8 @@ for r in $(seq 1 "$runs"); do
     rseed=$((seed + r - 1))
     for scenario in ${scenarios//,/ }; do
         for system in ${systems//,/ }; do
-            if [ "$system" = hms ]; then
-                run_one "$scenario" hms "$aggregations" "$rseed" "$r" || say "run failed"
+            if [ "$system" = hms ] || [ "$system" = notify ]; then
+                run_one "$scenario" "$system" "$aggregations" "$rseed" "$r" || say "run failed"
             else
                 run_one "$scenario" "$system" "" "$rseed" "$r" || say "run failed"
             fi

@@ -46,7 +46,8 @@ COLUMNS = ("scenario,system,aggregation_ms,seed,run,duration_s,availability,avai
            "rec_shutdown_max_s,rec_loss_mean_s,rec_loss_max_s,rec_unrecovered,heals_start,"
            "heals_restart,docker_start_mean_s,docker_restart_mean_s,loss_detect_mean_s,"
            "loss_detect_max_s,loss_undetected,cp_bytes_per_s,cp_msgs_per_s,cp_bits_per_s,cp_idle_bits_per_s,"
-           "cp_updates,load1,load5,other_antagonists,late_samples,started").split(",")
+           "cp_updates,load1,load5,other_antagonists,late_samples,started,seed_avail,seed_bits,"
+           "pending_ms").split(",")
 
 STABLE = 5  # samples (0.5 s) a target must stay up to count as recovered
 
@@ -221,6 +222,23 @@ def row(argv):
         with open(f"{d}/manager-pub.jsonl") as f:
             cp[4] = sum('"command":"update"' in line for line in f)
 
+    # The seed's own measures, counted by the controller (GET /stats): its
+    # availability (250 ms samples with no manager pending) and its
+    # bandwidth (45 B per give_content + the JSON of each answer).
+    seed = ["", "", ""]
+    if s0 and s1 and "availability" in s1:
+        a0, a1 = s0["availability"], s1["availability"]
+        samples = a1["samples"] - a0["samples"]
+        if samples > 0:
+            seed[0] = _fmt(100.0 * (a1["complete"] - a0["complete"]) / samples, 3)
+        dt = (s1["uptime_ms"] - s0["uptime_ms"]) / 1000
+        h0 = {h["address"]: h for h in s0["hosts"]}
+        content = sum(h.get("content_bytes", 0) - h0.get(h["address"], {}).get("content_bytes", 0)
+                      for h in s1["hosts"])
+        pending = sum(h.get("pending_ms", 0) - h0.get(h["address"], {}).get("pending_ms", 0)
+                      for h in s1["hosts"])
+        seed[1] = _fmt(8 * content / dt, 1)
+        seed[2] = pending
     values = [scenario, system, agg, rseed, r, _fmt(obs["duration_s"], 1),
               _fmt(obs["availability"]), *(_fmt(p["availability"]) for p in per),
               obs["outages"], obs["unrecovered"], _fmt(obs["ttr_mean_s"]), _fmt(obs["ttr_max_s"]),
@@ -228,7 +246,7 @@ def row(argv):
               "" if attempts is None else attempts, shutdowns, losses, len(events),
               *rec_stats("shutdown"), *rec_stats("loss"), rec_unrecovered,
               heals_start, heals_restart, *heal, *cp, load1, load5, others, obs["late_samples"],
-              int(obs["started_unix"])]
+              int(obs["started_unix"]), *seed]
     assert len(values) == len(COLUMNS)
     new = not os.path.exists(out) or os.path.getsize(out) == 0
     with open(out, "a") as f:
