@@ -1,9 +1,8 @@
 /*  hms_antagonist: the fault injector of HMS, one zloop.
 
-    Docker calls are curl transfers driven by the loop (hms_docker). The
-    iptables commands are short child processes (nsenter, iptables) that
-    the loop waits for: a few ms each, during which nothing else happens,
-    which the sequential attack loop of the seed can afford.
+    Docker calls are curl transfers driven by the loop (hms_docker); the
+    iptables commands of loss attacks are child processes the loop starts,
+    reads and reaps (hms_iptables): the loop never waits for either.
 
     Reproducibility: every attempt takes its draws from one xoshiro256**
     stream seeded at start (and again after a conf_antagonist), in a fixed
@@ -24,6 +23,7 @@
 #include "hms_client.h"
 #include "hms_docker.h"
 #include "hms_file.h"
+#include "hms_iptables.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_server.h"
@@ -38,8 +38,6 @@
 #include <math.h>
 #include <net/if.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 //  How long the start-up sweep of the containers' namespaces may take
@@ -52,8 +50,6 @@
 //  The loop wakes at least this often: a signal that arrives while it is
 //  not in zmq_poll is seen no later than this.
 #define TICK_MS 100
-
-extern char **environ;
 
 const hms_option_t hms_antagonist_options[] = {
     {"router", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, router_endpoint), "", 0, 0,
@@ -111,8 +107,6 @@ const hms_option_t hms_antagonist_options[] = {
 //  The chains a loss attack jumps from, by scope.
 static const char *const s_container_jumps[] = {"INPUT", NULL};
 static const char *const s_host_jumps[] = {"OUTPUT", "FORWARD", NULL};
-//  The chains the sweep looks in for jumps to ours, whatever the scope.
-static const char *const s_all_jumps[] = {"INPUT", "OUTPUT", "FORWARD", NULL};
 
 typedef enum { SCOPE_CONTAINER, SCOPE_HOST } scope_t;
 
@@ -144,7 +138,9 @@ typedef struct {
     bool ended;                     //  the end event is published
     int ns_fd;                      //  scope container: the target's network namespace; -1
     char ip[HMS_IP_MAX + 1];        //  scope host: the target's address
-    bool rules;                     //  the rules are in
+    bool rules;                     //  the rules are in (or going in)
+    int scripts;                    //  iptables scripts that will call back with it
+    char how[HMS_TEXT_MAX + 1];     //  loss attacks: why it ended, once it did
 } attack_t;
 
 struct _hms_antagonist_t {
@@ -177,6 +173,7 @@ struct _hms_antagonist_t {
     zsock_t *router;            //  commands
     zsock_t *pub;               //  attack events
     hms_docker_t *docker;       //  engine client
+    hms_iptables_t *iptables;   //  the rules of loss attacks
     zlistx_t *attacks;          //  attack_t not yet done
     attack_t *loss_attack;      //  the loss attack in progress, or NULL
     int attempt_timer;          //  zloop timer ids, -1 when none
@@ -252,176 +249,6 @@ static uint64_t s_pick_seed(void)
         (uint64_t)zclock_time() * 1000003u ^ (uint64_t)zclock_usecs() ^ ((uint64_t)getpid() << 32);
     uint64_t seed = s_splitmix64(&state) & HMS_SEED_MAX;
     return seed ? seed : 1;
-}
-
-//  Child processes.
-
-//  Runs argv (argv[0] found in PATH) and waits for it. What it writes on
-//  stdout and stderr goes to output (size > 0; cut to fit, last newline
-//  removed). Returns its exit status, or -1 when it could not run or died
-//  of a signal.
-static int s_run(const char *const argv[], char *output, size_t size)
-{
-    output[0] = '\0';
-    int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) {
-        snprintf(output, size, "pipe: %s", strerror(errno));
-        return -1;
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 1);
-    posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
-    //  We ignore SIGPIPE; the child should not.
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    sigset_t defaults, mask;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigemptyset(&mask);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setsigmask(&attr, &mask);
-    //  Its own process group: a Ctrl-C at the terminal reaches us, not an
-    //  iptables halfway through its work (we end the attacks ourselves).
-    posix_spawnattr_setpgroup(&attr, 0);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK |
-                                        POSIX_SPAWN_SETPGROUP);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], &actions, &attr, (char *const *)argv, environ);
-    posix_spawnattr_destroy(&attr);
-    posix_spawn_file_actions_destroy(&actions);
-    close(fds[1]);
-    if (rc != 0) {
-        close(fds[0]);
-        snprintf(output, size, "cannot run %s: %s", argv[0], strerror(rc));
-        return -1;
-    }
-    size_t used = 0;
-    while (true) {
-        char sink[256];
-        bool room = used + 1 < size;
-        ssize_t got =
-            read(fds[0], room ? output + used : sink, room ? size - 1 - used : sizeof sink);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            break;
-        if (room)
-            used += (size_t)got;
-    }
-    close(fds[0]);
-    output[used] = '\0';
-    while (used > 0 && output[used - 1] == '\n')
-        output[--used] = '\0';
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return -1;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-//  Runs `iptables -w 5 ARGS` (args NULL-terminated) in the network
-//  namespace netns (a path for nsenter --net), or the host's when NULL.
-static int s_iptables(const char *netns, const char *const *args, char *output, size_t size)
-{
-    char net[128];
-    const char *argv[32];
-    size_t count = 0;
-    if (netns) {
-        snprintf(net, sizeof net, "--net=%s", netns);
-        argv[count++] = "nsenter";
-        argv[count++] = net;
-        argv[count++] = "--";
-    }
-    argv[count++] = "iptables";
-    argv[count++] = "-w";
-    argv[count++] = "5";
-    while (*args && count < sizeof argv / sizeof argv[0] - 1)
-        argv[count++] = *args++;
-    argv[count] = NULL;
-    int rc = s_run(argv, output, size);
-    if (hms_log_level >= HMS_LOG_DEBUG) {
-        char line[256] = "";
-        for (size_t i = 0, used = 0; i < count && used < sizeof line; i++)
-            used += (size_t)snprintf(line + used, sizeof line - used, " %s", argv[i]);
-        hms_debug("ran%s: %d", line, rc);
-    }
-    return rc;
-}
-
-#define IPT(...) ((const char *const[]){__VA_ARGS__, NULL})
-
-//  Puts the chain of a loss attack in place in netns (NULL: the host): a
-//  DROP of probability loss/100 (of packets to ip only, when ip is not
-//  NULL), jumped to from each chain of jumps. Returns 0, or -1 with what
-//  iptables said in error.
-static int s_install(const char *netns, const char *const *jumps, const char *ip, double loss,
-                     char *error, size_t size)
-{
-    char probability[32];
-    snprintf(probability, sizeof probability, "%.6f", loss / 100.0);
-    //  -N fails when the chain exists: it is flushed next.
-    s_iptables(netns, IPT("-N", HMS_ANTAGONIST_CHAIN), error, size);
-    if (s_iptables(netns, IPT("-F", HMS_ANTAGONIST_CHAIN), error, size) != 0)
-        return -1;
-    int rc = ip ? s_iptables(netns,
-                             IPT("-A", HMS_ANTAGONIST_CHAIN, "-d", ip, "-m", "statistic", "--mode",
-                                 "random", "--probability", probability, "-j", "DROP"),
-                             error, size)
-                : s_iptables(netns,
-                             IPT("-A", HMS_ANTAGONIST_CHAIN, "-m", "statistic", "--mode", "random",
-                                 "--probability", probability, "-j", "DROP"),
-                             error, size);
-    if (rc != 0)
-        return -1;
-    for (; *jumps; jumps++) {
-        char ignored[256];
-        if (s_iptables(netns, IPT("-C", *jumps, "-j", HMS_ANTAGONIST_CHAIN), ignored,
-                       sizeof ignored) != 0 &&
-            s_iptables(netns, IPT("-I", *jumps, "1", "-j", HMS_ANTAGONIST_CHAIN), error, size) != 0)
-            return -1;
-    }
-    return 0;
-}
-
-//  Removes the jumps from each chain of jumps (all of them, however many)
-//  and the chain. Returns 0 when the chain is gone, or -1 with what
-//  iptables said in error.
-static int s_uninstall(const char *netns, const char *const *jumps, char *error, size_t size)
-{
-    for (; *jumps; jumps++)
-        for (int i = 0; i < 16; i++)
-            if (s_iptables(netns, IPT("-D", *jumps, "-j", HMS_ANTAGONIST_CHAIN), error, size) != 0)
-                break;
-    s_iptables(netns, IPT("-F", HMS_ANTAGONIST_CHAIN), error, size);
-    if (s_iptables(netns, IPT("-X", HMS_ANTAGONIST_CHAIN), error, size) == 0)
-        return 0;
-    //  Gone already (removed by someone else) is gone.
-    char ignored[256];
-    return s_iptables(netns, IPT("-S", HMS_ANTAGONIST_CHAIN), ignored, sizeof ignored) > 0 ? 0 : -1;
-}
-
-//  Removes a chain left by a crash from netns (NULL: the host), where
-//  names it for the log. Returns 1 when one was removed, 0 when there was
-//  none, -1 when it could not be removed (logged).
-static int s_sweep_ns(const char *netns, const char *where)
-{
-    char output[512];
-    int rc = s_iptables(netns, IPT("-S", HMS_ANTAGONIST_CHAIN), output, sizeof output);
-    if (rc < 0) {
-        hms_error("cannot look for stale %s rules in %s: %s", HMS_ANTAGONIST_CHAIN, where, output);
-        return -1;
-    }
-    if (rc != 0)
-        return 0; //  no such chain
-    if (s_uninstall(netns, s_all_jumps, output, sizeof output) != 0) {
-        hms_error("cannot remove the stale chain %s from %s: %s", HMS_ANTAGONIST_CHAIN, where,
-                  output);
-        return -1;
-    }
-    hms_notice("removed the stale chain %s from %s", HMS_ANTAGONIST_CHAIN, where);
-    return 1;
 }
 
 //  Publishing.
@@ -513,16 +340,17 @@ static void s_attack_destructor(void **item)
     *item = NULL;
 }
 
-//  Forgets an attack whose end is published, unless a Docker callback
-//  still refers to it (the callback then frees it).
+//  Forgets an attack whose end is published, unless a Docker callback or an
+//  iptables script still refers to it (the last of them then frees it).
 static void s_attack_done(attack_t *attack)
 {
+    if (attack->waiting || attack->scripts > 0)
+        return; //  the last callback frees it
     if (attack->ns_fd >= 0) {
         close(attack->ns_fd);
         attack->ns_fd = -1;
     }
-    if (!attack->waiting)
-        zlistx_delete(attack->self->attacks, attack->handle);
+    zlistx_delete(attack->self->attacks, attack->handle);
 }
 
 //  Shutdown attacks.
@@ -582,7 +410,29 @@ static const char *s_attack_netns(const attack_t *attack, char *path, size_t siz
     return path;
 }
 
-//  Ends the loss attack in progress: removes its rules, publishes its end.
+static const char *const *s_jumps(const hms_antagonist_t *self)
+{
+    return self->scope == SCOPE_HOST ? s_host_jumps : s_container_jumps;
+}
+
+//  The rules of an ended loss attack are out (or could not be taken out):
+//  its end is published.
+static void s_on_rules_out(int rc, const char *error, void *arg)
+{
+    attack_t *attack = arg;
+    attack->scripts--;
+    if (rc < 0) {
+        hms_error("attack %" PRIu64 ": cannot remove the rules of %s: %s", attack->id,
+                  attack->target.name, error);
+        size_t length = strlen(attack->how);
+        snprintf(attack->how + length, sizeof attack->how - length, "; rules NOT removed");
+    }
+    s_attack_end(attack, attack->how);
+    s_attack_done(attack);
+}
+
+//  Ends the loss attack in progress: its rules go out, then its end is
+//  published.
 static void s_loss_end(hms_antagonist_t *self, const char *why)
 {
     attack_t *attack = self->loss_attack;
@@ -593,20 +443,20 @@ static void s_loss_end(hms_antagonist_t *self, const char *why)
         zloop_timer_end(self->loop, self->end_timer);
         self->end_timer = -1;
     }
-    char how[HMS_TEXT_MAX + 1];
-    snprintf(how, sizeof how, "%s", why);
+    snprintf(attack->how, sizeof attack->how, "%s", why);
     if (attack->rules) {
-        char path[64], error[512];
-        const char *netns = s_attack_netns(attack, path, sizeof path);
-        if (s_uninstall(netns, self->scope == SCOPE_HOST ? s_host_jumps : s_container_jumps, error,
-                        sizeof error) != 0) {
-            hms_error("attack %" PRIu64 ": cannot remove the rules of %s: %s", attack->id,
-                      attack->target.name, error);
-            snprintf(how, sizeof how, "%s; rules NOT removed", why);
-        }
         attack->rules = false;
+        char path[64];
+        const char *netns = s_attack_netns(attack, path, sizeof path);
+        if (hms_iptables_uninstall(self->iptables, netns, s_jumps(self), s_on_rules_out, attack) ==
+            0) {
+            attack->scripts++;
+            return;
+        }
+        s_on_rules_out(-1, "out of memory", attack);
+        return;
     }
-    s_attack_end(attack, how);
+    s_attack_end(attack, attack->how);
     s_attack_done(attack);
 }
 
@@ -638,6 +488,28 @@ static const char *s_ip(json_t *networks)
     return best_ip;
 }
 
+//  The rules of a loss attack are in: it starts, until its planned end.
+static void s_on_rules_in(int rc, const char *error, void *arg)
+{
+    attack_t *attack = arg;
+    hms_antagonist_t *self = attack->self;
+    attack->scripts--;
+    if (self->loss_attack != attack) { //  ended meanwhile: its rules go out next
+        s_attack_done(attack);
+        return;
+    }
+    if (rc < 0) {
+        hms_error("attack %" PRIu64 ": cannot put the rules for %s in: %s", attack->id,
+                  attack->target.name, error);
+        s_loss_end(self, "rules not installed");
+        return;
+    }
+    s_attack_start(attack);
+    uint64_t now = s_now();
+    size_t delay = attack->due_end > now ? (size_t)(attack->due_end - now) : 1;
+    self->end_timer = zloop_timer(self->loop, delay, 1, s_end_timer, self);
+}
+
 //  The target's inspect answer: put the rules in, or make it a no-op.
 static void s_on_loss_inspect(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
 {
@@ -653,7 +525,6 @@ static void s_on_loss_inspect(hms_docker_t *docker, const hms_docker_result_t *r
     json_int_t pid = json_integer_value(json_object_get(state, "Pid"));
     const char *ip =
         s_ip(json_object_get(json_object_get(result->json, "NetworkSettings"), "Networks"));
-    char error[512] = "";
     if (result->error) {
         hms_warning("attack %" PRIu64 ": cannot inspect %s: %s", attack->id, attack->target.name,
                     result->error);
@@ -683,19 +554,15 @@ static void s_on_loss_inspect(hms_docker_t *docker, const hms_docker_result_t *r
 
     char path[64];
     const char *netns = s_attack_netns(attack, path, sizeof path);
-    const char *const *jumps = self->scope == SCOPE_HOST ? s_host_jumps : s_container_jumps;
     attack->rules = true; //  even a partial install is removed
-    if (s_install(netns, jumps, self->scope == SCOPE_HOST ? attack->ip : NULL, attack->loss, error,
-                  sizeof error) != 0) {
-        hms_error("attack %" PRIu64 ": cannot put the rules for %s in: %s", attack->id,
-                  attack->target.name, error);
-        s_loss_end(self, "rules not installed");
+    if (hms_iptables_install(self->iptables, netns, s_jumps(self),
+                             self->scope == SCOPE_HOST ? attack->ip : NULL, attack->loss,
+                             s_on_rules_in, attack) != 0) {
+        attack->rules = false;
+        s_loss_end(self, "rules not installed (out of memory)");
         return;
     }
-    s_attack_start(attack);
-    uint64_t now = s_now();
-    size_t delay = attack->due_end > now ? (size_t)(attack->due_end - now) : 1;
-    self->end_timer = zloop_timer(self->loop, delay, 1, s_end_timer, self);
+    attack->scripts++;
 }
 
 static void s_loss(hms_antagonist_t *self, const target_t *target, double loss,
@@ -957,6 +824,28 @@ static void s_sweep_done(hms_antagonist_t *self)
     s_check_ready(self);
 }
 
+//  One container's sweep.
+typedef struct {
+    hms_antagonist_t *self;
+    char where[HMS_NAME_MAX + 32];
+} sweep_t;
+
+static void s_on_swept(int rc, const char *error, void *arg)
+{
+    sweep_t *sweep = arg;
+    hms_antagonist_t *self = sweep->self;
+    if (rc < 0)
+        hms_error("cannot remove the stale chain %s from %s: %s", HMS_ANTAGONIST_CHAIN,
+                  sweep->where, error);
+    else if (rc > 0) {
+        hms_notice("removed the stale chain %s from %s", HMS_ANTAGONIST_CHAIN, sweep->where);
+        self->sweep_removed++;
+    }
+    free(sweep);
+    if (--self->sweep_pending == 0)
+        s_sweep_done(self);
+}
+
 static void s_on_sweep_inspect(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
 {
     (void)docker;
@@ -964,14 +853,17 @@ static void s_on_sweep_inspect(hms_docker_t *docker, const hms_docker_result_t *
     json_t *state = json_object_get(result->json, "State");
     json_int_t pid = json_integer_value(json_object_get(state, "Pid"));
     const char *name = json_string_value(json_object_get(result->json, "Name"));
-    if (!result->error && json_is_true(json_object_get(state, "Running")) && pid > 0) {
-        char netns[64], where[HMS_NAME_MAX + 32];
+    sweep_t *sweep = calloc(1, sizeof *sweep);
+    if (sweep && !result->error && json_is_true(json_object_get(state, "Running")) && pid > 0) {
+        char netns[64];
         snprintf(netns, sizeof netns, "/proc/%" JSON_INTEGER_FORMAT "/ns/net", pid);
-        snprintf(where, sizeof where, "container %s",
+        sweep->self = self;
+        snprintf(sweep->where, sizeof sweep->where, "container %s",
                  name ? (*name == '/' ? name + 1 : name) : "?");
-        if (s_sweep_ns(netns, where) > 0)
-            self->sweep_removed++;
+        if (hms_iptables_sweep(self->iptables, netns, s_on_swept, sweep) == 0)
+            return; //  s_on_swept counts it
     }
+    free(sweep);
     if (--self->sweep_pending == 0)
         s_sweep_done(self);
 }
@@ -1230,7 +1122,14 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
         zstr_free(&longer);
     }
     //  Before anything: what a crash left on the host.
-    s_sweep_ns(NULL, "the host");
+    char error[512];
+    int swept = hms_iptables_sweep_now(NULL, error, sizeof error);
+    if (swept < 0)
+        hms_error("cannot remove the stale chain %s from the host: %s", HMS_ANTAGONIST_CHAIN,
+                  error);
+    else if (swept > 0)
+        hms_notice("removed the stale chain %s from the host", HMS_ANTAGONIST_CHAIN);
+    self->iptables = hms_iptables_new(self->loop);
 
     self->transport = hms_transport_new(&config->transport, true);
     int port = self->transport
@@ -1238,7 +1137,8 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
                                              config->router_endpoint, ZMQ_PUB, config->pub_endpoint,
                                              &self->router, &self->pub)
                    : -1;
-    self->docker = port >= 0 ? hms_docker_new(self->loop, config->docker_socket) : NULL;
+    self->docker =
+        port >= 0 && self->iptables ? hms_docker_new(self->loop, config->docker_socket) : NULL;
     if (!self->docker) {
         hms_antagonist_destroy(&self);
         return NULL;
@@ -1280,6 +1180,8 @@ void hms_antagonist_destroy(hms_antagonist_t **self_p)
         s_stop(self, "antagonist exiting");
     else
         s_loss_end(self, "antagonist exiting");
+    //  The loop no longer runs: the rules go out now, and their ends go out.
+    hms_iptables_destroy(&self->iptables);
     //  Shutdowns the engine has not confirmed: their answers will not be
     //  followed any more.
     if (self->attacks)
