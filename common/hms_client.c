@@ -1,12 +1,9 @@
-/*  hms_client: a small synchronous HMS/1 client.  */
+/*  hms_client: a small synchronous HMS/2 client.  */
 
 #include "hms_client.h"
 
 #include <arpa/inet.h>
 #include <czmq.h>
-#include <ifaddrs.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <unistd.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -15,8 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define HOST_MAX 253 //  longest DNS name
-
 struct _hms_client_t {
     zsock_t *dealer;                //  connected to the peer's ROUTER
     char *endpoint;                 //  that ROUTER, for messages
@@ -24,66 +19,6 @@ struct _hms_client_t {
     uint64_t corr_id;               //  last corr_id sent; the first request gets 1
     char error[HMS_TEXT_MAX + 128]; //  why the last request failed; "" after a success
 };
-
-//  Addresses.
-
-int hms_address_parse(const char *address, int default_port, char *host, size_t host_size,
-                      int *port)
-{
-    assert(default_port > 0 && default_port <= 65535);
-    if (!address)
-        return -1;
-    size_t length = strcspn(address, ":");
-    if (length == 0 || length > HOST_MAX || length >= host_size)
-        return -1;
-    for (size_t i = 0; i < length; i++) {
-        char c = address[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-              c == '.' || c == '-'))
-            return -1;
-    }
-    int number = default_port;
-    if (address[length] == ':') {
-        //  Digits only (no sign, no spaces), at most 5 of them, so no overflow.
-        const char *digits = address + length + 1;
-        size_t count = strspn(digits, "0123456789");
-        if (count == 0 || count > 5 || digits[count] != '\0')
-            return -1;
-        number = atoi(digits);
-        if (number < 1 || number > 65535)
-            return -1;
-    }
-    memcpy(host, address, length);
-    host[length] = '\0';
-    *port = number;
-    return 0;
-}
-
-//  Endpoints of a pair of sockets at port (the lower) and port + 1.
-static int s_endpoints(const char *address, int default_port, char *lower, char *upper, size_t size)
-{
-    char host[HOST_MAX + 1];
-    int port;
-    if (hms_address_parse(address, default_port, host, sizeof host, &port) != 0 || port > 65534)
-        return -1;
-    int written = snprintf(lower, size, "tcp://%s:%d", host, port);
-    if (written < 0 || (size_t)written >= size)
-        return -1;
-    written = snprintf(upper, size, "tcp://%s:%d", host, port + 1);
-    return written < 0 || (size_t)written >= size ? -1 : 0;
-}
-
-int hms_address_endpoints(const char *address, int default_port, char *pub, char *router,
-                          size_t size)
-{
-    return s_endpoints(address, default_port, pub, router, size);
-}
-
-int hms_address_endpoints_antagonist(const char *address, int default_port, char *pub, char *router,
-                                     size_t size)
-{
-    return s_endpoints(address, default_port, router, pub, size);
-}
 
 //  Client.
 
@@ -214,25 +149,4 @@ const char *hms_client_error(hms_client_t *self)
 {
     assert(self);
     return self->error;
-}
-
-//  This host's first IPv4 address that is up, not loopback and not a Docker
-//  bridge or veth; the host name when there is none.
-void hms_default_address(char *address, size_t size)
-{
-    struct ifaddrs *interfaces = NULL;
-    address[0] = '\0';
-    if (getifaddrs(&interfaces) == 0) {
-        for (struct ifaddrs *i = interfaces; i && !address[0]; i = i->ifa_next) {
-            if (!i->ifa_addr || i->ifa_addr->sa_family != AF_INET || !(i->ifa_flags & IFF_UP) ||
-                (i->ifa_flags & IFF_LOOPBACK) || strncmp(i->ifa_name, "docker", 6) == 0 ||
-                strncmp(i->ifa_name, "br-", 3) == 0 || strncmp(i->ifa_name, "veth", 4) == 0)
-                continue;
-            inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, address,
-                      (socklen_t)size);
-        }
-        freeifaddrs(interfaces);
-    }
-    if (!address[0] && gethostname(address, size) != 0)
-        snprintf(address, size, "localhost");
 }

@@ -1,13 +1,11 @@
 /*  hms_guard: what every request to the REST API must pass. */
 
 #include "hms_guard.h"
+#include "hms_iface.h"
 #include "hms_rest.h"
 
-#include <arpa/inet.h>
 #include <ctype.h>
 #include <czmq.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <string.h>
 #include <strings.h>
 
@@ -124,6 +122,11 @@ int hms_guard_check(hms_guard_t *self, const struct _u_request *request, bool ch
 
 //  The names the Host header may give: loopback, the bound address (every
 //  address of this host when bound to all), and the names of --http-host.
+static void s_add_host(const char *address, void *arg)
+{
+    zlistx_add_end(arg, (void *)address);
+}
+
 static int s_hosts(hms_guard_t *self, const char *bind, const char *extra)
 {
     self->hosts = zlistx_new();
@@ -135,19 +138,8 @@ static int s_hosts(hms_guard_t *self, const char *bind, const char *extra)
     zlistx_add_end(self->hosts, "127.0.0.1");
     zlistx_add_end(self->hosts, "[::1]");
     zlistx_add_end(self->hosts, (void *)bind);
-    if (strcmp(bind, "0.0.0.0") == 0) {
-        struct ifaddrs *interfaces = NULL;
-        if (getifaddrs(&interfaces) == 0) {
-            for (struct ifaddrs *i = interfaces; i; i = i->ifa_next) {
-                char text[INET_ADDRSTRLEN];
-                if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-                    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, text,
-                              sizeof text))
-                    zlistx_add_end(self->hosts, text);
-            }
-            freeifaddrs(interfaces);
-        }
-    }
+    if (strcmp(bind, "0.0.0.0") == 0)
+        hms_iface_ipv4(s_add_host, self->hosts);
     char *names = strdup(extra ? extra : "");
     char *saveptr = NULL;
     for (char *name = names ? strtok_r(names, ", ", &saveptr) : NULL; name;
