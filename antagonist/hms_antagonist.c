@@ -24,6 +24,7 @@
 #include "hms_docker.h"
 #include "hms_file.h"
 #include "hms_iptables.h"
+#include "hms_daemon.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_server.h"
@@ -58,10 +59,7 @@ const hms_option_t hms_antagonist_options[] = {
      "tcp://127.0.0.1:7603; tcp://HOST:* for both picks two free ports)"},
     {"pub", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, pub_endpoint), "", 0, 0,
      "ENDPOINT", "PUB socket for attack events (default: the ROUTER port + 1)"},
-    {"address", 'a', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, address), "", 0, 0, "HOST",
-     "address reported to peers (default: this host's first IPv4 address)"},
-    {"docker", 'd', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, docker_socket),
-     "/var/run/docker.sock", 0, 0, "PATH", "Docker engine socket"},
+    HMS_HOST_OPTIONS(hms_antagonist_config_t),
     {"targets", 'T', HMS_OPT_STRING, offsetof(hms_antagonist_config_t, targets),
      "hms.antagonist=target", 0, 0, "KEY[=VALUE]",
      "attack the containers with this label (\"\": every container of the host)"},
@@ -96,12 +94,7 @@ const hms_option_t hms_antagonist_options[] = {
     {"start", 's', HMS_OPT_BOOL, offsetof(hms_antagonist_config_t, start), "false", 0, 0, NULL,
      "attack from launch instead of waiting for start_antagonist"},
     HMS_TRANSPORT_OPTIONS(hms_antagonist_config_t, transport),
-    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, ready_file), "", 0, 0,
-     "PATH", "once serving, write the endpoints bound and the address here (key=value lines)"},
-    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_antagonist_config_t, log_level), "notice", 0,
-     0, NULL, "error, warning, notice (attacks), info (attempts) or debug"},
-    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_antagonist_config_t, syslog), "false", 0, 0, NULL,
-     "log to syslog instead of stderr"},
+    HMS_DAEMON_OPTIONS(hms_antagonist_config_t, "the endpoints bound and the address"),
     {NULL}};
 
 //  The chains a loss attack jumps from, by scope.
@@ -471,23 +464,6 @@ static int s_end_timer(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  The first IPv4 address among a container's networks, by network name.
-static const char *s_ip(json_t *networks)
-{
-    const char *best_name = NULL, *best_ip = NULL;
-    const char *name;
-    json_t *network;
-    json_object_foreach(networks, name, network)
-    {
-        const char *ip = json_string_value(json_object_get(network, "IPAddress"));
-        if (ip && *ip && strchr(ip, '.') && (!best_name || strcmp(name, best_name) < 0)) {
-            best_name = name;
-            best_ip = ip;
-        }
-    }
-    return best_ip;
-}
-
 //  The rules of a loss attack are in: it starts, until its planned end.
 static void s_on_rules_in(int rc, const char *error, void *arg)
 {
@@ -523,8 +499,8 @@ static void s_on_loss_inspect(hms_docker_t *docker, const hms_docker_result_t *r
     }
     json_t *state = json_object_get(result->json, "State");
     json_int_t pid = json_integer_value(json_object_get(state, "Pid"));
-    const char *ip =
-        s_ip(json_object_get(json_object_get(result->json, "NetworkSettings"), "Networks"));
+    const char *ip = hms_docker_ip(
+        json_object_get(json_object_get(result->json, "NetworkSettings"), "Networks"), true);
     if (result->error) {
         hms_warning("attack %" PRIu64 ": cannot inspect %s: %s", attack->id, attack->target.name,
                     result->error);
@@ -775,20 +751,6 @@ static void s_list_targets(hms_antagonist_t *self)
     }
 }
 
-//  True when labels (a JSON object) carry key=value (or key, when the
-//  selector has no '=').
-static bool s_has_label(json_t *labels, const char *selector)
-{
-    const char *equals = strchr(selector, '=');
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(equals ? equals - selector : (long)strlen(selector)),
-             selector);
-    json_t *value = json_object_get(labels, key);
-    if (!value)
-        return false;
-    return !equals || (json_is_string(value) && strcmp(json_string_value(value), equals + 1) == 0);
-}
-
 //  A container created, destroyed or renamed: the target list is listed
 //  again when it may have changed.
 static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, void *arg)
@@ -796,7 +758,7 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
     (void)docker;
     hms_antagonist_t *self = arg;
     //  Labels are among the event's attributes.
-    if (self->label && event->attributes && !s_has_label(event->attributes, self->label))
+    if (self->label && event->attributes && !hms_docker_has_label(event->attributes, self->label))
         return;
     hms_debug("event %s %.12s (%s): targets listed again", event->action, event->id, event->name);
     s_list_targets(self);
@@ -952,11 +914,8 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
     hms_antagonist_t *self = arg;
     switch (request->type) {
     case HMS_MSG_PING:
-        hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
-        snprintf(reply->pong.address, sizeof reply->pong.address, "%s", self->address);
-        reply->pong.role = HMS_ROLE_ANTAGONIST;
-        snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
-        reply->pong.uptime_ms = s_now() - self->started_mono;
+        hms_server_pong(reply, request, self->address, HMS_ROLE_ANTAGONIST,
+                        s_now() - self->started_mono);
         return;
     case HMS_MSG_CONF_ANTAGONIST:
         self->conf = request->antagonist;
@@ -986,12 +945,7 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         s_status(self, reply, request);
         return;
     case HMS_MSG_ANTAGONIST_STATUS: s_status(self, reply, request); return;
-    default:
-        hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
-                      hms_msg_is_request(request->type) ? "'%s' is not served by an antagonist"
-                                                        : "'%s' is not a request",
-                      hms_msg_type_name(request->type));
-        return;
+    default: hms_server_not_served(reply, request, "an antagonist"); return;
     }
 }
 
@@ -1096,10 +1050,7 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
         free(self);
         return NULL;
     }
-    if (*config->address)
-        snprintf(self->address, sizeof self->address, "%s", config->address);
-    else
-        hms_default_address(self->address, sizeof self->address);
+    hms_iface_address(config->address, self->address, sizeof self->address);
     self->label = *config->targets ? strdup(config->targets) : NULL;
     //  A ready file left by an earlier run must not announce this one.
     self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
@@ -1166,9 +1117,7 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
 
 int hms_antagonist_run(hms_antagonist_t *self)
 {
-    int rc = zloop_start(self->loop);
-    hms_notice("antagonist stopping");
-    return rc == 0 || zsys_interrupted ? 0 : -1;
+    return hms_daemon_loop(self->loop, "antagonist");
 }
 
 void hms_antagonist_destroy(hms_antagonist_t **self_p)

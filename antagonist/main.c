@@ -2,10 +2,10 @@
     containers of this Docker host, reproducibly, and publishes each attack.  */
 
 #include "hms_antagonist.h"
+#include "hms_daemon.h"
 #include "hms_log.h"
 
-#include <signal.h>
-#include <stdio.h>
+#include <stddef.h>
 
 static const hms_program_t s_program = {
     "hms-antagonist",
@@ -23,27 +23,4 @@ static const hms_program_t s_program = {
     "HMS-ANTAGONIST chain from the host and from every running container.\n"
     "SIGINT or SIGTERM ends the attacks in progress, removes the rules and exits."};
 
-int main(int argc, char **argv)
-{
-    hms_transport_raise_limits();
-    hms_antagonist_config_t config;
-    int positional = argc;
-    int rc = hms_config_parse(hms_antagonist_options, &config, &s_program, argc, argv, &positional);
-    if (rc == 0 && positional < argc) {
-        fprintf(stderr, "hms-antagonist: unexpected argument '%s'\n", argv[positional]);
-        rc = -1;
-    }
-    if (rc != 0) {
-        hms_config_free(hms_antagonist_options, &config);
-        return rc > 0 ? 0 : 2;
-    }
-    hms_log_init("hms-antagonist", config.log_level, config.syslog);
-    signal(SIGPIPE, SIG_IGN);
-    hms_antagonist_t *antagonist = hms_antagonist_new(&config);
-    hms_config_free(hms_antagonist_options, &config);
-    if (!antagonist)
-        return 1;
-    rc = hms_antagonist_run(antagonist);
-    hms_antagonist_destroy(&antagonist);
-    return rc == 0 ? 0 : 1;
-}
+HMS_DAEMON_MAIN(antagonist, s_program, hms_antagonist_new(config), NULL, NULL)

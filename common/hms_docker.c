@@ -737,3 +737,32 @@ void hms_docker_events_stop(hms_docker_t *self)
     self->events_arg = NULL;
     self->generation++;
 }
+
+bool hms_docker_has_label(json_t *labels, const char *selector)
+{
+    const char *equals = strchr(selector, '=');
+    char key[256];
+    snprintf(key, sizeof key, "%.*s", (int)(equals ? equals - selector : (long)strlen(selector)),
+             selector);
+    json_t *value = json_object_get(labels, key);
+    if (!value)
+        return false;
+    return !equals || (json_is_string(value) && strcmp(json_string_value(value), equals + 1) == 0);
+}
+
+const char *hms_docker_ip(json_t *networks, bool ipv4)
+{
+    const char *best_name = NULL, *best_ip = NULL;
+    const char *name;
+    json_t *network;
+    json_object_foreach(networks, name, network)
+    {
+        const char *ip = json_string_value(json_object_get(network, "IPAddress"));
+        if (ip && *ip && (!ipv4 || strchr(ip, '.')) &&
+            (!best_name || strcmp(name, best_name) < 0)) {
+            best_name = name;
+            best_ip = ip;
+        }
+    }
+    return best_ip;
+}

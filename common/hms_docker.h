@@ -107,4 +107,12 @@ int hms_docker_events(hms_docker_t *self, const char *const *actions, hms_docker
 //  when no stream is followed.
 void hms_docker_events_stop(hms_docker_t *self);
 
+//  True when labels (a container's Labels, or an event's attributes: a
+//  JSON object) carry key=value, or key when selector has no '='.
+bool hms_docker_has_label(json_t *labels, const char *selector);
+
+//  The first address among a container's NetworkSettings.Networks, by
+//  network name: IPv4 only when ipv4 is true. NULL when there is none.
+const char *hms_docker_ip(json_t *networks, bool ipv4);
+
 #endif

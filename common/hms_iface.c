@@ -45,3 +45,11 @@ int hms_iface_ipv4(hms_iface_fn *each, void *arg)
     freeifaddrs(interfaces);
     return 0;
 }
+
+void hms_iface_address(const char *configured, char *address, size_t size)
+{
+    if (configured && *configured)
+        snprintf(address, size, "%s", configured);
+    else
+        hms_default_address(address, size);
+}

@@ -12,6 +12,9 @@
 //  bridge or veth; the host name when there is none.
 void hms_default_address(char *address, size_t size);
 
+//  configured when it is not "", else hms_default_address, into address.
+void hms_iface_address(const char *configured, char *address, size_t size);
+
 //  Calls each with every IPv4 address of this host, as text. Returns 0, or
 //  -1 when the interfaces cannot be listed.
 typedef void(hms_iface_fn)(const char *address, void *arg);

@@ -53,3 +53,21 @@ int hms_server_serve(zsock_t *router, hms_server_fn *handle, void *arg, uint64_t
     zmsg_destroy(&message);
     return 0;
 }
+
+void hms_server_not_served(hms_msg_t *reply, const hms_msg_t *request, const char *role)
+{
+    hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
+                  hms_msg_is_request(request->type) ? "'%s' is not served by %s"
+                                                    : "'%s' is not a request",
+                  hms_msg_type_name(request->type), role);
+}
+
+void hms_server_pong(hms_msg_t *reply, const hms_msg_t *request, const char *address,
+                     hms_role_t role, uint64_t uptime_ms)
+{
+    hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
+    snprintf(reply->pong.address, sizeof reply->pong.address, "%s", address);
+    reply->pong.role = role;
+    snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
+    reply->pong.uptime_ms = uptime_ms;
+}

@@ -25,4 +25,12 @@ typedef void(hms_server_fn)(void *arg, const hms_msg_t *request, hms_msg_t *repl
 //  from a zloop reader.
 int hms_server_serve(zsock_t *router, hms_server_fn *handle, void *arg, uint64_t *bad_requests);
 
+//  Makes reply the pong of a peer at address, of role, up for uptime_ms.
+void hms_server_pong(hms_msg_t *reply, const hms_msg_t *request, const char *address,
+                     hms_role_t role, uint64_t uptime_ms);
+
+//  Makes reply the error a peer gives to a message it does not serve (501):
+//  role names the peer ("a manager").
+void hms_server_not_served(hms_msg_t *reply, const hms_msg_t *request, const char *role);
+
 #endif

@@ -9,6 +9,7 @@
 #include "hms_controller.h"
 #include "hms_api.h"
 #include "hms_client.h"
+#include "hms_daemon.h"
 #include "hms_file.h"
 #include "hms_follower.h"
 #include "hms_forward.h"
@@ -352,11 +353,8 @@ static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
     hms_controller_t *self = arg;
     if (request->type == HMS_MSG_PING) {
-        hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
-        snprintf(reply->pong.address, sizeof reply->pong.address, "controller");
-        reply->pong.role = HMS_ROLE_CONTROLLER;
-        snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
-        reply->pong.uptime_ms = s_now() - self->started_mono;
+        hms_server_pong(reply, request, "controller", HMS_ROLE_CONTROLLER,
+                        s_now() - self->started_mono);
     } else if (request->type == HMS_MSG_LIST_HOSTS) {
         size_t count = zlistx_size(self->hosts), i = 0;
         hms_host_t *hosts = calloc(count ? count : 1, sizeof *hosts);
@@ -372,8 +370,7 @@ static void s_serve(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         reply->hosts.count = count;
         reply->owned = hosts; //  freed once sent
     } else
-        hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
-                      "'%s' is not served by a controller", hms_msg_type_name(request->type));
+        hms_server_not_served(reply, request, "a controller");
 }
 
 static int s_router_reader(zloop_t *loop, zsock_t *router, void *arg)
@@ -581,9 +578,7 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
 
 int hms_controller_run(hms_controller_t *self)
 {
-    int rc = zloop_start(self->loop);
-    hms_notice("controller stopping");
-    return rc == 0 || zsys_interrupted ? 0 : -1;
+    return hms_daemon_loop(self->loop, "controller");
 }
 
 void hms_controller_destroy(hms_controller_t **self_p)

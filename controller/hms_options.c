@@ -5,6 +5,7 @@
 
 #include "hms_api.h"
 #include "hms_controller.h"
+#include "hms_daemon.h"
 #include "hms_msg.h"
 
 #include <stddef.h>
@@ -62,10 +63,5 @@ const hms_option_t hms_controller_options[] = {
      "2000", HMS_API_TIMEOUT_MIN, HMS_API_TIMEOUT_MAX, "MS",
      "a manager that has not answered by then gives 504"},
     HMS_TRANSPORT_OPTIONS(hms_controller_config_t, transport),
-    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, ready_file), "", 0, 0,
-     "PATH", "once serving, write the HTTP port and endpoints here (key=value lines)"},
-    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_controller_config_t, log_level), "notice", 0,
-     0, NULL, "error, warning, notice, info or debug"},
-    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_controller_config_t, syslog), "false", 0, 0, NULL,
-     "log to syslog instead of stderr"},
+    HMS_DAEMON_OPTIONS(hms_controller_config_t, "the HTTP port and endpoints"),
     {NULL}};

@@ -11,6 +11,7 @@
 #include "hms_client.h"
 #include "hms_docker.h"
 #include "hms_file.h"
+#include "hms_daemon.h"
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_server.h"
@@ -37,10 +38,7 @@ const hms_option_t hms_manager_options[] = {
      "else tcp://127.0.0.1:7601; tcp://HOST:* for both picks two free ports)"},
     {"router", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, router_endpoint), "", 0, 0,
      "ENDPOINT", "ROUTER socket for commands (default: the PUB port + 1)"},
-    {"address", 'a', HMS_OPT_STRING, offsetof(hms_manager_config_t, address), "", 0, 0, "HOST",
-     "address reported to peers (default: this host's first IPv4 address)"},
-    {"docker", 'd', HMS_OPT_STRING, offsetof(hms_manager_config_t, docker_socket),
-     "/var/run/docker.sock", 0, 0, "PATH", "Docker engine socket"},
+    HMS_HOST_OPTIONS(hms_manager_config_t),
     {"state-file", 's', HMS_OPT_STRING, offsetof(hms_manager_config_t, state_file),
      "/var/lib/hms/manager.state", 0, 0, "PATH",
      "threshold and ignore list are kept here across restarts (\"\": nowhere)"},
@@ -83,12 +81,7 @@ const hms_option_t hms_manager_options[] = {
     {"stop-timeout", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, stop_timeout_s), "2", 0, 600,
      "S", "seconds a restarted container gets to stop before it is killed"},
     HMS_TRANSPORT_OPTIONS(hms_manager_config_t, transport),
-    {"ready-file", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, ready_file), "", 0, 0, "PATH",
-     "once serving, write the endpoints bound and the address here (key=value lines)"},
-    {"log-level", 'v', HMS_OPT_LOGLEVEL, offsetof(hms_manager_config_t, log_level), "notice", 0, 0,
-     NULL, "error, warning, notice (heals), info or debug"},
-    {"syslog", 0, HMS_OPT_BOOL, offsetof(hms_manager_config_t, syslog), "false", 0, 0, NULL,
-     "log to syslog instead of stderr"},
+    HMS_DAEMON_OPTIONS(hms_manager_config_t, "the endpoints bound and the address"),
     {NULL}};
 
 //  A Docker call in flight, owned by the manager's list so that shutdown
@@ -214,42 +207,11 @@ static void s_request_done(request_t *request)
     zlistx_delete(request->self->requests, request->handle);
 }
 
-//  True when labels (a JSON object) carry key=value (or key, when the
-//  selector has no '=').
-static bool s_has_label(json_t *labels, const char *selector)
-{
-    const char *equals = strchr(selector, '=');
-    char key[256];
-    snprintf(key, sizeof key, "%.*s", (int)(equals ? equals - selector : (long)strlen(selector)),
-             selector);
-    json_t *value = json_object_get(labels, key);
-    if (!value)
-        return false;
-    return !equals || (json_is_string(value) && strcmp(json_string_value(value), equals + 1) == 0);
-}
-
 static bool s_true(json_t *value)
 {
     const char *text = json_string_value(value);
     return text && (strcasecmp(text, "true") == 0 || strcmp(text, "1") == 0 ||
                     strcasecmp(text, "yes") == 0);
-}
-
-//  The first IPv4 address among the container's networks, by network name.
-static const char *s_ip(json_t *networks)
-{
-    const char *best_name = NULL, *best_ip = NULL;
-    const char *name;
-    json_t *network;
-    json_object_foreach(networks, name, network)
-    {
-        const char *ip = json_string_value(json_object_get(network, "IPAddress"));
-        if (ip && *ip && (!best_name || strcmp(name, best_name) < 0)) {
-            best_name = name;
-            best_ip = ip;
-        }
-    }
-    return best_ip ? best_ip : "";
 }
 
 //  Reads a container from a list entry or an inspect answer. Returns false
@@ -270,11 +232,14 @@ static bool s_view(hms_manager_t *self, json_t *json, bool inspect, hms_table_do
     }
     if (view->name && *view->name == '/')
         view->name++;
-    view->ip = s_ip(json_object_get(json_object_get(json, "NetworkSettings"), "Networks"));
+    view->ip =
+        hms_docker_ip(json_object_get(json_object_get(json, "NetworkSettings"), "Networks"), false);
+    if (!view->ip)
+        view->ip = "";
     view->ignore_label = s_true(json_object_get(labels, "hms.ignore"));
     if (!view->id || strlen(view->id) > HMS_ID_MAX)
         return false;
-    return !self->label || s_has_label(labels, self->label);
+    return !self->label || hms_docker_has_label(labels, self->label);
 }
 
 static void s_on_list(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
@@ -670,11 +635,7 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
     uint64_t now = s_now();
     switch (request->type) {
     case HMS_MSG_PING:
-        hms_msg_ok(reply, HMS_MSG_PING, request->corr_id);
-        snprintf(reply->pong.address, sizeof reply->pong.address, "%s", self->address);
-        reply->pong.role = HMS_ROLE_MANAGER;
-        snprintf(reply->pong.version, sizeof reply->pong.version, "%s", HMS_VERSION);
-        reply->pong.uptime_ms = now - self->started_mono;
+        hms_server_pong(reply, request, self->address, HMS_ROLE_MANAGER, now - self->started_mono);
         return;
     case HMS_MSG_GIVE_CONTENT: {
         hms_msg_ok(reply, HMS_MSG_GIVE_CONTENT, request->corr_id);
@@ -757,12 +718,7 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         reply->settings = self->settings;
         reply->settings.present = HMS_SETTINGS_ALL;
         return;
-    default:
-        hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
-                      hms_msg_is_request(request->type) ? "'%s' is not served by a manager"
-                                                        : "'%s' is not a request",
-                      hms_msg_type_name(request->type));
-        return;
+    default: hms_server_not_served(reply, request, "a manager"); return;
     }
 }
 
@@ -848,10 +804,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->heartbeat_timer = self->probe_timer = self->watch_timer = -1;
     self->started_ms = (uint64_t)zclock_time();
     self->started_mono = s_now();
-    if (*config->address)
-        snprintf(self->address, sizeof self->address, "%s", config->address);
-    else
-        hms_default_address(self->address, sizeof self->address);
+    hms_iface_address(config->address, self->address, sizeof self->address);
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->label = *config->label ? strdup(config->label) : NULL;
     self->notify_only = strcmp(config->sync, "notify") == 0;
@@ -927,9 +880,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
 
 int hms_manager_run(hms_manager_t *self)
 {
-    int rc = zloop_start(self->loop);
-    hms_notice("manager stopping");
-    return rc == 0 || zsys_interrupted ? 0 : -1;
+    return hms_daemon_loop(self->loop, "manager");
 }
 
 void hms_manager_destroy(hms_manager_t **self_p)
