@@ -1037,6 +1037,57 @@ static int s_parse(hms_antagonist_t *self, const hms_antagonist_config_t *config
     return 0;
 }
 
+//  iptables and nsenter live in sbin, which a service's PATH may lack.
+static void s_path(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !strstr(path, "/usr/sbin")) {
+        char *longer = zsys_sprintf("%s%s/usr/sbin:/sbin", path ? path : "", path ? ":" : "");
+        if (longer)
+            setenv("PATH", longer, 1);
+        zstr_free(&longer);
+    }
+}
+
+//  Sweeps the host, binds, follows the engine, sweeps the containers and
+//  lists the targets. Returns 0, or -1 (logged).
+static int s_open(hms_antagonist_t *self, const hms_antagonist_config_t *config)
+{
+    s_path();
+    //  Before anything: what a crash left on the host.
+    char error[512];
+    int swept = hms_iptables_sweep_now(NULL, error, sizeof error);
+    if (swept < 0)
+        hms_error("cannot remove the stale chain %s from the host: %s", HMS_ANTAGONIST_CHAIN,
+                  error);
+    else if (swept > 0)
+        hms_notice("removed the stale chain %s from the host", HMS_ANTAGONIST_CHAIN);
+    self->iptables = hms_iptables_new(self->loop);
+    self->transport = hms_transport_new(&config->transport, true);
+    int port = self->transport
+                   ? hms_transport_bind_pair(self->transport, HMS_ANTAGONIST_PORT, ZMQ_ROUTER,
+                                             config->router_endpoint, ZMQ_PUB, config->pub_endpoint,
+                                             &self->router, &self->pub)
+                   : -1;
+    self->docker =
+        port >= 0 && self->iptables ? hms_docker_new(self->loop, config->docker_socket) : NULL;
+    if (!self->docker)
+        return -1;
+    zsock_set_linger(self->pub, 1000); //  the ends published at exit go out
+    if (!*config->address && port > 0 && port != HMS_ANTAGONIST_PORT) {
+        size_t length = strlen(self->address);
+        snprintf(self->address + length, sizeof self->address - length, ":%d", port);
+    }
+    static const char *const actions[] = {"create", "destroy", "rename", NULL};
+    hms_docker_events(self->docker, actions, s_on_event, s_on_events_state, self);
+    if (hms_docker_list(self->docker, false, NULL, s_on_sweep_list, self) != 0)
+        self->swept = true;
+    s_list_targets(self);
+    self->sweep_timer = zloop_timer(self->loop, SWEEP_TIMEOUT_MS, 1, s_sweep_timer, self);
+    zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
+    return 0;
+}
+
 hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
 {
     hms_antagonist_t *self = calloc(1, sizeof *self);
@@ -1064,48 +1115,10 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     }
     zlistx_set_destructor(self->attacks, s_attack_destructor);
 
-    //  iptables and nsenter live in sbin, which a service's PATH may lack.
-    const char *path = getenv("PATH");
-    if (!path || !strstr(path, "/usr/sbin")) {
-        char *longer = zsys_sprintf("%s%s/usr/sbin:/sbin", path ? path : "", path ? ":" : "");
-        if (longer)
-            setenv("PATH", longer, 1);
-        zstr_free(&longer);
-    }
-    //  Before anything: what a crash left on the host.
-    char error[512];
-    int swept = hms_iptables_sweep_now(NULL, error, sizeof error);
-    if (swept < 0)
-        hms_error("cannot remove the stale chain %s from the host: %s", HMS_ANTAGONIST_CHAIN,
-                  error);
-    else if (swept > 0)
-        hms_notice("removed the stale chain %s from the host", HMS_ANTAGONIST_CHAIN);
-    self->iptables = hms_iptables_new(self->loop);
-
-    self->transport = hms_transport_new(&config->transport, true);
-    int port = self->transport
-                   ? hms_transport_bind_pair(self->transport, HMS_ANTAGONIST_PORT, ZMQ_ROUTER,
-                                             config->router_endpoint, ZMQ_PUB, config->pub_endpoint,
-                                             &self->router, &self->pub)
-                   : -1;
-    self->docker =
-        port >= 0 && self->iptables ? hms_docker_new(self->loop, config->docker_socket) : NULL;
-    if (!self->docker) {
+    if (s_open(self, config) != 0) {
         hms_antagonist_destroy(&self);
         return NULL;
     }
-    zsock_set_linger(self->pub, 1000); //  the ends published at exit go out
-    if (!*config->address && port > 0 && port != HMS_ANTAGONIST_PORT) {
-        size_t length = strlen(self->address);
-        snprintf(self->address + length, sizeof self->address - length, ":%d", port);
-    }
-    static const char *const actions[] = {"create", "destroy", "rename", NULL};
-    hms_docker_events(self->docker, actions, s_on_event, s_on_events_state, self);
-    if (hms_docker_list(self->docker, false, NULL, s_on_sweep_list, self) != 0)
-        self->swept = true;
-    s_list_targets(self);
-    self->sweep_timer = zloop_timer(self->loop, SWEEP_TIMEOUT_MS, 1, s_sweep_timer, self);
-    zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
     hms_notice("antagonist %s: ROUTER %s, PUB %s (%s), Docker %s, targets %s, loss scope %s",
                self->address, zsock_endpoint(self->router), zsock_endpoint(self->pub),
                hms_transport_secure(self->transport) ? "CURVE" : "plaintext", config->docker_socket,

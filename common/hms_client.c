@@ -74,15 +74,9 @@ static int s_no_answer(hms_client_t *self)
     return s_fail(self, -1, "no answer from %s within %d ms", self->endpoint, self->timeout_ms);
 }
 
-int hms_client_request(hms_client_t *self, hms_msg_t *request, hms_msg_t *reply)
+//  Encodes and sends request. Returns 0, or as hms_client_request.
+static int s_send(hms_client_t *self, hms_msg_t *request)
 {
-    assert(self);
-    assert(request);
-    assert(reply);
-    hms_msg_init(reply, HMS_MSG_NONE);
-    self->error[0] = '\0';
-    int64_t deadline = zclock_mono() + self->timeout_ms;
-
     request->corr_id = ++self->corr_id;
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
@@ -101,7 +95,42 @@ int hms_client_request(hms_client_t *self, hms_msg_t *request, hms_msg_t *reply)
         zframe_destroy(&frame);
         return s_no_answer(self);
     }
+    return 0;
+}
 
+//  A decoded reply (rc: its decode's result) that is ours: 0 when it
+//  answers request, else -2 (reply reset).
+static int s_check_reply(hms_client_t *self, const hms_msg_t *request, hms_msg_t *reply, int rc)
+{
+    if (rc != 0) {
+        char text[sizeof reply->decode_text];
+        memcpy(text, reply->decode_text, sizeof text);
+        hms_msg_reset(reply);
+        return s_fail(self, -2, "reply from %s does not decode: %s", self->endpoint, text);
+    }
+    if (reply->type == HMS_MSG_ERROR)
+        return 0;
+    if (reply->type == HMS_MSG_OK && reply->re == request->type && reply->corr_id)
+        return 0;
+    hms_msg_type_t type = reply->type, re = reply->re;
+    hms_msg_reset(reply);
+    if (type == HMS_MSG_OK)
+        return s_fail(self, -2, "reply from %s answers %s, not %s", self->endpoint,
+                      hms_msg_type_name(re), hms_msg_type_name(request->type));
+    return s_fail(self, -2, "%s from %s is not a reply", hms_msg_type_name(type), self->endpoint);
+}
+
+int hms_client_request(hms_client_t *self, hms_msg_t *request, hms_msg_t *reply)
+{
+    assert(self);
+    assert(request);
+    assert(reply);
+    hms_msg_init(reply, HMS_MSG_NONE);
+    self->error[0] = '\0';
+    int64_t deadline = zclock_mono() + self->timeout_ms;
+    int rc = s_send(self, request);
+    if (rc != 0)
+        return rc;
     while (true) {
         int64_t left = deadline - zclock_mono();
         if (left <= 0)
@@ -120,28 +149,9 @@ int hms_client_request(hms_client_t *self, hms_msg_t *request, hms_msg_t *reply)
         //  A reply to an earlier request that timed out: not ours, drop it.
         //  An error with corr_id 0 answers a request whose corr_id the peer
         //  could not read: with one request outstanding, it is ours.
-        bool ours = reply->corr_id == self->corr_id || reply->corr_id == 0;
-        if (!ours) {
-            hms_msg_reset(reply);
-            continue;
-        }
-        if (rc != 0) {
-            char text[sizeof reply->decode_text];
-            memcpy(text, reply->decode_text, sizeof text);
-            hms_msg_reset(reply);
-            return s_fail(self, -2, "reply from %s does not decode: %s", self->endpoint, text);
-        }
-        if (reply->type == HMS_MSG_ERROR)
-            return 0;
-        if (reply->type == HMS_MSG_OK && reply->re == request->type && reply->corr_id)
-            return 0;
-        hms_msg_type_t type = reply->type, re = reply->re;
+        if (reply->corr_id == self->corr_id || reply->corr_id == 0)
+            return s_check_reply(self, request, reply, rc);
         hms_msg_reset(reply);
-        if (type == HMS_MSG_OK)
-            return s_fail(self, -2, "reply from %s answers %s, not %s", self->endpoint,
-                          hms_msg_type_name(re), hms_msg_type_name(request->type));
-        return s_fail(self, -2, "%s from %s is not a reply", hms_msg_type_name(type),
-                      self->endpoint);
     }
 }
 

@@ -947,6 +947,40 @@ static const msgpack_object *s_lookup(decoder_t *self, const msgpack_object *map
     return found;
 }
 
+//  The version (NULL: missing): present, an unsigned integer, ours.
+static int s_check_version(decoder_t *self, const msgpack_object *version)
+{
+    if (!version || version->type == MSGPACK_OBJECT_NIL)
+        return s_fail(self, HMS_DECODE_MISSING, "v");
+    if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
+        return s_fail(self, HMS_DECODE_TYPE, "v must be an unsigned integer");
+    if (version->via.u64 != HMS_PROTOCOL_VERSION)
+        return s_fail(self, HMS_DECODE_VERSION, "v %llu (this peer speaks %d)",
+                      (unsigned long long)version->via.u64, HMS_PROTOCOL_VERSION);
+    return 0;
+}
+
+//  The message named by value (key: "command" or "re") into *type: present,
+//  a string, a known name without NUL.
+static int s_message_name(decoder_t *self, const msgpack_object *value, const char *key,
+                          hms_msg_type_t *type)
+{
+    if (!value || value->type == MSGPACK_OBJECT_NIL)
+        return s_fail(self, HMS_DECODE_MISSING, "%s", key);
+    if (value->type != MSGPACK_OBJECT_STR)
+        return s_fail(self, HMS_DECODE_TYPE, "%s must be a string", key);
+    char name[40];
+    size_t length = value->via.str.size < sizeof name - 1 ? value->via.str.size : sizeof name - 1;
+    memcpy(name, value->via.str.ptr, length);
+    name[length] = '\0';
+    *type = value->via.str.size < sizeof name && !memchr(value->via.str.ptr, 0, value->via.str.size)
+                ? hms_msg_type_from_name(name)
+                : HMS_MSG_NONE;
+    if (*type == HMS_MSG_NONE)
+        return s_fail(self, HMS_DECODE_UNKNOWN, "%s '%s'", key, name);
+    return 0;
+}
+
 static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
 {
     hms_msg_t *msg = self->msg;
@@ -959,34 +993,12 @@ static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
         return rc;
     if (corr_id && corr_id->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         msg->corr_id = corr_id->via.u64;
-
     const msgpack_object *version = s_lookup(self, root, "v", &rc);
-    if (rc)
+    if (rc || (rc = s_check_version(self, version)))
         return rc;
-    if (!version)
-        return s_fail(self, HMS_DECODE_MISSING, "v");
-    if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return s_fail(self, HMS_DECODE_TYPE, "v must be an unsigned integer");
-    if (version->via.u64 != HMS_PROTOCOL_VERSION)
-        return s_fail(self, HMS_DECODE_VERSION, "v %llu (this peer speaks %d)",
-                      (unsigned long long)version->via.u64, HMS_PROTOCOL_VERSION);
-
     const msgpack_object *command = s_lookup(self, root, "command", &rc);
-    if (rc)
+    if (rc || (rc = s_message_name(self, command, "command", &msg->type)))
         return rc;
-    if (!command)
-        return s_fail(self, HMS_DECODE_MISSING, "command");
-    if (command->type != MSGPACK_OBJECT_STR)
-        return s_fail(self, HMS_DECODE_TYPE, "command must be a string");
-    char name[40];
-    size_t length =
-        command->via.str.size < sizeof name - 1 ? command->via.str.size : sizeof name - 1;
-    memcpy(name, command->via.str.ptr, length);
-    name[length] = '\0';
-    msg->type = command->via.str.size < sizeof name ? hms_msg_type_from_name(name) : HMS_MSG_NONE;
-    if (msg->type == HMS_MSG_NONE || memchr(command->via.str.ptr, 0, command->via.str.size))
-        return s_fail(self, HMS_DECODE_UNKNOWN, "command '%s'", name);
-
     if (s_has_corr_id(msg->type)) {
         if (!corr_id)
             return s_fail(self, HMS_DECODE_MISSING, "corr_id");
@@ -995,18 +1007,13 @@ static int s_decode_envelope(decoder_t *self, const msgpack_object *root)
     }
     if (msg->type == HMS_MSG_OK) {
         const msgpack_object *re = s_lookup(self, root, "re", &rc);
-        if (rc)
+        if (rc || (rc = s_message_name(self, re, "re", &msg->re)))
             return rc;
-        if (!re)
-            return s_fail(self, HMS_DECODE_MISSING, "re");
-        if (re->type != MSGPACK_OBJECT_STR)
-            return s_fail(self, HMS_DECODE_TYPE, "re must be a string");
-        length = re->via.str.size < sizeof name - 1 ? re->via.str.size : sizeof name - 1;
-        memcpy(name, re->via.str.ptr, length);
-        name[length] = '\0';
-        msg->re = re->via.str.size < sizeof name ? hms_msg_type_from_name(name) : HMS_MSG_NONE;
-        if (!hms_msg_is_request(msg->re) || memchr(re->via.str.ptr, 0, re->via.str.size))
-            return s_fail(self, HMS_DECODE_UNKNOWN, "re '%s'", name);
+        if (!hms_msg_is_request(msg->re)) {
+            hms_msg_type_t named = msg->re;
+            msg->re = HMS_MSG_NONE;
+            return s_fail(self, HMS_DECODE_UNKNOWN, "re '%s'", hms_msg_type_name(named));
+        }
     }
     const spec_t *spec = s_spec(msg->type, msg->re);
     s_clear_body(spec, &msg->hb);
@@ -1018,36 +1025,13 @@ static int s_decode_compact(decoder_t *self, const msgpack_object *root)
 {
     hms_msg_t *msg = self->msg;
     uint32_t size = root->via.array.size;
-    const msgpack_object *version = size > 0 ? &root->via.array.ptr[0] : NULL;
-    const msgpack_object *command = size > 1 ? &root->via.array.ptr[1] : NULL;
-    if (version && version->type == MSGPACK_OBJECT_NIL)
-        version = NULL;
-    if (command && command->type == MSGPACK_OBJECT_NIL)
-        command = NULL;
-    if (!version)
-        return s_fail(self, HMS_DECODE_MISSING, "v");
-    if (version->type != MSGPACK_OBJECT_POSITIVE_INTEGER)
-        return s_fail(self, HMS_DECODE_TYPE, "v must be an unsigned integer");
-    if (version->via.u64 != HMS_PROTOCOL_VERSION)
-        return s_fail(self, HMS_DECODE_VERSION, "v %llu (this peer speaks %d)",
-                      (unsigned long long)version->via.u64, HMS_PROTOCOL_VERSION);
-    if (!command)
-        return s_fail(self, HMS_DECODE_MISSING, "command");
-    if (command->type != MSGPACK_OBJECT_STR)
-        return s_fail(self, HMS_DECODE_TYPE, "command must be a string");
-    char name[40];
-    size_t length = command->via.str.size;
-    if (length < sizeof name && !memchr(command->via.str.ptr, 0, length)) {
-        memcpy(name, command->via.str.ptr, length);
-        name[length] = '\0';
-        msg->type = hms_msg_type_from_name(name);
-    }
+    int rc = s_check_version(self, size > 0 ? &root->via.array.ptr[0] : NULL);
+    if (rc || (rc = s_message_name(self, size > 1 ? &root->via.array.ptr[1] : NULL, "command",
+                                   &msg->type)))
+        return rc;
     const spec_t *spec = s_request_spec(msg->type);
-    if (msg->type == HMS_MSG_NONE)
-        return s_fail(self, HMS_DECODE_UNKNOWN, "command '%.*s'", (int)(length > 32 ? 32 : length),
-                      command->via.str.ptr);
     if (!spec || !spec->tuple)
-        return s_fail(self, HMS_DECODE_NOT_MAP, "a %s body is a map", name);
+        return s_fail(self, HMS_DECODE_NOT_MAP, "a %s body is a map", hms_msg_type_name(msg->type));
     msgpack_object fields = *root;
     fields.via.array.ptr += 2;
     fields.via.array.size -= 2;

@@ -504,6 +504,21 @@ static void s_host_free(void **item)
     hms_follower_destroy((hms_follower_t **)item);
 }
 
+//  Writes the ready file, if any. Returns 0, or -1 (logged).
+static int s_ready(hms_controller_t *self)
+{
+    char error[512], port[16];
+    snprintf(port, sizeof port, "%d", hms_rest_port(self->rest));
+    if (self->ready_file &&
+        hms_file_ready(self->ready_file, error, sizeof error, "http_port", port, "router",
+                       self->router ? zsock_endpoint(self->router) : "", "public_key",
+                       hms_transport_public_key(self->transport), NULL) != 0) {
+        hms_error("ready file: %s", error);
+        return -1;
+    }
+    return 0;
+}
+
 hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size_t files)
 {
     hms_controller_t *self = calloc(1, sizeof *self);
@@ -555,17 +570,7 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     zloop_timer(self->loop, TICK_MS, 0, s_tick, self);
     zloop_timer(self->loop, SAMPLE_MS, 0, s_sample, self);
     s_publish(self);
-    char error[512], port[16];
-    if (s_rest(self, config) != 0) {
-        hms_controller_destroy(&self);
-        return NULL;
-    }
-    snprintf(port, sizeof port, "%d", hms_rest_port(self->rest));
-    if (self->ready_file &&
-        hms_file_ready(self->ready_file, error, sizeof error, "http_port", port, "router",
-                       self->router ? zsock_endpoint(self->router) : "", "public_key",
-                       hms_transport_public_key(self->transport), NULL) != 0) {
-        hms_error("ready file: %s", error);
+    if (s_rest(self, config) != 0 || s_ready(self) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }

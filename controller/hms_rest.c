@@ -586,6 +586,44 @@ static void s_route(hms_rest_t *self, const char *path, callback_t *const callba
     }
 }
 
+//  Every route: the API's, then the compiled-in files, then the fallback.
+//  Returns 0, or -1 when out of memory.
+static int s_routes_all(hms_rest_t *self)
+{
+    size_t files = 0;
+    while (hms_assets[files].path)
+        files++;
+    self->handlers = calloc((ROUTES + files) * METHODS + 1, sizeof *self->handlers);
+    self->allow = calloc(ROUTES + files, sizeof *self->allow);
+    if (!self->handlers || !self->allow)
+        return -1;
+    for (size_t r = 0; r < ROUTES; r++) {
+        //  HEAD is GET without the body (libmicrohttpd drops it).
+        callback_t *const callbacks[METHODS] = {s_routes[r].get,
+                                                s_routes[r].put,
+                                                s_routes[r].post,
+                                                s_routes[r].delete,
+                                                NULL,
+                                                s_routes[r].get,
+                                                NULL};
+        s_route(self, s_routes[r].path, callbacks, s_routes[r].arg, false,
+                &self->handlers[r * METHODS], self->allow[r], sizeof self->allow[r]);
+    }
+    //  The files hold no data: readable without a token, so that the page
+    //  can load and ask for one.
+    for (size_t f = 0; f < files; f++) {
+        callback_t *const callbacks[METHODS] = {s_get_asset, NULL,        NULL, NULL,
+                                                NULL,        s_get_asset, NULL};
+        s_route(self, hms_assets[f].path, callbacks, &hms_assets[f], true,
+                &self->handlers[(ROUTES + f) * METHODS], self->allow[ROUTES + f],
+                sizeof self->allow[ROUTES + f]);
+    }
+    handler_t *fallback = &self->handlers[(ROUTES + files) * METHODS];
+    *fallback = (handler_t){self, NULL, NULL, false, true, NULL};
+    ulfius_set_default_endpoint(&self->instance, s_dispatch, fallback);
+    return 0;
+}
+
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
 {
     struct sockaddr_in bind_address = {.sin_family = AF_INET,
@@ -617,41 +655,12 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
     for (size_t i = 0; i < HMS_HTTP_SECURITY_HEADERS; i++)
         u_map_put(self->instance.default_headers, hms_http_security_headers[i][0],
                   hms_http_security_headers[i][1]);
-    size_t files = 0;
-    while (hms_assets[files].path)
-        files++;
-    self->handlers = calloc((ROUTES + files) * METHODS + 1, sizeof *self->handlers);
-    self->allow = calloc(ROUTES + files, sizeof *self->allow);
-    if (!self->handlers || !self->allow ||
+    if (s_routes_all(self) != 0 ||
         !(self->guard = hms_guard_new(config->bind, config->hosts, config->token,
                                       config->token_reads, self->tls))) {
         hms_rest_destroy(&self);
         return NULL;
     }
-    for (size_t r = 0; r < ROUTES; r++) {
-        //  HEAD is GET without the body (libmicrohttpd drops it).
-        callback_t *const callbacks[METHODS] = {s_routes[r].get,
-                                                s_routes[r].put,
-                                                s_routes[r].post,
-                                                s_routes[r].delete,
-                                                NULL,
-                                                s_routes[r].get,
-                                                NULL};
-        s_route(self, s_routes[r].path, callbacks, s_routes[r].arg, false,
-                &self->handlers[r * METHODS], self->allow[r], sizeof self->allow[r]);
-    }
-    //  The files hold no data: readable without a token, so that the page
-    //  can load and ask for one.
-    for (size_t f = 0; f < files; f++) {
-        callback_t *const callbacks[METHODS] = {s_get_asset, NULL,        NULL, NULL,
-                                                NULL,        s_get_asset, NULL};
-        s_route(self, hms_assets[f].path, callbacks, &hms_assets[f], true,
-                &self->handlers[(ROUTES + f) * METHODS], self->allow[ROUTES + f],
-                sizeof self->allow[ROUTES + f]);
-    }
-    handler_t *fallback = &self->handlers[(ROUTES + files) * METHODS];
-    *fallback = (handler_t){self, NULL, NULL, false, true, NULL};
-    ulfius_set_default_endpoint(&self->instance, s_dispatch, fallback);
     hms_http_limits_t limits = {config->connection_limit, config->per_ip_limit,
                                 config->idle_timeout_s};
     self->port = hms_http_start(&self->instance, &bind_address, &limits,

@@ -508,6 +508,24 @@ static int s_parse_options(options_t *options, int argc, char **argv)
     return 0;
 }
 
+//  The command args name ("antagonist X" is one command of two words, its
+//  count in *words); NULL after saying why.
+static const command_t *s_command(int left, char **args, int *words)
+{
+    char name[64];
+    *words = strcmp(args[0], "antagonist") == 0 && left > 1 ? 2 : 1;
+    snprintf(name, sizeof name, "%s%s%s", args[0], *words == 2 ? " " : "",
+             *words == 2 ? args[1] : "");
+    for (size_t i = 0; i < COMMANDS; i++)
+        if (strcmp(s_commands[i].name, name) == 0)
+            return &s_commands[i];
+    if (strcmp(args[0], "antagonist") == 0)
+        fprintf(stderr, "hmsctl: usage: hmsctl antagonist ping|status|start|stop|conf|watch\n");
+    else
+        fprintf(stderr, "hmsctl: unknown command '%s'\nTry 'hmsctl --help'.\n", name);
+    return NULL;
+}
+
 int main(int argc, char **argv)
 {
     hms_transport_raise_limits();
@@ -539,23 +557,10 @@ int main(int argc, char **argv)
         }
         return s_keygen(args[1]);
     }
-    //  "antagonist X" is one command of two words.
-    char name[64];
-    int words = strcmp(args[0], "antagonist") == 0 && left > 1 ? 2 : 1;
-    snprintf(name, sizeof name, "%s%s%s", args[0], words == 2 ? " " : "",
-             words == 2 ? args[1] : "");
-    const command_t *command = NULL;
-    for (size_t i = 0; i < COMMANDS && !command; i++)
-        if (strcmp(s_commands[i].name, name) == 0)
-            command = &s_commands[i];
-    if (!command && strcmp(args[0], "antagonist") == 0) {
-        fprintf(stderr, "hmsctl: usage: hmsctl antagonist ping|status|start|stop|conf|watch\n");
+    int words;
+    const command_t *command = s_command(left, args, &words);
+    if (!command)
         return EXIT_USAGE;
-    }
-    if (!command) {
-        fprintf(stderr, "hmsctl: unknown command '%s'\nTry 'hmsctl --help'.\n", name);
-        return EXIT_USAGE;
-    }
     left -= words;
     args += words;
     if (left < command->min_args || (command->max_args >= 0 && left > command->max_args)) {

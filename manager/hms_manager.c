@@ -628,6 +628,84 @@ static void s_apply_settings(hms_manager_t *self)
     hms_table_set_policy(self->table, &policy);
 }
 
+//  give_content: the table, as it was after update update_seq.
+static void s_give_content(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply)
+{
+    hms_msg_ok(reply, HMS_MSG_GIVE_CONTENT, request->corr_id);
+    hms_content_t *content = &reply->content;
+    snprintf(content->address, sizeof content->address, "%s", self->address);
+    s_publish_update(self, ""); //  the table given is the one at update_seq
+    content->update_seq = self->update_seq;
+    content->started_ms = self->started_ms;
+    content->threshold = self->settings.threshold;
+    size_t size = hms_table_size(self->table);
+    size = size < HMS_CONTENT_MAX ? size : HMS_CONTENT_MAX;
+    content->content = size ? calloc(size, sizeof *content->content) : NULL;
+    if (size && !content->content) {
+        hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
+        return;
+    }
+    content->count = hms_table_content(self->table, content->content, size);
+    reply->owned = content->content; //  freed with the reply
+}
+
+//  container_ignore and container_add.
+static void s_ignore_or_watch(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply,
+                              uint64_t now)
+{
+    int code = HMS_CODE_NOT_FOUND;
+    const char *ref = request->container.container;
+    const char *id = hms_table_resolve(self->table, ref, &code);
+    if (!id) {
+        hms_msg_error(
+            reply, request->corr_id, code,
+            code == HMS_CODE_CONFLICT ? "container '%s' is ambiguous" : "no container '%s'", ref);
+        return;
+    }
+    bool ignore = request->type == HMS_MSG_CONTAINER_IGNORE;
+    hms_msg_ok(reply, request->type, request->corr_id);
+    snprintf(reply->container.container, sizeof reply->container.container, "%s", id);
+    reply->container.status =
+        ignore ? hms_table_ignore(self->table, id, now) : hms_table_watch(self->table, id, now);
+    hms_notice("%.12s %s by command", id, ignore ? "ignored" : "watched");
+    s_save_state(self);
+}
+
+//  set_config: the settings present in request, all at once.
+static void s_set_config(hms_manager_t *self, const hms_settings_t *in)
+{
+    hms_settings_t *out = &self->settings;
+    uint32_t present = in->present;
+    //  In the order of hms_settings_t: bit i is field i (HMS_SETTING_*).
+    uint64_t *const targets[] = {NULL,
+                                 &out->probe_count,
+                                 &out->probe_interval_ms,
+                                 &out->probe_timeout_ms,
+                                 &out->probe_period_ms,
+                                 &out->heartbeat_ms,
+                                 &out->grace_ms,
+                                 &out->backoff_max_ms};
+    const uint64_t sources[] = {0,
+                                in->probe_count,
+                                in->probe_interval_ms,
+                                in->probe_timeout_ms,
+                                in->probe_period_ms,
+                                in->heartbeat_ms,
+                                in->grace_ms,
+                                in->backoff_max_ms};
+    if (present & (1u << HMS_SETTING_THRESHOLD))
+        out->threshold = in->threshold;
+    for (int i = HMS_SETTING_PROBE_COUNT; i < HMS_SETTING_COUNT; i++)
+        if (present & (1u << i))
+            *targets[i] = sources[i];
+    s_apply_settings(self);
+    if (present & ((1u << HMS_SETTING_PROBE_PERIOD_MS) | (1u << HMS_SETTING_HEARTBEAT_MS)))
+        s_start_timers(self);
+    if (present & (1u << HMS_SETTING_THRESHOLD))
+        s_save_state(self);
+    hms_notice("settings changed by command");
+}
+
 //  Answers one request into reply.
 static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
@@ -637,25 +715,7 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
     case HMS_MSG_PING:
         hms_server_pong(reply, request, self->address, HMS_ROLE_MANAGER, now - self->started_mono);
         return;
-    case HMS_MSG_GIVE_CONTENT: {
-        hms_msg_ok(reply, HMS_MSG_GIVE_CONTENT, request->corr_id);
-        hms_content_t *content = &reply->content;
-        snprintf(content->address, sizeof content->address, "%s", self->address);
-        s_publish_update(self, ""); //  the table given is the one at update_seq
-        content->update_seq = self->update_seq;
-        content->started_ms = self->started_ms;
-        content->threshold = self->settings.threshold;
-        size_t size = hms_table_size(self->table);
-        size = size < HMS_CONTENT_MAX ? size : HMS_CONTENT_MAX;
-        content->content = size ? calloc(size, sizeof *content->content) : NULL;
-        if (size && !content->content) {
-            hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
-            return;
-        }
-        content->count = hms_table_content(self->table, content->content, size);
-        reply->owned = content->content; //  freed with the reply
-        return;
-    }
+    case HMS_MSG_GIVE_CONTENT: s_give_content(self, request, reply); return;
     case HMS_MSG_CONTAINER_THRESHOLD:
         self->settings.threshold = request->threshold;
         s_apply_settings(self);
@@ -665,54 +725,14 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         reply->threshold = request->threshold;
         return;
     case HMS_MSG_CONTAINER_IGNORE:
-    case HMS_MSG_CONTAINER_ADD: {
-        int code = HMS_CODE_NOT_FOUND;
-        const char *ref = request->container.container;
-        const char *id = hms_table_resolve(self->table, ref, &code);
-        if (!id) {
-            hms_msg_error(reply, request->corr_id, code,
-                          code == HMS_CODE_CONFLICT ? "container '%s' is ambiguous"
-                                                    : "no container '%s'",
-                          ref);
-            return;
-        }
-        bool ignore = request->type == HMS_MSG_CONTAINER_IGNORE;
+    case HMS_MSG_CONTAINER_ADD: s_ignore_or_watch(self, request, reply, now); return;
+    case HMS_MSG_SET_CONFIG:
+        s_set_config(self, &request->settings);
+        //  The reply is the whole configuration, as for get_config.
         hms_msg_ok(reply, request->type, request->corr_id);
-        snprintf(reply->container.container, sizeof reply->container.container, "%s", id);
-        reply->container.status =
-            ignore ? hms_table_ignore(self->table, id, now) : hms_table_watch(self->table, id, now);
-        hms_notice("%.12s %s by command", id, ignore ? "ignored" : "watched");
-        s_save_state(self);
+        reply->settings = self->settings;
+        reply->settings.present = HMS_SETTINGS_ALL;
         return;
-    }
-    case HMS_MSG_SET_CONFIG: {
-        const hms_settings_t *in = &request->settings;
-        hms_settings_t *out = &self->settings;
-        uint32_t present = in->present;
-        if (present & (1u << HMS_SETTING_THRESHOLD))
-            out->threshold = in->threshold;
-        if (present & (1u << HMS_SETTING_PROBE_COUNT))
-            out->probe_count = in->probe_count;
-        if (present & (1u << HMS_SETTING_PROBE_INTERVAL_MS))
-            out->probe_interval_ms = in->probe_interval_ms;
-        if (present & (1u << HMS_SETTING_PROBE_TIMEOUT_MS))
-            out->probe_timeout_ms = in->probe_timeout_ms;
-        if (present & (1u << HMS_SETTING_PROBE_PERIOD_MS))
-            out->probe_period_ms = in->probe_period_ms;
-        if (present & (1u << HMS_SETTING_HEARTBEAT_MS))
-            out->heartbeat_ms = in->heartbeat_ms;
-        if (present & (1u << HMS_SETTING_GRACE_MS))
-            out->grace_ms = in->grace_ms;
-        if (present & (1u << HMS_SETTING_BACKOFF_MAX_MS))
-            out->backoff_max_ms = in->backoff_max_ms;
-        s_apply_settings(self);
-        if (present & ((1u << HMS_SETTING_PROBE_PERIOD_MS) | (1u << HMS_SETTING_HEARTBEAT_MS)))
-            s_start_timers(self);
-        if (present & (1u << HMS_SETTING_THRESHOLD))
-            s_save_state(self);
-        hms_notice("settings changed by command");
-    } //  fall through: the reply is the whole configuration
-    /* FALLTHROUGH */
     case HMS_MSG_GET_CONFIG:
         hms_msg_ok(reply, request->type, request->corr_id);
         reply->settings = self->settings;
@@ -791,6 +811,60 @@ static int s_ready(hms_manager_t *self)
     return 0;
 }
 
+//  The table, its policy and the run-time settings from config. Returns 0,
+//  or -1 when out of memory.
+static int s_tables(hms_manager_t *self, const hms_manager_config_t *config)
+{
+    self->settings = (hms_settings_t){HMS_SETTINGS_ALL,
+                                      config->threshold,
+                                      (uint64_t)config->probe_count,
+                                      (uint64_t)config->probe_interval_ms,
+                                      (uint64_t)config->probe_timeout_ms,
+                                      (uint64_t)config->probe_period_ms,
+                                      (uint64_t)config->heartbeat_ms,
+                                      (uint64_t)config->grace_ms,
+                                      (uint64_t)config->backoff_max_ms};
+    hms_table_policy_t policy = {
+        .threshold = config->threshold,
+        .grace_ms = (uint64_t)config->grace_ms,
+        .backoff_max_ms = (uint64_t)config->backoff_max_ms,
+        .backoff_after = (uint64_t)config->backoff_after,
+        .backoff_window_ms = (uint64_t)config->backoff_window_ms,
+        .retry_ms = (uint64_t)config->retry_ms,
+    };
+    self->table = hms_table_new(&policy);
+    self->sync = hms_sync_new();
+    self->suspects = zhashx_new();
+    self->requests = zlistx_new();
+    self->loop = zloop_new();
+    if (!self->table || !self->sync || !self->suspects || !self->requests || !self->loop)
+        return -1;
+    zlistx_set_destructor(self->requests, s_request_free);
+    return 0;
+}
+
+//  The sockets, the engine, the prober, the timers. Returns 0, or -1 (logged).
+static int s_start(hms_manager_t *self, const hms_manager_config_t *config)
+{
+    self->transport = hms_transport_new(&config->transport, true);
+    if (!self->transport || s_bind(self, config) != 0)
+        return -1;
+    self->docker = hms_docker_new(self->loop, config->docker_socket);
+    self->probe = hms_probe_new(self->loop);
+    if (!self->probe)
+        hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
+    if (!self->docker || !self->probe)
+        return -1;
+    zloop_reader(self->loop, self->router, s_router_reader, self);
+    zloop_reader_set_tolerant(self->loop, self->router);
+    s_start_timers(self);
+    zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
+    zloop_timer(self->loop, config->reconcile_ms, 0, s_reconcile_timer, self);
+    hms_docker_events(self->docker, NULL, s_on_event, s_on_events_state, self);
+    s_list(self);
+    return s_ready(self);
+}
+
 hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
 {
     hms_manager_t *self = calloc(1, sizeof *self);
@@ -808,66 +882,21 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->state_file = *config->state_file ? strdup(config->state_file) : NULL;
     self->label = *config->label ? strdup(config->label) : NULL;
     self->notify_only = strcmp(config->sync, "notify") == 0;
-    if (!self->notify_only && strcmp(config->sync, "delta") != 0) {
-        hms_error("--sync %s: delta or notify", config->sync);
-        hms_manager_destroy(&self);
-        return NULL;
-    }
     //  A ready file left by an earlier run must not announce this one.
     self->ready_file = *config->ready_file ? strdup(config->ready_file) : NULL;
     if (self->ready_file)
         unlink(self->ready_file);
-    hms_settings_t *settings = &self->settings;
-    settings->present = HMS_SETTINGS_ALL;
-    settings->threshold = config->threshold;
-    settings->probe_count = config->probe_count;
-    settings->probe_interval_ms = config->probe_interval_ms;
-    settings->probe_timeout_ms = config->probe_timeout_ms;
-    settings->probe_period_ms = config->probe_period_ms;
-    settings->heartbeat_ms = config->heartbeat_ms;
-    settings->grace_ms = config->grace_ms;
-    settings->backoff_max_ms = config->backoff_max_ms;
-    hms_table_policy_t policy = {
-        .threshold = config->threshold,
-        .grace_ms = (uint64_t)config->grace_ms,
-        .backoff_max_ms = (uint64_t)config->backoff_max_ms,
-        .backoff_after = (uint64_t)config->backoff_after,
-        .backoff_window_ms = (uint64_t)config->backoff_window_ms,
-        .retry_ms = (uint64_t)config->retry_ms,
-    };
-    self->table = hms_table_new(&policy);
-    self->sync = hms_sync_new();
-    self->suspects = zhashx_new();
-    self->requests = zlistx_new();
-    self->loop = zloop_new();
-    if (!self->table || !self->sync || !self->suspects || !self->requests || !self->loop) {
-        hms_manager_destroy(&self);
-        return NULL;
+    int rc = 0;
+    if (!self->notify_only && strcmp(config->sync, "delta") != 0) {
+        hms_error("--sync %s: delta or notify", config->sync);
+        rc = -1;
     }
-    zlistx_set_destructor(self->requests, s_request_free);
-    s_load_state(self);
-
-    self->transport = hms_transport_new(&config->transport, true);
-    if (!self->transport || s_bind(self, config) != 0) {
-        hms_manager_destroy(&self);
-        return NULL;
-    }
-    self->docker = hms_docker_new(self->loop, config->docker_socket);
-    self->probe = hms_probe_new(self->loop);
-    if (!self->docker || !self->probe) {
-        if (!self->probe)
-            hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
-        hms_manager_destroy(&self);
-        return NULL;
-    }
-    zloop_reader(self->loop, self->router, s_router_reader, self);
-    zloop_reader_set_tolerant(self->loop, self->router);
-    s_start_timers(self);
-    zloop_timer(self->loop, TICK_MS, 0, s_tick_timer, self);
-    zloop_timer(self->loop, config->reconcile_ms, 0, s_reconcile_timer, self);
-    hms_docker_events(self->docker, NULL, s_on_event, s_on_events_state, self);
-    s_list(self);
-    if (s_ready(self) != 0) {
+    if (rc == 0 && s_tables(self, config) == 0) {
+        s_load_state(self);
+        rc = s_start(self, config);
+    } else
+        rc = -1;
+    if (rc != 0) {
         hms_manager_destroy(&self);
         return NULL;
     }
