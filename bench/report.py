@@ -5,7 +5,7 @@
         reads the raw files of one run (bench/campaign.sh writes them) and
         appends its line to the CSV OUT;
     bench/report.py doc [--csv bench/results/campaign.csv]
-                        [--md docs/AVAILABILITY.md] [--img bench/results]
+                        [--md bench/results/availability-v1.md] [--img bench/results]
         writes the report: tables beside the seed's published figures,
         gnuplot plots (bench/availability.gp, bench/ttr.gp, bench/traffic.gp)
         and the discussion.
@@ -454,7 +454,7 @@ def doc(argv):
     import argparse
     ap = argparse.ArgumentParser(prog="report.py doc")
     ap.add_argument("--csv", default="bench/results/campaign.csv")
-    ap.add_argument("--md", default="docs/AVAILABILITY.md")
+    ap.add_argument("--md", default="bench/results/availability-v1.md")
     ap.add_argument("--img", default="bench/results")
     ap.add_argument("--command", default=None,
                     help="the command that produced the CSV (default: read from the CSV's runs)")

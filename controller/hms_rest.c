@@ -11,6 +11,7 @@
 */
 
 #include "hms_rest.h"
+#include "hms_rest_io.h"
 #include "hms_assets.h"
 #include "hms_client.h"
 #include "hms_guard.h"
@@ -61,37 +62,6 @@ struct _hms_rest_t {
     int port;                    //  bound
 };
 
-//  Responses.
-
-static int s_send(struct _u_response *response, int status, const char *body, size_t size)
-{
-    ulfius_set_binary_body_response(response, (unsigned)status, body, size);
-    u_map_put(response->map_header, "Content-Type", "application/json");
-    return U_CALLBACK_COMPLETE;
-}
-
-static int s_error(struct _u_response *response, int status, const char *format, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int s_error(struct _u_response *response, int status, const char *format, ...)
-{
-    char message[512];
-    va_list args;
-    va_start(args, format);
-    vsnprintf(message, sizeof message, format, args);
-    va_end(args);
-    hms_utf8_repair(message, strlen(message)); //  a cut may split a character
-    json_t *body = json_pack("{s:{s:i, s:s}}", "error", "code", status, "message", message);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (text)
-        s_send(response, status, text, strlen(text));
-    else
-        ulfius_set_empty_body_response(response, (unsigned)status);
-    free(text);
-    return U_CALLBACK_COMPLETE;
-}
-
 //  The HTTP status of a result of the loop.
 static int s_status(hms_result_t result)
 {
@@ -112,7 +82,7 @@ static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_
         hms_api_call(self->api, args, CALL_TIMEOUT_MS, &body, message, sizeof message);
     int status = s_status(result);
     if (!body && status >= 400)
-        return s_error(response, status, "%s", message);
+        return hms_rest_error(response, status, "%s", message);
     if (body && status >= 400) {
         json_t *document = json_loads(body, 0, NULL);
         json_object_set_new(document, "error",
@@ -125,145 +95,9 @@ static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_
     if (!body)
         ulfius_set_empty_body_response(response, (unsigned)status);
     else
-        s_send(response, status, body, strlen(body));
+        hms_rest_send(response, status, body, strlen(body));
     free(body);
     return U_CALLBACK_COMPLETE;
-}
-
-//  Input checks.
-
-//  Segment n of the request's path (0 is "containers"), percent-decoded,
-//  into out. Route parameters are read from the path itself: ulfius mixes
-//  them with the query's, so ?address=x would otherwise reach them.
-static bool s_segment(const struct _u_request *request, int n, char *out, size_t size)
-{
-    const char *path = request->url_path;
-    for (int i = 0; path && i <= n; i++) {
-        while (*path == '/')
-            path++;
-        const char *end = path + strcspn(path, "/?");
-        if (i == n && end > path) {
-            char raw[1024];
-            if ((size_t)(end - path) >= sizeof raw)
-                return false;
-            snprintf(raw, sizeof raw, "%.*s", (int)(end - path), path);
-            char *decoded = ulfius_url_decode(raw);
-            bool fits = decoded && strlen(decoded) < size;
-            if (fits)
-                snprintf(out, size, "%s", decoded);
-            u_free(decoded);
-            return fits;
-        }
-        path = *end == '/' ? end : NULL;
-    }
-    return false;
-}
-
-//  The address in the path into out; false after answering 400.
-static bool s_address(const struct _u_request *request, struct _u_response *response,
-                      char out[HMS_ADDRESS_MAX + 1])
-{
-    char pub[300], router[300];
-    if (!s_segment(request, 1, out, HMS_ADDRESS_MAX + 1) ||
-        hms_address_endpoints(out, HMS_MANAGER_PORT, pub, router, sizeof pub) != 0) {
-        s_error(response, 400, "not a manager address (host or host:port, at most %d characters)",
-                HMS_ADDRESS_MAX);
-        return false;
-    }
-    return true;
-}
-
-//  The container in the path into out; false after answering 400.
-static bool s_container(const struct _u_request *request, struct _u_response *response,
-                        char out[HMS_REF_MAX + 1])
-{
-    static const char allowed[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                  "0123456789_.-";
-    if (!s_segment(request, 2, out, HMS_REF_MAX + 1) || !*out ||
-        out[strspn(out, allowed)] != '\0') {
-        s_error(response, 400, "a container is named by its id, an id prefix or its name");
-        return false;
-    }
-    return true;
-}
-
-//  Parses the request body as a JSON object (no body: *object = NULL).
-//  Returns 0, or -1 after answering 400. The guard checked the type.
-static int s_body(const struct _u_request *request, struct _u_response *response, json_t **object)
-{
-    *object = NULL;
-    if (request->binary_body_length == 0)
-        return 0;
-    json_error_t error;
-    *object = json_loadb(request->binary_body, request->binary_body_length, JSON_REJECT_DUPLICATES,
-                         &error);
-    if (!json_is_object(*object)) {
-        s_error(response, 400, "the body is not a JSON object: %s",
-                *object ? "another JSON type" : error.text);
-        json_decref(*object);
-        *object = NULL;
-        return -1;
-    }
-    return 0;
-}
-
-//  Checks that object has no key but those listed (NULL-terminated).
-//  Returns 0, or -1 after answering 400.
-static int s_only_keys(json_t *object, struct _u_response *response, const char *const *keys)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach(object, key, value)
-    {
-        size_t i = 0;
-        while (keys[i] && strcmp(keys[i], key) != 0)
-            i++;
-        if (!keys[i])
-            return s_error(response, 400, "unknown key '%.100s'", key), -1;
-    }
-    return 0;
-}
-
-//  The threshold of a request: {"threshold": N} in the body, or the seed's
-//  ?threshold=N. Returns 0, or -1 after answering 400.
-static int s_threshold(const struct _u_request *request, struct _u_response *response,
-                       double *value)
-{
-    json_t *body;
-    if (s_body(request, response, &body))
-        return -1;
-    *value = NAN;
-    static const char *const keys[] = {"threshold", NULL};
-    if (body && s_only_keys(body, response, keys) != 0) {
-        json_decref(body);
-        return -1;
-    }
-    if (body) {
-        json_t *field = json_object_get(body, "threshold");
-        bool number = json_is_number(field);
-        if (number)
-            *value = json_number_value(field);
-        json_decref(body);
-        if (!field)
-            return s_error(response, 400, "threshold is missing"), -1;
-        if (!number)
-            return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
-    } else {
-        const char *query = u_map_get(request->map_url, "threshold");
-        if (!query)
-            return s_error(response, 400,
-                           "threshold is missing ({\"threshold\": N} or ?threshold=N)"),
-                   -1;
-        char *end;
-        *value = strtod(query, &end);
-        if (end == query || *end != '\0')
-            return s_error(response, 400, "threshold must be a number in [0, 100]"), -1;
-    }
-    double min, max;
-    hms_msg_bounds(HMS_MSG_CONTAINER_THRESHOLD, "threshold", &min, &max);
-    if (!(*value >= min && *value <= max))
-        return s_error(response, 400, "threshold must be a number in [%g, %g]", min, max), -1;
-    return 0;
 }
 
 //  Endpoints. Each comment gives the route.
@@ -278,9 +112,9 @@ static int s_get_all(hms_rest_t *self, const struct _u_request *request,
     size_t size;
     const char *text = hms_view_document(view, &size);
     if (text)
-        s_send(response, 200, text, size); //  ulfius copies the body
+        hms_rest_send(response, 200, text, size); //  ulfius copies the body
     hms_view_release(&view);
-    return text ? U_CALLBACK_COMPLETE : s_error(response, 500, "out of memory");
+    return text ? U_CALLBACK_COMPLETE : hms_rest_error(response, 500, "out of memory");
 }
 
 //  POST /containers and POST /containers/{address}: a threshold.
@@ -289,9 +123,9 @@ static int s_post_threshold(hms_rest_t *self, const struct _u_request *request,
 {
     bool every_host = arg != NULL;
     hms_api_args_t args = {.kind = HMS_API_THRESHOLD};
-    if (!every_host && !s_address(request, response, args.address))
+    if (!every_host && !hms_rest_address(request, response, args.address))
         return U_CALLBACK_COMPLETE;
-    if (s_threshold(request, response, &args.threshold))
+    if (hms_rest_threshold(request, response, &args.threshold))
         return U_CALLBACK_COMPLETE;
     return s_call(self, response, &args);
 }
@@ -302,7 +136,7 @@ static int s_get_host(hms_rest_t *self, const struct _u_request *request,
 {
     (void)arg;
     char address[HMS_ADDRESS_MAX + 1];
-    if (!s_address(request, response, address))
+    if (!hms_rest_address(request, response, address))
         return U_CALLBACK_COMPLETE;
     hms_view_t *view = hms_view_store_acquire(self->views);
     const hms_view_host_t *host = hms_view_host(view, address);
@@ -310,29 +144,12 @@ static int s_get_host(hms_rest_t *self, const struct _u_request *request,
     char *text = host ? hms_view_render_host(host, &size) : NULL;
     hms_view_release(&view);
     if (!host)
-        return s_error(response, 404, "no manager '%s' is followed", address);
+        return hms_rest_error(response, 404, "no manager '%s' is followed", address);
     if (!text)
-        return s_error(response, 500, "out of memory");
-    s_send(response, 200, text, size);
+        return hms_rest_error(response, 500, "out of memory");
+    hms_rest_send(response, 200, text, size);
     free(text);
     return U_CALLBACK_COMPLETE;
-}
-
-//  A key of a JSON body into out ("" when absent). Returns 0, or -1 after
-//  answering 400.
-static int s_key(json_t *body, const char *name, struct _u_response *response,
-                 char out[HMS_KEY_LENGTH + 1])
-{
-    json_t *field = json_object_get(body, name);
-    out[0] = '\0';
-    if (!field)
-        return 0;
-    if (!hms_key_valid(json_string_value(field)))
-        return s_error(response, 400, "%s must be a public key: 40 Z85 characters (hmsctl keygen)",
-                       name),
-               -1;
-    snprintf(out, HMS_KEY_LENGTH + 1, "%s", json_string_value(field));
-    return 0;
 }
 
 //  PUT /containers/{address}: follow a manager. The body names its public
@@ -344,24 +161,25 @@ static int s_put_host(hms_rest_t *self, const struct _u_request *request,
     static const char *const keys[] = {"public_key", "antagonist", "antagonist_key", NULL};
     hms_api_args_t args = {.kind = HMS_API_ADD};
     json_t *body;
-    if (!s_address(request, response, args.address) || s_body(request, response, &body))
+    if (!hms_rest_address(request, response, args.address) ||
+        hms_rest_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
     json_t *antagonist = json_object_get(body, "antagonist");
     const char *text = json_string_value(antagonist);
     char pub[300], router[300];
-    int rc = s_only_keys(body, response, keys);
+    int rc = hms_rest_only_keys(body, response, keys);
     if (rc == 0 && antagonist &&
         (!text || strlen(text) > HMS_ADDRESS_MAX ||
          hms_address_endpoints_antagonist(text, HMS_ANTAGONIST_PORT, pub, router, sizeof pub))) {
-        s_error(response, 400, "antagonist must be an address (host or host:port)");
+        hms_rest_error(response, 400, "antagonist must be an address (host or host:port)");
         rc = -1;
     }
     if (rc == 0 && text)
         snprintf(args.antagonist, sizeof args.antagonist, "%s", text);
     if (rc == 0)
-        rc = s_key(body, "public_key", response, args.public_key);
+        rc = hms_rest_key(body, "public_key", response, args.public_key);
     if (rc == 0)
-        rc = s_key(body, "antagonist_key", response, args.antagonist_key);
+        rc = hms_rest_key(body, "antagonist_key", response, args.antagonist_key);
     json_decref(body);
     return rc == 0 ? s_call(self, response, &args) : U_CALLBACK_COMPLETE;
 }
@@ -372,7 +190,7 @@ static int s_delete_host(hms_rest_t *self, const struct _u_request *request,
 {
     (void)arg;
     hms_api_args_t args = {.kind = HMS_API_REMOVE};
-    if (!s_address(request, response, args.address))
+    if (!hms_rest_address(request, response, args.address))
         return U_CALLBACK_COMPLETE;
     return s_call(self, response, &args);
 }
@@ -385,7 +203,7 @@ static int s_test(hms_rest_t *self, const struct _u_request *request, struct _u_
 {
     const char *verb = request->http_verb;
     hms_api_args_t args = {.kind = HMS_API_ANTAGONIST};
-    if (!arg && !s_address(request, response, args.address))
+    if (!arg && !hms_rest_address(request, response, args.address))
         return U_CALLBACK_COMPLETE;
     args.operation = strcmp(verb, "PUT") == 0      ? HMS_API_CONF
                      : strcmp(verb, "POST") == 0   ? HMS_API_START
@@ -394,16 +212,17 @@ static int s_test(hms_rest_t *self, const struct _u_request *request, struct _u_
     if (args.operation != HMS_API_CONF)
         return s_call(self, response, &args);
     json_t *body;
-    if (s_body(request, response, &body))
+    if (hms_rest_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
     char problem[256];
     int rc = body ? hms_json_parse_antagonist_conf(body, &args.conf, problem, sizeof problem) : -1;
     json_decref(body);
     if (rc)
-        return s_error(response, 400, "%s",
-                       body ? problem
-                            : "send the configuration as a JSON object: loss, balance, heavy, "
-                              "frequency, duration");
+        return hms_rest_error(
+            response, 400, "%s",
+            body ? problem
+                 : "send the configuration as a JSON object: loss, balance, heavy, "
+                   "frequency, duration");
     return s_call(self, response, &args);
 }
 
@@ -413,7 +232,8 @@ static int s_get_container(hms_rest_t *self, const struct _u_request *request,
 {
     (void)arg;
     char address[HMS_ADDRESS_MAX + 1], ref[HMS_REF_MAX + 1];
-    if (!s_address(request, response, address) || !s_container(request, response, ref))
+    if (!hms_rest_address(request, response, address) ||
+        !hms_rest_container(request, response, ref))
         return U_CALLBACK_COMPLETE;
     hms_view_t *view = hms_view_store_acquire(self->views);
     const hms_view_host_t *host = hms_view_host(view, address);
@@ -422,15 +242,15 @@ static int s_get_container(hms_rest_t *self, const struct _u_request *request,
     char *text = container ? hms_view_render_container(host, container) : NULL;
     hms_view_release(&view);
     if (!host)
-        return s_error(response, 404, "no manager '%s' is followed", address);
+        return hms_rest_error(response, 404, "no manager '%s' is followed", address);
     if (!container)
-        return s_error(response, code,
-                       code == HMS_CODE_CONFLICT ? "'%s' matches several containers"
-                                                 : "no container '%s' on %s",
-                       ref, address);
+        return hms_rest_error(response, code,
+                              code == HMS_CODE_CONFLICT ? "'%s' matches several containers"
+                                                        : "no container '%s' on %s",
+                              ref, address);
     if (!text)
-        return s_error(response, 500, "out of memory");
-    s_send(response, 200, text, strlen(text));
+        return hms_rest_error(response, 500, "out of memory");
+    hms_rest_send(response, 200, text, strlen(text));
     free(text);
     return U_CALLBACK_COMPLETE;
 }
@@ -442,8 +262,8 @@ static int s_change_container(hms_rest_t *self, const struct _u_request *request
     (void)arg;
     bool watch = strcmp(request->http_verb, "PUT") == 0;
     hms_api_args_t args = {.kind = watch ? HMS_API_WATCH : HMS_API_IGNORE};
-    if (!s_address(request, response, args.address) ||
-        !s_container(request, response, args.container))
+    if (!hms_rest_address(request, response, args.address) ||
+        !hms_rest_container(request, response, args.container))
         return U_CALLBACK_COMPLETE;
     return s_call(self, response, &args);
 }
@@ -464,8 +284,8 @@ static int s_get_health(hms_rest_t *self, const struct _u_request *request,
     char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
     json_decref(body);
     if (!text)
-        return s_error(response, 500, "out of memory");
-    s_send(response, 200, text, strlen(text));
+        return hms_rest_error(response, 500, "out of memory");
+    hms_rest_send(response, 200, text, strlen(text));
     free(text);
     return U_CALLBACK_COMPLETE;
 }
@@ -489,14 +309,14 @@ static int s_config(hms_rest_t *self, const struct _u_request *request,
     if (strcmp(request->http_verb, "PUT") != 0) //  GET and HEAD
         return s_call(self, response, &args);
     json_t *body;
-    if (s_body(request, response, &body))
+    if (hms_rest_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
     char problem[256];
     int rc = body ? hms_api_settings_parse(body, &args.settings, problem, sizeof problem) : -1;
     json_decref(body);
     if (rc)
-        return s_error(response, 400, "%s",
-                       body ? problem : "send the settings to change as a JSON object");
+        return hms_rest_error(response, 400, "%s",
+                              body ? problem : "send the settings to change as a JSON object");
     return s_call(self, response, &args);
 }
 
@@ -528,15 +348,15 @@ static int s_dispatch(const struct _u_request *request, struct _u_response *resp
     if (refused == 401)
         u_map_put(response->map_header, "WWW-Authenticate", "Bearer realm=\"hms\"");
     if (refused)
-        return s_error(response, refused, "%s", why);
+        return hms_rest_error(response, refused, "%s", why);
     if (handler->callback)
         return handler->callback(self, request, response, handler->arg);
     if (!handler->allow)
-        return s_error(response, 404, "no such resource: %s %.200s", request->http_verb,
-                       request->url_path);
+        return hms_rest_error(response, 404, "no such resource: %s %.200s", request->http_verb,
+                              request->url_path);
     u_map_put(response->map_header, "Allow", handler->allow);
-    return s_error(response, 405, "%s is not served on %.200s (allowed: %s)", request->http_verb,
-                   request->url_path, handler->allow);
+    return hms_rest_error(response, 405, "%s is not served on %.200s (allowed: %s)",
+                          request->http_verb, request->url_path, handler->allow);
 }
 
 //  Routes: path, then the callback of each method (NULL: not served) and

@@ -1,0 +1,51 @@
+/*  hms_rest_io: what REST handlers read from a request (path segments,
+    JSON bodies, the threshold) and how they answer (JSON, errors). Each
+    reader answers 400 itself when the input is not valid.
+*/
+#ifndef HMS_REST_IO_H_INCLUDED
+#define HMS_REST_IO_H_INCLUDED
+
+#include "hms_msg.h"
+#include "hms_transport.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <ulfius.h>
+
+//  Sends body (JSON) with status. Returns U_CALLBACK_COMPLETE.
+int hms_rest_send(struct _u_response *response, int status, const char *body, size_t size);
+
+//  Sends {"error": {"code": status, "message": ...}}. Returns U_CALLBACK_COMPLETE.
+int hms_rest_error(struct _u_response *response, int status, const char *format, ...)
+    __attribute__((format(printf, 3, 4)));
+
+//  The address in the path into out (HMS_ADDRESS_MAX + 1 bytes); false
+//  after answering 400.
+bool hms_rest_address(const struct _u_request *request, struct _u_response *response,
+                      char out[HMS_ADDRESS_MAX + 1]);
+
+//  The container in the path into out (HMS_REF_MAX + 1 bytes); false after
+//  answering 400.
+bool hms_rest_container(const struct _u_request *request, struct _u_response *response,
+                        char out[HMS_REF_MAX + 1]);
+
+//  The request body as a JSON object (no body: *object = NULL). Returns 0,
+//  or -1 after answering 400.
+int hms_rest_body(const struct _u_request *request, struct _u_response *response, json_t **object);
+
+//  Checks that object has no key but those listed (NULL-terminated).
+//  Returns 0, or -1 after answering 400.
+int hms_rest_only_keys(json_t *object, struct _u_response *response, const char *const *keys);
+
+//  The threshold of a request: {"threshold": N} in the body, or the seed's
+//  ?threshold=N. Returns 0, or -1 after answering 400.
+int hms_rest_threshold(const struct _u_request *request, struct _u_response *response,
+                       double *value);
+
+//  A public key of a JSON body into out ("" when absent). Returns 0, or -1
+//  after answering 400.
+int hms_rest_key(json_t *body, const char *name, struct _u_response *response,
+                 char out[HMS_KEY_LENGTH + 1]);
+
+#endif
