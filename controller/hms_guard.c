@@ -2,7 +2,7 @@
 
 #include "hms_guard.h"
 #include "hms_iface.h"
-#include "hms_rest.h"
+#include "hms_http.h"
 
 #include <ctype.h>
 #include <czmq.h>

@@ -2,7 +2,6 @@
 
 #include "hms_http.h"
 #include "hms_log.h"
-#include "hms_rest.h"
 
 #include <stdarg.h>
 #include <stdbool.h>

@@ -11,6 +11,9 @@
 #include <netinet/in.h>
 #include <ulfius.h>
 
+//  The largest request body, in bytes.
+#define HMS_REST_BODY_MAX 65536
+
 //  On every answer, errors included.
 #define HMS_HTTP_SECURITY_HEADERS 4
 extern const char *const hms_http_security_headers[HMS_HTTP_SECURITY_HEADERS][2];

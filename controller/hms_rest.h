@@ -19,14 +19,13 @@
 #define HMS_REST_H_INCLUDED
 
 #include "hms_api.h"
+#include "hms_http.h"
 #include "hms_view.h"
 
 #include <stdbool.h>
 
 //  The largest request timeout (--request-timeout, PUT /config), in ms.
 #define HMS_REQUEST_TIMEOUT_MAX 60000
-//  The largest request body, in bytes.
-#define HMS_REST_BODY_MAX 65536
 
 typedef struct {
     const char *bind;        //  IPv4 address to listen on

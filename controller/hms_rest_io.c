@@ -2,7 +2,7 @@
 
 #include "hms_rest_io.h"
 #include "hms_address.h"
-#include "hms_rest.h"
+#include "hms_http.h"
 #include "hms_msg.h"
 #include "hms_transport.h"
 
