@@ -246,7 +246,8 @@ function renderHost(host, data, now) {
   setFact(host, 'started', 'Manager started', manager.started_ms ? fmtAgo(manager.started_ms, now) : 'not seen',
     fmtTime(manager.started_ms));
   setFact(host, 'restarts', 'Manager restarts', manager.restarts ?? '—');
-  setFact(host, 'gaps', 'Heartbeats missed', manager.hb_gaps ?? '—');
+  setFact(host, 'snapshots', 'Snapshots', manager.snapshots ?? '—',
+    manager.pending ? 'an update is being fetched' : 'in step with the manager');
   if (typeof data.threshold === 'number') host.thresholdInput.placeholder = String(data.threshold);
 
   let note = '';
