@@ -48,6 +48,7 @@ struct _hms_follower_t {
     uint64_t fetch_deadline; //  monotonic ms
     uint64_t fetch_after;    //  monotonic ms before which no give_content is sent
     uint64_t last_fetch;     //  monotonic ms of the last give_content sent
+    int timer;               //  the next give_content's, when one is due later; -1: none
     zlistx_t *held;          //  hms_msg_t updates that came during a fetch
     bool again;              //  an update came during the fetch and was not held
 
@@ -180,12 +181,30 @@ static void s_need_snapshot(hms_follower_t *self, uint64_t now)
         self->fetch_after = self->last_fetch + s_window(self);
 }
 
-//  Asks for the table when one is due and none is in flight.
+static void s_fetch(hms_follower_t *self, uint64_t now);
+
+static int s_due(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_follower_t *self = arg;
+    self->timer = -1;
+    s_fetch(self, s_now());
+    return 0;
+}
+
+//  Asks for the table when one is due and none is in flight; one due later
+//  is asked for by a timer then, to the millisecond (the window's end).
 static void s_fetch(hms_follower_t *self, uint64_t now)
 {
-    if (!self->pending || self->fetching || self->status != HMS_HOST_ONLINE ||
-        now < self->fetch_after)
+    if (!self->pending || self->fetching || self->status != HMS_HOST_ONLINE)
         return;
+    if (now < self->fetch_after) {
+        if (self->timer < 0)
+            self->timer =
+                zloop_timer(self->context->loop, (size_t)(self->fetch_after - now), 1, s_due, self);
+        return;
+    }
     hms_msg_t request;
     hms_msg_init(&request, HMS_MSG_GIVE_CONTENT);
     if (hms_follower_send(self, &request, NULL) != 0) {
@@ -528,6 +547,7 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     self->status_since_ms = s_wall();
     self->interval_ms = DEFAULT_HB_MS;
     self->threshold = NAN;
+    self->timer = -1;
     self->held = zlistx_new();
     self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->public_key);
     if (self->sub) {
@@ -554,6 +574,8 @@ void hms_follower_destroy(hms_follower_t **self_p)
     if (!self_p || !*self_p)
         return;
     hms_follower_t *self = *self_p;
+    if (self->timer >= 0)
+        zloop_timer_end(self->context->loop, self->timer);
     zsock_t *sockets[] = {self->sub, self->dealer, self->antagonist_dealer};
     for (int i = 0; i < 3; i++)
         if (sockets[i])
