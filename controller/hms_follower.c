@@ -1,7 +1,7 @@
 /*  hms_follower: one manager as a controller follows it (HMS/2). */
 
 #include "hms_follower.h"
-#include "hms_client.h"
+#include "hms_peer.h"
 #include "hms_log.h"
 
 #include <inttypes.h>
@@ -13,18 +13,11 @@
 
 struct _hms_follower_t {
     const hms_follower_context_t *context;
-    char address[HMS_ADDRESS_MAX + 1];       //  as added
-    char router[300];                        //  its ROUTER endpoint
-    char pub[300];                           //  its PUB endpoint
-    char public_key[HMS_KEY_LENGTH + 1];     //  the manager's; "": plaintext
-    zsock_t *sub;                            //  heartbeats and updates
-    zsock_t *dealer;                         //  give_content and commands
-    char antagonist[HMS_ADDRESS_MAX + 1];    //  its antagonist's address (the /test endpoints)
-    char antagonist_router[300];             //  its ROUTER endpoint
-    char antagonist_key[HMS_KEY_LENGTH + 1]; //  its key; "": plaintext
-    bool antagonist_key_given;               //  not the manager's key by default
-    zsock_t *antagonist_dealer;              //  antagonist commands; NULL until needed
-    uint64_t corr_id;                        //  last corr_id sent on either DEALER
+    hms_peer_t peer;            //  where its manager and antagonist are
+    zsock_t *sub;               //  heartbeats and updates
+    zsock_t *dealer;            //  give_content and commands
+    zsock_t *antagonist_dealer; //  antagonist commands; NULL until needed
+    uint64_t corr_id;           //  last corr_id sent on either DEALER
 
     hms_host_status_t status; //  online / offline
     uint64_t status_since_ms; //  Unix ms of the last status change
@@ -117,7 +110,8 @@ int hms_follower_send(hms_follower_t *self, hms_msg_t *request, zframe_t **unsen
     bool antagonist = hms_follower_for_antagonist(request->type);
     //  Most hosts never meet their antagonist: its DEALER is made when needed.
     if (antagonist && !self->antagonist_dealer)
-        self->antagonist_dealer = s_dealer(self, self->antagonist_router, self->antagonist_key);
+        self->antagonist_dealer =
+            s_dealer(self, self->peer.antagonist_router, self->peer.antagonist_key);
     zsock_t *dealer = antagonist ? self->antagonist_dealer : self->dealer;
     if (!dealer || (!antagonist && self->status != HMS_HOST_ONLINE))
         return -1; //  a manager is known to be up from its heartbeats
@@ -276,8 +270,8 @@ static void s_on_delta(hms_follower_t *self, const hms_update_t *update, uint64_
     if (s_apply(self, update) != 0 || self->digest != update->digest) {
         if (self->content)
             self->mismatches++;
-        hms_info("manager %s: digest differs after update %" PRIu64 ": snapshot", self->address,
-                 update->update_seq);
+        hms_info("manager %s: digest differs after update %" PRIu64 ": snapshot",
+                 self->peer.address, update->update_seq);
         s_need_snapshot(self, now);
         return;
     }
@@ -310,7 +304,7 @@ static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64
     }
     if (update->started_ms != self->started_ms) {
         if (self->started_ms)
-            hms_notice("manager %s: another manager process", self->address);
+            hms_notice("manager %s: another manager process", self->peer.address);
         s_need_snapshot(self, now);
     } else if (update->update_seq <= self->applied_seq)
         return; //  already in the snapshot taken
@@ -329,7 +323,7 @@ static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t no
     self->last_hb = now;
     self->last_seen_ms = s_wall();
     if (self->status != HMS_HOST_ONLINE) {
-        hms_notice("manager %s online", self->address);
+        hms_notice("manager %s online", self->peer.address);
         self->status = HMS_HOST_ONLINE;
         self->status_since_ms = self->last_seen_ms;
         s_need_snapshot(self, now); //  whatever changed while we did not hear it
@@ -341,7 +335,7 @@ static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t no
         s_need_snapshot(self, now); //  an update missed, or another manager process
     } else if (hb->digest != self->digest) {
         self->mismatches++;
-        hms_info("manager %s: digest differs at update %" PRIu64 ": snapshot", self->address,
+        hms_info("manager %s: digest differs at update %" PRIu64 ": snapshot", self->peer.address,
                  hb->update_seq);
         s_need_snapshot(self, now);
     }
@@ -352,7 +346,7 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
 {
     self->fetching = 0;
     if (reply->type != HMS_MSG_OK || reply->re != HMS_MSG_GIVE_CONTENT) {
-        hms_warning("manager %s: give_content failed: %s", self->address,
+        hms_warning("manager %s: give_content failed: %s", self->peer.address,
                     reply->type == HMS_MSG_ERROR ? reply->error.message : "unexpected answer");
         self->fetch_after = now + RETRY_MIN_MS;
         zlistx_purge(self->held);
@@ -397,7 +391,7 @@ static int s_decode(hms_follower_t *self, zframe_t *frame, hms_msg_t *msg, size_
     }
     if (hms_msg_decode(msg, zframe_data(frame), zframe_size(frame)) != 0) {
         self->bad_messages++;
-        hms_warning("manager %s: message dropped: %s", self->address, msg->decode_text);
+        hms_warning("manager %s: message dropped: %s", self->peer.address, msg->decode_text);
         return -1;
     }
     return 0;
@@ -457,7 +451,7 @@ void hms_follower_tick(hms_follower_t *self, uint64_t now)
 {
     if (self->status == HMS_HOST_ONLINE &&
         now - self->last_hb > (uint64_t)self->context->settings->miss_count * self->interval_ms) {
-        hms_notice("manager %s offline", self->address);
+        hms_notice("manager %s offline", self->peer.address);
         self->status = HMS_HOST_OFFLINE;
         self->status_since_ms = s_wall();
         s_changed(self);
@@ -471,52 +465,6 @@ void hms_follower_tick(hms_follower_t *self, uint64_t now)
 }
 
 //  Setup.
-
-//  The endpoints and keys of spec. Returns 0, or -1 with why.
-static int s_check(hms_follower_t *self, const hms_follower_spec_t *spec, char *why, size_t size)
-{
-    char host_name[HMS_ADDRESS_MAX + 1], pub[300];
-    int port;
-    const char *antagonist = spec->antagonist && *spec->antagonist ? spec->antagonist : NULL;
-    if (strlen(spec->address) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints(spec->address, HMS_MANAGER_PORT, self->pub, self->router,
-                              sizeof self->pub) != 0 ||
-        hms_address_parse(spec->address, HMS_MANAGER_PORT, host_name, sizeof host_name, &port)) {
-        snprintf(why, size, "'%.300s' is not an address (host or host:port)", spec->address);
-        return -1;
-    }
-    snprintf(self->antagonist, sizeof self->antagonist, "%s", antagonist ? antagonist : host_name);
-    if (strlen(self->antagonist) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints_antagonist(self->antagonist, HMS_ANTAGONIST_PORT, pub,
-                                         self->antagonist_router, sizeof pub) != 0) {
-        snprintf(why, size, "antagonist '%.300s' is not an address", self->antagonist);
-        return -1;
-    }
-    const char *keys[] = {spec->public_key, spec->antagonist_key};
-    for (int i = 0; i < 2; i++)
-        if (keys[i] && *keys[i] && !hms_key_valid(keys[i])) {
-            snprintf(why, size, "'%.60s' is not a public key (40 Z85 characters)", keys[i]);
-            return -1;
-        }
-    snprintf(self->public_key, sizeof self->public_key, "%s",
-             spec->public_key ? spec->public_key : "");
-    self->antagonist_key_given = spec->antagonist_key && *spec->antagonist_key;
-    snprintf(self->antagonist_key, sizeof self->antagonist_key, "%s",
-             self->antagonist_key_given ? spec->antagonist_key : self->public_key);
-    hms_transport_t *transport = self->context->transport;
-    if (*self->public_key && !hms_transport_secure(transport)) {
-        snprintf(why, size,
-                 "this controller has no key pair (--curve-secret): it cannot speak "
-                 "CURVE to %.300s",
-                 spec->address);
-        return -1;
-    }
-    if (!*self->public_key && !hms_transport_plaintext(transport, self->pub)) {
-        snprintf(why, size, "%.300s is not on loopback: add it with its public key", spec->address);
-        return -1;
-    }
-    return 0;
-}
 
 static void s_held_free(void **item)
 {
@@ -537,26 +485,25 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
         return NULL;
     }
     self->context = context;
-    if (s_check(self, spec, why, size) != 0) {
+    if (hms_peer_resolve(&self->peer, spec, context->transport, why, size) != 0) {
         *result = HMS_RESULT_INVALID;
         free(self);
         return NULL;
     }
-    snprintf(self->address, sizeof self->address, "%s", spec->address);
     self->status = HMS_HOST_OFFLINE;
     self->status_since_ms = s_wall();
     self->interval_ms = DEFAULT_HB_MS;
     self->threshold = NAN;
     self->timer = -1;
     self->held = zlistx_new();
-    self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->public_key);
+    self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->peer.public_key);
     if (self->sub) {
         zsock_set_subscribe(self->sub, "hb");
         zsock_set_subscribe(self->sub, "update");
     }
     if (!self->held || !self->sub ||
-        hms_transport_connect(context->transport, self->sub, self->pub) != 0 ||
-        !(self->dealer = s_dealer(self, self->router, self->public_key))) {
+        hms_transport_connect(context->transport, self->sub, self->peer.pub) != 0 ||
+        !(self->dealer = s_dealer(self, self->peer.router, self->peer.public_key))) {
         snprintf(why, size, "cannot connect to %.300s", spec->address);
         hms_follower_destroy(&self);
         return NULL;
@@ -564,8 +511,9 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     zlistx_set_destructor(self->held, s_held_free);
     zloop_reader(context->loop, self->sub, s_sub_reader, self);
     zloop_reader_set_tolerant(context->loop, self->sub);
-    hms_notice("following manager %s (%s, %s, %s; antagonist %s)", self->address, self->pub,
-               self->router, *self->public_key ? "CURVE" : "plaintext", self->antagonist_router);
+    hms_notice("following manager %s (%s, %s, %s; antagonist %s)", self->peer.address,
+               self->peer.pub, self->peer.router, *self->peer.public_key ? "CURVE" : "plaintext",
+               self->peer.antagonist_router);
     return self;
 }
 
@@ -593,17 +541,17 @@ void hms_follower_destroy(hms_follower_t **self_p)
 
 const char *hms_follower_address(const hms_follower_t *self)
 {
-    return self->address;
+    return self->peer.address;
 }
 
 const char *hms_follower_antagonist(const hms_follower_t *self)
 {
-    return self->antagonist;
+    return self->peer.antagonist;
 }
 
 const char *hms_follower_router(const hms_follower_t *self)
 {
-    return self->router;
+    return self->peer.router;
 }
 
 hms_host_status_t hms_follower_status(const hms_follower_t *self)
@@ -618,8 +566,8 @@ bool hms_follower_pending(const hms_follower_t *self)
 
 void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
 {
-    snprintf(out->address, sizeof out->address, "%s", self->address);
-    snprintf(out->public_key, sizeof out->public_key, "%s", self->public_key);
+    snprintf(out->address, sizeof out->address, "%s", self->peer.address);
+    snprintf(out->public_key, sizeof out->public_key, "%s", self->peer.public_key);
     out->status = self->status;
     out->status_since_ms = self->status_since_ms;
     out->last_seen_ms = self->last_seen_ms;
@@ -634,7 +582,7 @@ void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
 
 void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
 {
-    snprintf(out->address, sizeof out->address, "%s", self->address);
+    snprintf(out->address, sizeof out->address, "%s", self->peer.address);
     out->status = self->status;
     out->last_seen_ms = self->last_seen_ms;
     out->containers = self->content ? self->content->count : 0;
@@ -642,13 +590,7 @@ void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
 
 json_t *hms_follower_saved(const hms_follower_t *self)
 {
-    json_t *entry =
-        json_pack("{s:s, s:s}", "address", self->address, "antagonist", self->antagonist);
-    if (entry && *self->public_key)
-        json_object_set_new(entry, "public_key", json_string(self->public_key));
-    if (entry && self->antagonist_key_given)
-        json_object_set_new(entry, "antagonist_key", json_string(self->antagonist_key));
-    return entry;
+    return hms_peer_saved(&self->peer);
 }
 
 json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t totals[4])
@@ -659,8 +601,8 @@ json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t to
     totals[3] += self->bytes_out;
     uint64_t pending_ms = self->pending_ms + (self->pending ? now - self->pending_since : 0);
     return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-                     "address", self->address, "msgs_in", (json_int_t)self->msgs_in, "bytes_in",
-                     (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out,
+                     "address", self->peer.address, "msgs_in", (json_int_t)self->msgs_in,
+                     "bytes_in", (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out,
                      "bytes_out", (json_int_t)self->bytes_out, "bad_messages",
                      (json_int_t)self->bad_messages, "unsent", (json_int_t)self->unsent, "pending",
                      self->pending, "pending_ms", (json_int_t)pending_ms, "deltas",

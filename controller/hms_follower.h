@@ -24,6 +24,7 @@
 
 #include "hms_api.h"
 #include "hms_msg.h"
+#include "hms_peer.h"
 #include "hms_transport.h"
 #include "hms_view.h"
 
@@ -47,14 +48,6 @@ typedef struct {
     void (*answer)(void *arg, hms_follower_t *follower, const hms_msg_t *reply);
     void *arg;
 } hms_follower_context_t;
-
-//  What a host is added with.
-typedef struct {
-    const char *address;        //  host or host:port
-    const char *antagonist;     //  its antagonist; NULL or "": the manager's host, port 7603
-    const char *public_key;     //  the manager's key; NULL or "": plaintext
-    const char *antagonist_key; //  the antagonist's; NULL or "": the manager's
-} hms_follower_spec_t;
 
 //  Follows the manager of spec. NULL with *result INVALID (a bad address
 //  or key) or FAILED, and why.
