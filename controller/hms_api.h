@@ -42,7 +42,7 @@ typedef enum {
 //  only the fields whose bit is set in present (1 << HMS_API_SETTING_*).
 typedef struct {
     unsigned present;
-    int aggregation_ms;     //  window between an update notice and give_content
+    int aggregation_ms;     //  the aggregation window (hms_follower.h)
     int miss_count;         //  heartbeats missed before a host is offline
     int request_timeout_ms; //  a manager that has not answered by then: 504
 } hms_api_settings_t;

@@ -52,7 +52,7 @@ static const char s_usage[] =
     "                           probe_interval_ms (1..10000), probe_timeout_ms (1..60000),\n"
     "                           probe_period_ms and heartbeat_ms (10..3600000),\n"
     "                           grace_ms (0..3600000), backoff_max_ms (0..86400000)\n"
-    "  watch                    print heartbeats and update notices as they come, one a\n"
+    "  watch                    print heartbeats and updates as they come, one a\n"
     "                           line with the local time, until SIGINT or SIGTERM,\n"
     "                           --count or --duration\n"
     "\n"

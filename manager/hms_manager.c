@@ -34,7 +34,7 @@
 
 const hms_option_t hms_manager_options[] = {
     {"pub", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, pub_endpoint), "", 0, 0, "ENDPOINT",
-     "PUB socket for heartbeats and update notices (default: tcp://*:7601 with a key pair, "
+     "PUB socket for heartbeats and updates (default: tcp://*:7601 with a key pair, "
      "else tcp://127.0.0.1:7601; tcp://HOST:* for both picks two free ports)"},
     {"router", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, router_endpoint), "", 0, 0,
      "ENDPOINT", "ROUTER socket for commands (default: the PUB port + 1)"},

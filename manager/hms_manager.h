@@ -27,7 +27,7 @@
 #define WATCH_ECHOES 3
 
 typedef struct {
-    char *pub_endpoint;               //  PUB: heartbeats and update notices; "": the default
+    char *pub_endpoint;               //  PUB: heartbeats and updates; "": the default
     char *router_endpoint;            //  ROUTER: commands; "": the default
     char *address;                    //  address reported to peers; "" picks this host's
     char *docker_socket;              //  the Docker engine's unix socket

@@ -3,7 +3,7 @@
     A container's HMS status is derived, never stored by hand: s_refresh
     recomputes it from the facts (ignored? ever seen running? heal in flight
     or waiting? running?) after every change, and records the change for
-    the next update notice.
+    the next update.
 */
 
 #include "hms_table.h"
@@ -52,7 +52,7 @@ struct _hms_table_t {
     zlistx_t *queue;               //  ids of heals to hand out, in order
     bool synced;                   //  the first (discovery) sync happened
     bool changed;                  //  something give_content shows changed
-    char reason[HMS_TEXT_MAX + 1]; //  the first such change, for the update notice
+    char reason[HMS_TEXT_MAX + 1]; //  the first such change, for the log of the update
     uint64_t (*wall_ms)(void);     //  clock for since_ms
 };
 
