@@ -10,7 +10,8 @@
     compared with the threshold; one runs over every container each probe
     period. Between them, every --watch ms, a watch round sends
     WATCH_ECHOES echoes to each container: one that loses any is judged at
-    once instead of at the next period. A loss attack is thus seen within
+    once instead of at the next period, by a round of as many echoes sent
+    twice as fast (the same measure, known sooner). A loss attack is thus seen within
     about a watch period, and only a judging round restarts a container, so
     a container whose loss stays under the threshold is not restarted for
     a run of bad luck in three echoes.
