@@ -129,26 +129,27 @@ const hms_container_t *hms_view_container(const hms_view_host_t *host, const cha
 }
 
 //  The host's fields, as JSON members without braces, into out (size
-//  bytes); returns the length. Addresses and keys are checked on the way in
-//  (host names and IPv4 literals, a port; Z85, which has no quote nor
-//  backslash): nothing in them needs escaping.
+//  bytes); returns the length. The containers' JSON is rendered once per
+//  content block and spliced in after these.
 static size_t s_host_fields(const hms_view_host_t *host, char *out, size_t size)
 {
-    char threshold[32] = "null", key[48] = "null";
-    if (!isnan(host->threshold))
-        snprintf(threshold, sizeof threshold, "%.17g", host->threshold);
-    if (*host->public_key)
-        snprintf(key, sizeof key, "\"%s\"", host->public_key);
-    int length =
-        snprintf(out, size,
-                 "\"address\":\"%s\",\"public_key\":%s,\"status\":\"%s\",\"since_ms\":%" PRIu64
-                 ",\"last_seen_ms\":%" PRIu64 ",\"update_seq\":%" PRIu64
-                 ",\"threshold\":%s,\"manager\":{\"started_ms\":%" PRIu64 ",\"restarts\":%" PRIu64
-                 ",\"snapshots\":%" PRIu64 ",\"pending\":%s}",
-                 host->address, key, hms_host_status_name(host->status), host->status_since_ms,
-                 host->last_seen_ms, host->update_seq, threshold, host->started_ms,
-                 host->manager_restarts, host->snapshots, host->pending ? "true" : "false");
-    return length < 0 ? 0 : (size_t)length < size ? (size_t)length : size - 1;
+    json_t *fields = json_pack(
+        "{s:s, s:o, s:s, s:I, s:I, s:I, s:o, s:{s:I, s:I, s:I, s:b}}", "address", host->address,
+        "public_key", *host->public_key ? json_string(host->public_key) : json_null(), "status",
+        hms_host_status_name(host->status), "since_ms", (json_int_t)host->status_since_ms,
+        "last_seen_ms", (json_int_t)host->last_seen_ms, "update_seq", (json_int_t)host->update_seq,
+        "threshold", isnan(host->threshold) ? json_null() : json_real(host->threshold), "manager",
+        "started_ms", (json_int_t)host->started_ms, "restarts", (json_int_t)host->manager_restarts,
+        "snapshots", (json_int_t)host->snapshots, "pending", host->pending);
+    char *text = fields ? json_dumps(fields, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(fields);
+    size_t length = text ? strlen(text) : 0;
+    //  Without the braces: "{...}" -> "...".
+    length = length >= 2 && length - 2 < size ? length - 2 : 0;
+    if (length)
+        memcpy(out, text + 1, length);
+    free(text);
+    return length;
 }
 
 #define HOST_FIELDS_MAX (HMS_ADDRESS_MAX + 512)
