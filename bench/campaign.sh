@@ -165,13 +165,16 @@ sampling() { # observer-csv: true once it holds a sample
     [ -f "$1" ] && [ "$(wc -l <"$1")" -ge 2 ]
 }
 
+# Active, and probed once: the first loss figures are an update, which the
+# quiet window before the attacks must not hold.
 all_active() { # http-port manager-address
     curl -sf "http://127.0.0.1:$1/containers/$2" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
 cs = d.get("containers", d) if isinstance(d, dict) else d
 cs = cs if isinstance(cs, list) else list(cs.values())
-sys.exit(0 if len(cs) == 3 and all(c.get("status") == "active" for c in cs) else 1)'
+sys.exit(0 if len(cs) == 3 and all(c.get("status") == "active" and c.get("loss") is not None
+                                   for c in cs) else 1)'
 }
 
 [ "$append" = 1 ] || rm -f "$out" # report.py row writes the header

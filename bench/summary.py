@@ -99,6 +99,16 @@ def bound(row):
     return 100 - 100 * sd * start / (3 * dur)
 
 
+def bound_with_loss(row):
+    """The same, charging each restart for loss the restart time HMS measured."""
+    base = bound(row)
+    restarts, restart, dur = num(row.get("heals_restart")), \
+        num(row.get("docker_restart_mean_s")), num(row.get("duration_s"))
+    if base is None or not dur:
+        return None
+    return base - (100 * restarts * restart / (3 * dur) if restarts and restart else 0)
+
+
 class Cells:
     def __init__(self, rows):
         self.rows = rows
@@ -190,16 +200,19 @@ def write(cells, md, source):
           "once. The bound: what a healer that restarts through Docker could reach on the "
           "same attacks (each shutdown costs one Docker start). Recovery: from an attack's "
           "start to its target up for 0.5 s.\n")
-        w("| scenario | system | per target | bound | % of bound | all up | "
-          "recovery after loss, s | after shutdown, s |")
-        w("|---|---|---|---|---|---|---|---|")
+        w("| scenario | system | per target | bound | % of bound | bound with loss | "
+          "% of it | all up | recovery after loss, s | after shutdown, s |")
+        w("|---|---|---|---|---|---|---|---|---|---|")
         for s in SCENARIOS:
             for system, label in SYSTEMS.items():
                 per = cells.col(params, s, system, None, f=per_target)
                 bnd = cells.col(params, s, system, None, f=bound)
                 ratio = [100 * p / b for p, b in zip(per, bnd) if p is not None and b]
+                bwl = cells.col(params, s, system, None, f=bound_with_loss)
+                ratio_l = [100 * p / b for p, b in zip(per, bwl) if p is not None and b]
                 w(f"| {s} | {label} | {fmt(per, 2, ' %')} | {fmt(bnd, 2, ' %')} | "
-                  f"{fmt(ratio, 1, ' %')} | {fmt(cells.col(params, s, system, 'availability'), 2, ' %')} | "
+                  f"{fmt(ratio, 1, ' %')} | {fmt(bwl, 2, ' %')} | {fmt(ratio_l, 1, ' %')} | "
+                  f"{fmt(cells.col(params, s, system, 'availability'), 2, ' %')} | "
                   f"{fmt(cells.col(params, s, system, 'rec_loss_mean_s'), 2)} | "
                   f"{fmt(cells.col(params, s, system, 'rec_shutdown_mean_s'), 2)} |")
         w("")
@@ -232,9 +245,12 @@ def verdict(cells):
     idle = [x for p in PARAMS for s in SCENARIOS
             for x in cells.col(p, s, "hms", "cp_idle_bits_per_s") if x is not None]
     if idle:
-        lines.append(f"* **A host at rest**: {min(idle):.0f} to {max(idle):.0f} bit/s of "
-                     "control plane (target: under 200; HMS/1: 920).")
-    ratios, recs = [], []
+        quiet = sum(1 for x in idle if x < 200)
+        lines.append(f"* **A host at rest**: median {statistics.median(idle):.0f} bit/s of "
+                     f"control plane over the quiet 10 s before each run ({min(idle):.0f} to "
+                     f"{max(idle):.0f}; under 200 in {quiet} runs of {len(idle)}); the target is "
+                     "under 200 (HMS/1: 920).")
+    ratios, ratios_l, recs = [], [], []
     for p in PARAMS:
         for s in SCENARIOS:
             per = cells.col(p, s, "hms", None, f=per_target)
@@ -242,13 +258,24 @@ def verdict(cells):
             r = [100 * a / b for a, b in zip(per, bnd) if a is not None and b]
             if r:
                 ratios.append((statistics.mean(r), s + p))
+            bwl = cells.col(p, s, "hms", None, f=bound_with_loss)
+            r = [100 * a / b for a, b in zip(per, bwl) if a is not None and b]
+            if r:
+                ratios_l.append((statistics.mean(r), s + p))
             rec = [x for x in cells.col(p, s, "hms", "rec_loss_mean_s") if x is not None]
             if rec:
                 recs.append((statistics.mean(rec), s + p))
     if ratios:
         low = min(ratios)
+        under = [f"{name} ({r:.1f} %)" for r, name in sorted(ratios) if r < 98]
         lines.append(f"* **Container availability per target, deltas**: the lowest cell reaches "
-                     f"{low[0]:.1f} % of the Docker-start bound ({low[1]}); the target is 98 %.")
+                     f"{low[0]:.1f} % of the Docker-start bound ({low[1]}); the target is 98 %"
+                     + (f"; under it: {', '.join(under)}" if under else ", met in every cell")
+                     + ".")
+    if ratios_l:
+        low = min(ratios_l)
+        lines.append(f"* The same against the bound that charges restarts for loss too: the "
+                     f"lowest cell reaches {low[0]:.1f} % of it ({low[1]}).")
     if recs:
         high = max(recs)
         lines.append(f"* **Recovery after a loss attack, deltas**: cell means "
@@ -301,6 +328,17 @@ LIMITS = """
   in this campaign; `bench/results/availability-v1.md` has them for the
   report's parameters (they keep containers up less than 5 % of the time).
 * One host: the antagonist, the observer, HMS and Docker share two cores.
+* "At rest" is the 10 s between the controllers' first view of the three
+  containers and the attacks. In a few runs the manager's first judging
+  round fell inside it: one update with the three containers' first loss
+  figures (about 400 bytes), which puts that run near 500 bit/s. Without a
+  change, a host costs its heartbeat: 16 bytes a second with its topic,
+  128 bit/s (the median of the runs).
+* The Docker-start bound charges each shutdown one Docker start and loss
+  attacks nothing: a loss attack also takes a container down until a
+  healer restarts it, which no healer does in no time. The column "bound
+  with loss" charges each loss attack the restart HMS's manager measured
+  as well: what a healer that restarted at once could reach.
 """
 
 
