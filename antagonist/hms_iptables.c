@@ -227,16 +227,21 @@ static int s_run_script(script_t *script)
 
 //  The loop.
 
+//  Calls the script's callback with its end (rc of s_advance) and frees it.
+static void s_done(script_t *script, int rc)
+{
+    if (script->done)
+        script->done(rc == 0 && script->removed ? 1 : rc, rc < 0 ? script->error : "", script->arg);
+    s_script_free((void **)&script);
+}
+
 static void s_kick(hms_iptables_t *self);
 static int s_on_output(zloop_t *loop, zmq_pollitem_t *item, void *arg);
 
 //  The first script ended: its callback, then the next one.
 static void s_script_end(hms_iptables_t *self, int rc)
 {
-    script_t *script = zlistx_detach(self->queue, NULL);
-    if (script->done)
-        script->done(rc == 0 && script->removed ? 1 : rc, rc < 0 ? script->error : "", script->arg);
-    s_script_free((void **)&script);
+    s_done(zlistx_detach(self->queue, NULL), rc);
     s_kick(self);
 }
 
@@ -483,35 +488,21 @@ void hms_iptables_flush(hms_iptables_t *self)
             else if (room)
                 self->used += (size_t)got;
         }
-        int status;
-        pid_t pid = self->pid;
-        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+        int status = 0;
+        pid_t reaped;
+        while ((reaped = waitpid(self->pid, &status, 0)) < 0 && errno == EINTR)
             ;
         self->pid = 0;
         script_t *script = zlistx_first(self->queue);
         self->output[self->used] = '\0';
-        int rc = s_advance(script, s_status(status), self->output);
+        int rc = s_advance(script, reaped > 0 ? s_status(status) : -1, self->output);
         if (rc == 1)
             rc = s_run_script(script);
-        script = zlistx_detach(self->queue, NULL);
-        if (script->done)
-            script->done(rc == 0 && script->removed ? 1 : rc, rc < 0 ? script->error : "",
-                         script->arg);
-        s_script_free((void **)&script);
+        s_done(zlistx_detach(self->queue, NULL), rc);
     }
     script_t *script;
-    while ((script = zlistx_detach(self->queue, NULL))) {
-        int rc = s_run_script(script);
-        if (script->done)
-            script->done(rc == 0 && script->removed ? 1 : rc, rc < 0 ? script->error : "",
-                         script->arg);
-        s_script_free((void **)&script);
-    }
-}
-
-bool hms_iptables_busy(hms_iptables_t *self)
-{
-    return self->pid || zlistx_size(self->queue) > 0;
+    while ((script = zlistx_detach(self->queue, NULL)))
+        s_done(script, s_run_script(script));
 }
 
 //  A sweep: -S, and when the chain is there, the steps that take it out.

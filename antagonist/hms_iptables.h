@@ -47,9 +47,6 @@ int hms_iptables_uninstall(hms_iptables_t *self, const char *netns, const char *
 //  does not run any more.
 void hms_iptables_flush(hms_iptables_t *self);
 
-//  True while a script runs or waits.
-bool hms_iptables_busy(hms_iptables_t *self);
-
 //  Queues removing a chain left by a crash from netns (NULL: the host).
 //  done's rc: 1 when one was removed, 0 when there was none, -1 when it
 //  could not be removed.
