@@ -169,6 +169,9 @@ static void s_finish(hms_probe_t *self)
         hms_probe_target_t *target = &targets[i];
         target->loss = 100.0 * (count - target->received) / count;
         target->rtt_ms = target->received ? target->rtt_ms / target->received : NAN;
+        target->tail_lost = 0;
+        for (uint32_t k = count; k > 0 && self->echoes[(k - 1) * n + i] != S_ANSWERED; k--)
+            target->tail_lost++;
     }
     hms_debug("probe: round %u: %zu targets, %zu echoes, %.1f ms", self->round, n, self->total,
               (s_now() - self->t0) / 1e6);
@@ -461,6 +464,7 @@ int hms_probe_round(hms_probe_t *self, hms_probe_target_t *targets, size_t count
         targets[i].sent = targets[i].received = 0;
         targets[i].loss = 100;
         targets[i].rtt_ms = 0;
+        targets[i].tail_lost = settings->count;
     }
     self->running = true;
     self->targets = targets;

@@ -46,6 +46,7 @@ typedef struct {
     uint32_t received;   //  distinct replies in time
     double loss;         //  percent of the count echoes lost; 100 when none could be sent
     double rtt_ms;       //  mean round-trip time of the replies, NAN when none
+    uint32_t tail_lost;  //  echoes lost in a row at the end of the round (count when none came)
 } hms_probe_target_t;
 
 //  Called once from the loop (from a poller of the probe) when a round ends.

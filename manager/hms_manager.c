@@ -65,8 +65,8 @@ const hms_option_t hms_manager_options[] = {
      "at once with a full round); 0: none, judging rounds only, as the seed"},
     {"heartbeat", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, heartbeat_ms), "1000",
      HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between two heartbeats"},
-    {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "1000", 0, HMS_GRACE_MAX,
-     "MS", "no probing this long after a heal"},
+    {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "0", 0, HMS_GRACE_MAX,
+     "MS", "no probing this long after a heal (its new address is always read first)"},
     {"backoff-max", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, backoff_max_ms), "30000", 0,
      HMS_BACKOFF_MAX, "MS",
      "longest wait before healing a container that keeps failing (0: no backoff)"},
@@ -312,6 +312,8 @@ static void s_on_heal(hms_docker_t *docker, const hms_docker_result_t *result, v
                    now - request->asked_at);
     hms_table_heal_done(self->table, request->id, result->error == NULL, result->status,
                         s_wall_ns(), now);
+    if (!result->error)
+        s_inspect(self, request->id); //  its address, before it is probed again
     s_request_done(request);
     s_after_change(self);
 }
@@ -457,6 +459,12 @@ static void s_on_round(hms_probe_t *probe, hms_probe_target_t *targets, size_t c
         hms_debug("probe %.12s: loss %.0f%%, rtt %.3f ms", id, targets[i].loss, targets[i].rtt_ms);
         hms_table_on_probe(self->table, id, targets[i].loss, targets[i].rtt_ms, self->round_started,
                            now);
+        //  Its last echoes lost but not enough to heal: the loss may have
+        //  begun during the round. It is judged again at once.
+        if (targets[i].tail_lost > 0 && hms_table_status(self->table, id) == HMS_STATUS_ACTIVE) {
+            hms_debug("probe %.12s: last %u echoes lost: judged again", id, targets[i].tail_lost);
+            zhashx_update(self->suspects, id, (void *)1);
+        }
     }
     s_after_change(self);
     s_next_round(self);

@@ -37,6 +37,8 @@ typedef struct {
     uint64_t last_heal_at;         //  when the last accepted heal ended; 0: never
     uint64_t heal_done_ns;         //  the same, wall ns: older events are HMS's own
     uint64_t grace_until;          //  not probed before this
+    uint64_t started_at;           //  last start (event or heal): the address may have changed
+    bool address_known;            //  the address was read since started_at
     uint64_t touched_at;           //  last event or heal: a listing older than this is stale
     double loss;                   //  % of the last round; NAN: not probed since (re)start
     double rtt_ms;                 //  mean RTT of that round; NAN: none
@@ -266,6 +268,8 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
     s_copy(c->name, sizeof c->name, docker->name);
     s_copy(c->image, sizeof c->image, docker->image);
     s_copy(c->ip, sizeof c->ip, docker->ip);
+    if (asked_at >= c->started_at)
+        c->address_known = true;
     c->ignore_label = docker->ignore_label;
     c->present = true;
     if (c->touched_at > asked_at)
@@ -348,6 +352,8 @@ void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now)
     if (!c)
         return;
     c->touched_at = now;
+    c->started_at = now;
+    c->address_known = false;
     snprintf(c->state, sizeof c->state, "running");
     c->watched = true;
     c->kill_ns = 0;
@@ -451,6 +457,8 @@ void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status
         c->last_heal_at = now;
         c->heal_done_ns = done_ns;
         c->grace_until = now + self->policy.grace_ms;
+        c->started_at = now;
+        c->address_known = false;
         c->loss = NAN;
         c->rtt_ms = NAN;
         snprintf(c->state, sizeof c->state, "running");
@@ -474,7 +482,8 @@ size_t hms_table_probe_targets(hms_table_t *self, const char **ids, const char *
     size_t count = 0;
     for (container_t *c = zhashx_first(self->containers); c && count < max;
          c = zhashx_next(self->containers))
-        if (c->status == HMS_STATUS_ACTIVE && *c->ip && now >= c->grace_until) {
+        if (c->status == HMS_STATUS_ACTIVE && *c->ip && c->address_known &&
+            now >= c->grace_until) {
             ids[count] = c->id;
             ips[count] = c->ip;
             count++;

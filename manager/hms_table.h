@@ -83,6 +83,8 @@ void hms_table_on_die(hms_table_t *self, const char *id, uint64_t time_ns, uint6
 //  that follows is then not the container's own failure: healed at once,
 //  never counted for backoff.
 void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns);
+//  start: the container runs, maybe at another address; it is not probed
+//  until a view asked for at or after now (hms_table_update) gives it.
 void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now);
 void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
 void hms_table_on_destroy(hms_table_t *self, const char *id);
@@ -103,11 +105,13 @@ void hms_table_tick(hms_table_t *self, uint64_t now);
 bool hms_table_next_heal(hms_table_t *self, char *id, hms_heal_t *kind, char *reason);
 
 //  How a heal ended: ok, or Docker's status (0: engine unreachable; 404:
-//  container gone). done_ns is the wall time of the answer, in ns.
+//  container gone). done_ns is the wall time of the answer, in ns. After a
+//  heal, as after a start, the address must be read again before probing.
 void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status, uint64_t done_ns,
                          uint64_t now);
 
-//  Containers to probe now: active, with an address, past their grace.
+//  Containers to probe now: active, with an address read since their last
+//  start, past their grace.
 //  Fills up to max entries of ids (pointers borrowed until the next change)
 //  and ips. Returns the count.
 size_t hms_table_probe_targets(hms_table_t *self, const char **ids, const char **ips, size_t max,

@@ -183,6 +183,7 @@ static void s_assert_answered(const hms_probe_target_t *target, uint32_t count)
     assert_int_equal(target->received, count);
     assert_true(target->loss == 0);
     assert_true(target->rtt_ms >= 0 && target->rtt_ms < 100);
+    assert_int_equal(target->tail_lost, 0);
 }
 
 static void s_assert_lost(const hms_probe_target_t *target, uint32_t sent)
@@ -261,6 +262,7 @@ static void test_silent(void **state)
     hms_probe_target_t target = s_target(S_SILENT);
     s_round(self, &target, 1, &settings);
     s_assert_lost(&target, 5);
+    assert_int_equal(target.tail_lost, 5);
     int64_t elapsed_ms = (self->ended - self->started) / S_MS;
     assert_true(elapsed_ms >= 100);
     assert_true(elapsed_ms <= 2000);
@@ -501,6 +503,36 @@ static void test_matching(void **state)
     assert_false(s_match(probe, buffer, size, a, t + S_MS));
 }
 
+//  The lost echoes at the end of a round are counted per target: the
+//  manager judges again at once a container whose loss began mid-round.
+static void test_tail_lost(void **state)
+{
+    s_state_t *self = *state;
+    hms_probe_t *probe = self->probe;
+    hms_probe_settings_t settings = {4, 10, 100};
+    hms_probe_target_t targets[2] = {s_target("127.0.0.1"), s_target("127.0.0.2")};
+    assert_int_equal(hms_probe_round(probe, targets, 2, &settings, s_on_done, self), 0);
+    //  Echo k of target i is echo k * 2 + i; all eight were sent at t.
+    int64_t t = s_now();
+    for (size_t e = 0; e < 8; e++)
+        probe->echoes[e] = t;
+    probe->outstanding = 8;
+    uint8_t buffer[64];
+    //  a answers echoes 0, 1 and 3 (its third is lost); b answers 0 and 1.
+    const size_t answered[] = {0, 2, 6, 1, 3};
+    for (size_t i = 0; i < 5; i++) {
+        size_t size = s_reply(probe, buffer, answered[i]);
+        assert_true(s_match(probe, buffer, size, targets[answered[i] % 2].addr, t + S_MS));
+    }
+    self->calls = 0;
+    s_finish(probe);
+    assert_int_equal(self->calls, 1);
+    assert_true(targets[0].loss == 25);
+    assert_int_equal(targets[0].tail_lost, 0);
+    assert_true(targets[1].loss == 50);
+    assert_int_equal(targets[1].tail_lost, 2);
+}
+
 //  Moves the process into a new network namespace with loopback up.
 static bool s_isolate(void)
 {
@@ -538,6 +570,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_silent, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_early_end, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_random_loss, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_tail_lost, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_invalid_settings, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_busy, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_empty, s_setup, s_teardown),
