@@ -33,8 +33,9 @@ typedef struct {
     uint64_t due_at;               //  when a waiting heal is queued
     uint64_t restarts;             //  heals that Docker accepted
     uint64_t failures;             //  quick failures in a row
+    bool judged_well;              //  a probe round since the last heal was under the threshold
     uint64_t kill_ns;              //  the engine's kill event since the last start; 0: none
-    uint64_t last_heal_at;         //  when the last accepted heal ended; 0: never
+    uint64_t last_heal_at;         //  when the last accepted heal ended; 0: never, or forgotten
     uint64_t heal_done_ns;         //  the same, wall ns: older events are HMS's own
     uint64_t grace_until;          //  not probed before this
     uint64_t started_at;           //  last start (event or heal): the address may have changed
@@ -402,7 +403,13 @@ void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double r
         s_changed(self, "%s loss %.0f%%", c->name, loss);
     c->loss = loss;
     c->rtt_ms = rtt_ms;
-    if (loss > self->policy.threshold) {
+    if (loss <= self->policy.threshold)
+        c->judged_well = true;
+    else {
+        //  A restart that a round then showed to have worked ends a run of
+        //  quick failures: this loss is a first failure, not a restart loop.
+        if (c->judged_well)
+            c->last_heal_at = 0;
         char reason[64];
         snprintf(reason, sizeof reason, "loss %.0f%% above %g%%", loss, self->policy.threshold);
         s_need_heal(self, c, HMS_HEAL_RESTART, now, reason, true);
@@ -455,6 +462,7 @@ void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status
     if (ok) {
         c->restarts++;
         c->last_heal_at = now;
+        c->judged_well = false;
         c->heal_done_ns = done_ns;
         c->grace_until = now + self->policy.grace_ms;
         c->started_at = now;

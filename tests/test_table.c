@@ -240,6 +240,41 @@ static void test_backoff(void **state)
     hms_table_destroy(&table);
 }
 
+//  Loss heals back off only when the restarts do not help: a round under
+//  the threshold after a restart makes the next loss a new failure.
+static void test_backoff_loss(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    uint64_t now = 100000;
+    //  Each restart works (a good round follows): healed at once every time,
+    //  though every loss comes within the window of the last heal.
+    for (int i = 0; i < 6; i++) {
+        hms_table_on_probe(table, ID_WEB, 85, 0.1, now - 300, now);
+        assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_RESTARTING);
+        s_expect_heal(table, ID_WEB, HMS_HEAL_RESTART);
+        now += 300;
+        hms_table_heal_done(table, ID_WEB, true, 204, now * 1000000, now);
+        now += 500;
+        hms_table_on_probe(table, ID_WEB, 0, 0.1, now - 300, now);
+        now += 500;
+    }
+    //  Restarts that do not help (the first round after each shows the
+    //  loss again): the third in a row backs off (backoff_after = 2).
+    for (int i = 0; i < 3; i++) {
+        hms_table_on_probe(table, ID_WEB, 85, 0.1, now - 300, now);
+        assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_RESTARTING);
+        s_expect_heal(table, ID_WEB, HMS_HEAL_RESTART);
+        now += 300;
+        hms_table_heal_done(table, ID_WEB, true, 204, now * 1000000, now);
+        now += 500;
+    }
+    hms_table_on_probe(table, ID_WEB, 85, 0.1, now - 300, now);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_BACKOFF);
+    s_expect_no_heal(table);
+    hms_table_destroy(&table);
+}
+
 //  A container stopped or killed through the engine's API (a kill event
 //  before its die) is healed at once however often it happens, and those
 //  heals do not count towards backoff; a die of its own still does.
@@ -467,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_loss),
         cmocka_unit_test(test_round_across_heal),
         cmocka_unit_test(test_backoff),
+        cmocka_unit_test(test_backoff_loss),
         cmocka_unit_test(test_stops_from_outside),
         cmocka_unit_test(test_backoff_cancelled_by_start),
         cmocka_unit_test(test_heal_failures),
