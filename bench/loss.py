@@ -92,7 +92,7 @@ def one_setting(watch, runs, seed, build, tag):
         time.sleep(2)  # the manager's first listing and rounds
         for _ in range(runs):
             pid, started, _ = wait_answering(cid)
-            time.sleep(1.5 + rng.random())  # past the grace of the last heal, random phase
+            time.sleep(1.5 + rng.random())  # past the first rounds after the restart, random phase
             t0 = time.monotonic()
             drop(pid, 80)
             recovered = None
