@@ -49,7 +49,8 @@ typedef struct {
     uint64_t cpu_periods;           //  CFS enforcement periods that ran
     uint64_t cpu_throttled_periods; //  of those, periods in which it was throttled
     uint64_t cpu_throttled_ns;      //  time spent throttled
-    double cpu_limit;               //  CPUs allowed (quota / period), 0: none
+    uint64_t cpu_quota_us;          //  CPU time allowed per period, 0: no limit
+    uint64_t cpu_period_us;         //  the period (quota / period: CPUs allowed)
     uint64_t memory_usage;          //  bytes charged, cache included
     uint64_t memory_working_set;    //  usage minus inactive file cache
     uint64_t memory_rss;            //  anonymous memory

@@ -10,6 +10,7 @@
 #include "hms_log.h"
 #include "hms_mpcheck.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,7 +18,17 @@
 #include <string.h>
 
 //  F_HEX: hex text in C, raw bytes (bin) on the wire: container ids, half the size.
-typedef enum { F_UINT, F_DOUBLE, F_STR, F_HEX, F_BOOL, F_ENUM, F_MAP, F_ARRAY } field_kind_t;
+typedef enum {
+    F_UINT,
+    F_DOUBLE,
+    F_FLOAT,
+    F_STR,
+    F_HEX,
+    F_BOOL,
+    F_ENUM,
+    F_MAP,
+    F_ARRAY
+} field_kind_t;
 
 #define F_REQUIRED 1 //  the key must be present
 #define F_NONEMPTY 2 //  a string must not be empty
@@ -65,6 +76,10 @@ struct spec_t {
     {                                                                                              \
         key, F_DOUBLE, flags, offsetof(type, member), 0, lo, hi, NULL, 0, NULL, 0                  \
     }
+#define FLT(key, type, member, flags, lo, hi)                                                      \
+    {                                                                                              \
+        key, F_FLOAT, flags, offsetof(type, member), 0, lo, hi, NULL, 0, NULL, 0                   \
+    }
 #define HEX(key, type, member, flags)                                                              \
     {                                                                                              \
         key, F_HEX, flags, offsetof(type, member), sizeof(((type *)0)->member), 0, 0, NULL, 0,     \
@@ -97,8 +112,10 @@ static const char *const s_type_names[] = {"",
                                            "hb",
                                            "update",
                                            "attack",
+                                           "metrics",
                                            "ping",
                                            "give_content",
+                                           "give_metrics",
                                            "container_threshold",
                                            "container_ignore",
                                            "container_add",
@@ -301,6 +318,124 @@ static const field_t s_error_fields[] = {
 };
 static const spec_t s_error = {"error", s_error_fields, N(s_error_fields), -1, false};
 
+//  Metrics (proto: "Metrics"): a container's last reading, as a tuple.
+#define READING(key, member) UINT(key, hms_reading_t, member, 0, 0, U64MAX)
+static const field_t s_reading_fields[] = {
+    UINT("have", hms_reading_t, have, REQ, 0, 31),
+    READING("cpu_usage_ns", cpu_usage_ns),
+    READING("cpu_periods", cpu_periods),
+    READING("cpu_throttled_periods", cpu_throttled_periods),
+    READING("cpu_throttled_ns", cpu_throttled_ns),
+    READING("cpu_quota_us", cpu_quota_us),
+    READING("cpu_period_us", cpu_period_us),
+    READING("memory_usage", memory_usage),
+    READING("memory_working_set", memory_working_set),
+    READING("memory_rss", memory_rss),
+    READING("memory_limit", memory_limit),
+    READING("oom_kills", oom_kills),
+    READING("pids_current", pids_current),
+    READING("pids_max", pids_max),
+    READING("pids_limit_hits", pids_limit_hits),
+    READING("io_read_bytes", io_read_bytes),
+    READING("io_write_bytes", io_write_bytes),
+    READING("io_reads", io_reads),
+    READING("io_writes", io_writes),
+    READING("net_rx_bytes", net_rx_bytes),
+    READING("net_rx_packets", net_rx_packets),
+    READING("net_rx_errors", net_rx_errors),
+    READING("net_rx_dropped", net_rx_dropped),
+    READING("net_tx_bytes", net_tx_bytes),
+    READING("net_tx_packets", net_tx_packets),
+    READING("net_tx_errors", net_tx_errors),
+    READING("net_tx_dropped", net_tx_dropped),
+};
+static const spec_t s_reading = {"reading", s_reading_fields, N(s_reading_fields), -1, true};
+
+//  The series over an interval: min, mean and max of each, in
+//  hms_metric_t order, as one flat tuple of floats.
+#define ROLLUP(name, m)                                                                            \
+    FLT(name ".min", hms_metrics_entry_t, rollups[m].min, 0, 0, FLT_MAX),                          \
+        FLT(name ".mean", hms_metrics_entry_t, rollups[m].mean, 0, 0, FLT_MAX),                    \
+        FLT(name ".max", hms_metrics_entry_t, rollups[m].max, 0, 0, FLT_MAX)
+static const field_t s_rollup_fields[] = {
+    ROLLUP("cpu", HMS_METRIC_CPU),
+    ROLLUP("cpu_throttled", HMS_METRIC_CPU_THROTTLED),
+    ROLLUP("memory", HMS_METRIC_MEMORY),
+    ROLLUP("memory_usage", HMS_METRIC_MEMORY_USAGE),
+    ROLLUP("memory_limit", HMS_METRIC_MEMORY_LIMIT),
+    ROLLUP("pids", HMS_METRIC_PIDS),
+    ROLLUP("pids_max", HMS_METRIC_PIDS_MAX),
+    ROLLUP("net_rx", HMS_METRIC_NET_RX),
+    ROLLUP("net_tx", HMS_METRIC_NET_TX),
+    ROLLUP("net_rx_packets", HMS_METRIC_NET_RX_PACKETS),
+    ROLLUP("net_tx_packets", HMS_METRIC_NET_TX_PACKETS),
+    ROLLUP("io_read", HMS_METRIC_IO_READ),
+    ROLLUP("io_write", HMS_METRIC_IO_WRITE),
+    ROLLUP("oom_kills", HMS_METRIC_OOM_KILLS),
+    ROLLUP("loss", HMS_METRIC_LOSS),
+    ROLLUP("rtt", HMS_METRIC_RTT),
+};
+_Static_assert(N(s_rollup_fields) == 3 * HMS_METRIC_COUNT, "one rollup per series");
+//  Offsets are from the entry: the nested tuple is read and written in place.
+static const spec_t s_rollups = {"rollups", s_rollup_fields, N(s_rollup_fields), -1, true};
+
+static const field_t s_metrics_entry_fields[] = {
+    HEX("id", hms_metrics_entry_t, id, REQNE),
+    UINT("seconds", hms_metrics_entry_t, seconds, REQ, 0, HMS_METRICS_ROWS_MAX),
+    MAP("reading", hms_metrics_entry_t, reading, REQ, s_reading),
+    {"rollups", F_MAP, 0, 0, 0, 0, 0, NULL, 0, &s_rollups, 0},
+};
+static const spec_t s_metrics_entry = {"entry", s_metrics_entry_fields, N(s_metrics_entry_fields),
+                                       -1, true};
+
+static const field_t s_metrics_fields[] = {
+    UINT("seq", hms_metrics_report_t, seq, REQ, 1, U64MAX),
+    UINT("t_ms", hms_metrics_report_t, t_ms, REQ, 0, U64MAX),
+    UINT("interval_ms", hms_metrics_report_t, interval_ms, REQ, 1000, HMS_PERIOD_MAX),
+    ARRAY("entries", hms_metrics_report_t, entries, count, hms_metrics_entry_t, 0,
+          HMS_METRICS_ENTRIES_MAX, s_metrics_entry),
+};
+static const spec_t s_metrics = {"metrics", s_metrics_fields, N(s_metrics_fields), -1, true};
+
+static const field_t s_query_fields[] = {
+    STR("container", hms_metrics_query_t, container, REQNE),
+    UINT("from_ms", hms_metrics_query_t, from_ms, 0, 0, U64MAX),
+    UINT("to_ms", hms_metrics_query_t, to_ms, 0, 0, U64MAX),
+};
+static const spec_t s_query = {"give_metrics", s_query_fields, N(s_query_fields), -1, false};
+
+//  A second of every series: a tuple of floats, nil for no value.
+#define SECOND(name, m) FLT(name, hms_metrics_row_t, values[m], 0, 0, FLT_MAX)
+static const field_t s_row_fields[] = {
+    SECOND("cpu", HMS_METRIC_CPU),
+    SECOND("cpu_throttled", HMS_METRIC_CPU_THROTTLED),
+    SECOND("memory", HMS_METRIC_MEMORY),
+    SECOND("memory_usage", HMS_METRIC_MEMORY_USAGE),
+    SECOND("memory_limit", HMS_METRIC_MEMORY_LIMIT),
+    SECOND("pids", HMS_METRIC_PIDS),
+    SECOND("pids_max", HMS_METRIC_PIDS_MAX),
+    SECOND("net_rx", HMS_METRIC_NET_RX),
+    SECOND("net_tx", HMS_METRIC_NET_TX),
+    SECOND("net_rx_packets", HMS_METRIC_NET_RX_PACKETS),
+    SECOND("net_tx_packets", HMS_METRIC_NET_TX_PACKETS),
+    SECOND("io_read", HMS_METRIC_IO_READ),
+    SECOND("io_write", HMS_METRIC_IO_WRITE),
+    SECOND("oom_kills", HMS_METRIC_OOM_KILLS),
+    SECOND("loss", HMS_METRIC_LOSS),
+    SECOND("rtt", HMS_METRIC_RTT),
+};
+_Static_assert(N(s_row_fields) == HMS_METRIC_COUNT, "one value per series");
+static const spec_t s_row = {"row", s_row_fields, N(s_row_fields), -1, true};
+
+static const field_t s_range_fields[] = {
+    HEX("container", hms_metrics_range_t, container, REQNE),
+    UINT("start_ms", hms_metrics_range_t, start_ms, REQ, 0, U64MAX),
+    UINT("step_ms", hms_metrics_range_t, step_ms, REQ, 1, HMS_PERIOD_MAX),
+    ARRAY("rows", hms_metrics_range_t, rows, count, hms_metrics_row_t, REQ, HMS_METRICS_ROWS_MAX,
+          s_row),
+};
+static const spec_t s_range = {"give_metrics", s_range_fields, N(s_range_fields), -1, false};
+
 //  The body of a request, or of a PUB message.
 static const spec_t *s_request_spec(hms_msg_type_t type)
 {
@@ -308,6 +443,8 @@ static const spec_t *s_request_spec(hms_msg_type_t type)
     case HMS_MSG_HB: return &s_hb;
     case HMS_MSG_UPDATE: return &s_update;
     case HMS_MSG_ATTACK: return &s_attack;
+    case HMS_MSG_METRICS: return &s_metrics;
+    case HMS_MSG_GIVE_METRICS: return &s_query;
     case HMS_MSG_CONTAINER_THRESHOLD: return &s_threshold;
     case HMS_MSG_CONTAINER_IGNORE:
     case HMS_MSG_CONTAINER_ADD: return &s_container_request;
@@ -331,6 +468,7 @@ static const spec_t *s_reply_spec(hms_msg_type_t re)
     switch (re) {
     case HMS_MSG_PING: return &s_pong;
     case HMS_MSG_GIVE_CONTENT: return &s_content;
+    case HMS_MSG_GIVE_METRICS: return &s_range;
     case HMS_MSG_CONTAINER_THRESHOLD: return &s_threshold;
     case HMS_MSG_CONTAINER_IGNORE:
     case HMS_MSG_CONTAINER_ADD: return &s_container_reply;
@@ -443,6 +581,8 @@ static void s_clear_body(const spec_t *spec, void *body)
         const field_t *field = &spec->fields[i];
         if (field->kind == F_DOUBLE && !(field->flags & F_REQUIRED))
             *(double *)((char *)body + field->offset) = NAN;
+        else if (field->kind == F_FLOAT && !(field->flags & F_REQUIRED))
+            *(float *)((char *)body + field->offset) = NAN;
         else if (field->kind == F_MAP)
             s_clear_body(field->spec, (char *)body + field->offset);
     }
@@ -510,6 +650,7 @@ static bool s_present(const spec_t *spec, const void *body, int index)
     switch (field->kind) {
     case F_UINT: return *(const uint64_t *)value != 0;
     case F_DOUBLE: return !isnan(*(const double *)value);
+    case F_FLOAT: return !isnan(*(const float *)value);
     case F_STR:
     case F_HEX: return *(const char *)value != '\0';
     case F_BOOL: return *(const bool *)value;
@@ -536,6 +677,12 @@ static int s_encode_field(const field_t *field, const void *body, msgpack_packer
         if (!(number >= field->min && number <= field->max))
             return -1;
         return msgpack_pack_double(pk, number);
+    }
+    case F_FLOAT: {
+        float number = *(const float *)value;
+        if (!(number >= field->min && number <= field->max))
+            return -1;
+        return msgpack_pack_float(pk, number);
     }
     case F_STR: {
         const char *text = value;
@@ -780,6 +927,22 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
         *(double *)target = number;
         return 0;
     }
+    case F_FLOAT: {
+        double number;
+        if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+            number = (double)value->via.u64;
+        else if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
+            number = (double)value->via.i64;
+        else if (value->type == MSGPACK_OBJECT_FLOAT32 || value->type == MSGPACK_OBJECT_FLOAT64)
+            number = value->via.f64;
+        else
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a number", path, key);
+        if (!(number >= field->min && number <= field->max))
+            return s_fail(self, HMS_DECODE_RANGE, "%s%s must be in [%g, %g]", path, key, field->min,
+                          field->max);
+        *(float *)target = (float)number;
+        return 0;
+    }
     case F_STR:
     case F_ENUM: {
         if (value->type != MSGPACK_OBJECT_STR)
@@ -833,7 +996,9 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
         *(bool *)target = value->via.boolean;
         return 0;
     case F_MAP: {
-        if (value->type != MSGPACK_OBJECT_MAP)
+        if (field->spec->tuple && value->type != MSGPACK_OBJECT_ARRAY)
+            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be an array (a tuple)", path, key);
+        if (!field->spec->tuple && value->type != MSGPACK_OBJECT_MAP)
             return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a map", path, key);
         char inner[64];
         snprintf(inner, sizeof inner, "%s%s.", path, key);

@@ -1,9 +1,10 @@
 /*  hms_msg: the HMS/2 wire protocol codec (spec: proto/hms-protocol.md).
 
     Every message is one msgpack map with "v": 2 and "command", except a
-    manager's hb and update, which are tuples [2, command, fields...] so that
-    a heartbeat costs a few tens of bytes. PUB messages go out as two
-    frames, a topic (hb, update, attack) and the body; requests and replies
+    manager's hb, update and metrics, which are tuples [2, command,
+    fields...] so that a heartbeat costs a few tens of bytes. PUB messages
+    go out as two frames, a topic (hb, update, metrics, attack) and the
+    body; requests and replies
     on ROUTER/DEALER are one body frame and carry "corr_id".
     Replies are "ok" (with "re": the request answered, and that request's
     payload) or "error" (with "code" and "message").
@@ -12,10 +13,13 @@
     fills a typed struct: each field is checked for type, presence and range,
     and a failure names the field. Encoding is canonical (keys in spec order,
     integers in their shortest form, numbers that may be fractional as
-    float64), so a decoded message re-encodes to the same bytes.
+    float64, measurements as float32), so a decoded message re-encodes to
+    the same bytes.
 */
 #ifndef HMS_MSG_H_INCLUDED
 #define HMS_MSG_H_INCLUDED
+
+#include "hms_metric.h"
 
 #include <msgpack.h>
 #include <stdbool.h>
@@ -37,12 +41,16 @@
 #define HMS_VERSION_MAX  31                  //  software version string
 #define HMS_CONTENT_MAX  4096                //  containers in one give_content reply
 #define HMS_HOSTS_MAX    4096                //  hosts in one list_hosts reply
-#define HMS_DEPTH_MAX    4                   //  nesting limit: messages use 3 (map > array > map)
+#define HMS_DEPTH_MAX    4                   //  nesting limit: metrics uses all four
 #define HMS_REQUEST_MAX  65536               //  largest request a ROUTER accepts
 #define HMS_MESSAGE_MAX  4194304             //  largest message any socket accepts
-#define HMS_PUB_MAX      16384               //  largest published message (hb, update, attack)
+#define HMS_PUB_MAX      16384               //  largest published message
 #define HMS_SUB_HWM      100                 //  messages a subscriber queues per publisher
 #define HMS_ELEMENTS_MAX 65536               //  msgpack objects in one message
+
+//  Metrics messages.
+#define HMS_METRICS_ENTRIES_MAX 24   //  containers in one metrics message
+#define HMS_METRICS_ROWS_MAX    3600 //  seconds in one give_metrics reply
 
 typedef enum {
     HMS_MSG_NONE = 0,
@@ -50,9 +58,11 @@ typedef enum {
     HMS_MSG_HB,
     HMS_MSG_UPDATE,
     HMS_MSG_ATTACK,
+    HMS_MSG_METRICS,
     //  Requests (DEALER -> ROUTER).
     HMS_MSG_PING,
     HMS_MSG_GIVE_CONTENT,
+    HMS_MSG_GIVE_METRICS,
     HMS_MSG_CONTAINER_THRESHOLD,
     HMS_MSG_CONTAINER_IGNORE,
     HMS_MSG_CONTAINER_ADD,
@@ -240,6 +250,47 @@ typedef struct {
     uint64_t ts_ms;                 //  Unix ms of the event
 } hms_attack_t;
 
+//  One container in a metrics message: its last reading and its series
+//  over the interval.
+typedef struct {
+    char id[HMS_ID_MAX + 1];                //  full id
+    uint64_t seconds;                       //  seconds of the interval with a reading
+    hms_reading_t reading;                  //  the last reading
+    hms_rollup_t rollups[HMS_METRIC_COUNT]; //  each series, in hms_metric_t order
+} hms_metrics_entry_t;
+
+//  A manager's metrics over the interval (t_ms - interval_ms, t_ms]: at
+//  most HMS_METRICS_ENTRIES_MAX containers (several messages per interval
+//  when it has more).
+typedef struct {
+    uint64_t seq;                 //  +1 per metrics message, from 1 in each manager process
+    uint64_t t_ms;                //  Unix ms: the end of the interval
+    uint64_t interval_ms;         //  its length
+    hms_metrics_entry_t *entries; //  array of count entries
+    size_t count;
+} hms_metrics_report_t;
+
+//  give_metrics: the seconds of one container in [from_ms, to_ms].
+typedef struct {
+    char container[HMS_REF_MAX + 1]; //  id, unique id prefix (>= 4) or name
+    uint64_t from_ms;                //  Unix ms; 0: the oldest second kept
+    uint64_t to_ms;                  //  Unix ms; 0: now
+} hms_metrics_query_t;
+
+//  One second of every series, in hms_metric_t order; NAN: no value.
+typedef struct {
+    float values[HMS_METRIC_COUNT];
+} hms_metrics_row_t;
+
+//  The ok of give_metrics: row i is the second start_ms + i * step_ms.
+typedef struct {
+    char container[HMS_ID_MAX + 1]; //  the full id the reference resolved to
+    uint64_t start_ms;              //  Unix ms of the first row; 0 when none
+    uint64_t step_ms;               //  1000
+    hms_metrics_row_t *rows;        //  array of count rows
+    size_t count;
+} hms_metrics_range_t;
+
 typedef struct {
     char address[HMS_ADDRESS_MAX + 1];
     hms_role_t role;
@@ -289,6 +340,9 @@ typedef struct {
         hms_hb_t hb;
         hms_update_t update;
         hms_attack_t attack;
+        hms_metrics_report_t metrics;              //  metrics
+        hms_metrics_query_t query;                 //  give_metrics
+        hms_metrics_range_t range;                 //  ok of give_metrics
         double threshold;                          //  container_threshold, and its ok
         hms_container_ref_t container;             //  container_ignore / _add, and their ok
         hms_settings_t settings;                   //  set_config; ok of get_config / set_config

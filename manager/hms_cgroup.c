@@ -289,9 +289,8 @@ static void s_read_cpu(hms_cgroup_t *self, hms_reading_t *sample)
             s_keyed(stat, "nr_throttled", &sample->cpu_throttled_periods);
             s_keyed(stat, "throttled_time", &sample->cpu_throttled_ns);
         }
-        uint64_t quota = s_file_number(self, F_CPU_QUOTA, NULL);
-        uint64_t period = s_file_number(self, F_CPU_PERIOD, NULL);
-        sample->cpu_limit = quota && period ? (double)quota / (double)period : 0;
+        sample->cpu_quota_us = s_file_number(self, F_CPU_QUOTA, NULL);
+        sample->cpu_period_us = s_file_number(self, F_CPU_PERIOD, NULL);
     } else {
         uint64_t usec = 0;
         if ((stat = s_load(self, F_CPU_STAT)) && s_keyed(stat, "usage_usec", &usec)) {
@@ -304,10 +303,9 @@ static void s_read_cpu(hms_cgroup_t *self, hms_reading_t *sample)
         }
         //  cpu.max: "QUOTA PERIOD", QUOTA "max" when there is none.
         const char *max = s_load(self, F_CPU_QUOTA);
-        uint64_t quota = 0, period = 0;
         const char *space = max ? strchr(max, ' ') : NULL;
-        if (space && s_number(max, &quota) && s_number(space + 1, &period) && quota && period)
-            sample->cpu_limit = (double)quota / (double)period;
+        if (space && s_number(max, &sample->cpu_quota_us))
+            s_number(space + 1, &sample->cpu_period_us);
     }
     if (ok)
         sample->have |= HMS_READING_CPU;

@@ -11,8 +11,10 @@ const msg_sample_t msg_samples[] = {
     {"update_notice", HMS_MSG_UPDATE, HMS_MSG_NONE},
     {"attack_start", HMS_MSG_ATTACK, HMS_MSG_NONE},
     {"attack_end", HMS_MSG_ATTACK, HMS_MSG_NONE},
+    {"metrics", HMS_MSG_METRICS, HMS_MSG_NONE},
     {"ping", HMS_MSG_PING, HMS_MSG_NONE},
     {"give_content", HMS_MSG_GIVE_CONTENT, HMS_MSG_NONE},
+    {"give_metrics", HMS_MSG_GIVE_METRICS, HMS_MSG_NONE},
     {"container_threshold", HMS_MSG_CONTAINER_THRESHOLD, HMS_MSG_NONE},
     {"container_ignore", HMS_MSG_CONTAINER_IGNORE, HMS_MSG_NONE},
     {"container_add", HMS_MSG_CONTAINER_ADD, HMS_MSG_NONE},
@@ -25,6 +27,7 @@ const msg_sample_t msg_samples[] = {
     {"list_hosts", HMS_MSG_LIST_HOSTS, HMS_MSG_NONE},
     {"ok_ping", HMS_MSG_OK, HMS_MSG_PING},
     {"ok_give_content", HMS_MSG_OK, HMS_MSG_GIVE_CONTENT},
+    {"ok_give_metrics", HMS_MSG_OK, HMS_MSG_GIVE_METRICS},
     {"ok_container_threshold", HMS_MSG_OK, HMS_MSG_CONTAINER_THRESHOLD},
     {"ok_container_ignore", HMS_MSG_OK, HMS_MSG_CONTAINER_IGNORE},
     {"ok_container_add", HMS_MSG_OK, HMS_MSG_CONTAINER_ADD},
@@ -41,6 +44,91 @@ const msg_sample_t msg_samples[] = {
 static hms_container_t s_content[3];
 static hms_container_t s_changes[2];
 static hms_host_t s_hosts[2];
+static hms_metrics_entry_t s_entries[2];
+static hms_metrics_row_t s_rows[3];
+
+#define WEB_ID "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"
+
+//  Two containers over 10 s: web, busy, with every counter; db, started a
+//  second before the end, with its memory and pids only.
+static void s_metrics(hms_metrics_report_t *metrics)
+{
+    memset(s_entries, 0, sizeof s_entries);
+    hms_metrics_entry_t *web = &s_entries[0], *db = &s_entries[1];
+    for (int m = 0; m < HMS_METRIC_COUNT; m++)
+        web->rollups[m] = db->rollups[m] = (hms_rollup_t){NAN, NAN, NAN};
+    strcpy(web->id, WEB_ID);
+    web->seconds = 10;
+    web->reading = (hms_reading_t){.have = 31,
+                                   .cpu_usage_ns = 84172430000,
+                                   .cpu_periods = 4210,
+                                   .cpu_throttled_periods = 1877,
+                                   .cpu_throttled_ns = 93841021000,
+                                   .cpu_quota_us = 50000,
+                                   .cpu_period_us = 100000,
+                                   .memory_usage = 73453568,
+                                   .memory_working_set = 61046784,
+                                   .memory_rss = 52559872,
+                                   .memory_limit = 134217728,
+                                   .oom_kills = 2,
+                                   .pids_current = 37,
+                                   .pids_max = 100,
+                                   .pids_limit_hits = 5,
+                                   .io_read_bytes = 3145728,
+                                   .io_write_bytes = 4194304,
+                                   .io_reads = 48,
+                                   .io_writes = 64,
+                                   .net_rx_bytes = 5309871,
+                                   .net_rx_packets = 4031,
+                                   .net_rx_errors = 1,
+                                   .net_rx_dropped = 2,
+                                   .net_tx_bytes = 391902,
+                                   .net_tx_packets = 3022,
+                                   .net_tx_errors = 3,
+                                   .net_tx_dropped = 4};
+    web->rollups[HMS_METRIC_CPU] = (hms_rollup_t){0.25f, 0.5f, 0.5f};
+    web->rollups[HMS_METRIC_CPU_THROTTLED] = (hms_rollup_t){0, 0.375f, 0.5f};
+    web->rollups[HMS_METRIC_MEMORY] = (hms_rollup_t){60000000, 61000000, 61046784};
+    web->rollups[HMS_METRIC_MEMORY_LIMIT] = (hms_rollup_t){134217728, 134217728, 134217728};
+    web->rollups[HMS_METRIC_PIDS] = (hms_rollup_t){36, 36.5f, 37};
+    web->rollups[HMS_METRIC_NET_RX] = (hms_rollup_t){0, 1024, 4096};
+    web->rollups[HMS_METRIC_LOSS] = (hms_rollup_t){0, 2.5f, 5};
+    web->rollups[HMS_METRIC_RTT] = (hms_rollup_t){0.0625f, 0.0625f, 0.0625f};
+    strcpy(db->id, "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9");
+    db->seconds = 1;
+    db->reading = (hms_reading_t){
+        .have = 6, .memory_usage = 4194304, .memory_working_set = 4194304, .pids_current = 1};
+    db->rollups[HMS_METRIC_MEMORY] = (hms_rollup_t){4194304, 4194304, 4194304};
+    db->rollups[HMS_METRIC_PIDS] = (hms_rollup_t){1, 1, 1};
+    metrics->seq = 4;
+    metrics->t_ms = 1795000010000;
+    metrics->interval_ms = 10000;
+    metrics->entries = s_entries;
+    metrics->count = 2;
+}
+
+//  Three seconds of web: no CPU yet at the first (its first reading).
+static void s_range(hms_metrics_range_t *range)
+{
+    for (int i = 0; i < 3; i++)
+        for (int m = 0; m < HMS_METRIC_COUNT; m++)
+            s_rows[i].values[m] = NAN;
+    for (int i = 0; i < 3; i++) {
+        s_rows[i].values[HMS_METRIC_MEMORY] = 61046784;
+        s_rows[i].values[HMS_METRIC_PIDS] = 37;
+        if (i > 0) {
+            s_rows[i].values[HMS_METRIC_CPU] = 0.5f;
+            s_rows[i].values[HMS_METRIC_NET_RX] = 1024;
+        }
+    }
+    s_rows[2].values[HMS_METRIC_LOSS] = 0;
+    s_rows[2].values[HMS_METRIC_RTT] = 0.0625f;
+    strcpy(range->container, WEB_ID);
+    range->start_ms = 1795000000000;
+    range->step_ms = 1000;
+    range->rows = s_rows;
+    range->count = 3;
+}
 
 static void s_antagonist_conf(hms_antagonist_conf_t *conf)
 {
@@ -129,6 +217,12 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             msg->attack.kind = HMS_ATTACK_SHUTDOWN;
         }
         break;
+    case HMS_MSG_METRICS: s_metrics(&msg->metrics); break;
+    case HMS_MSG_GIVE_METRICS:
+        strcpy(msg->query.container, "web-1");
+        msg->query.from_ms = 1795000000000;
+        msg->query.to_ms = 1795000003000;
+        break;
     case HMS_MSG_CONTAINER_THRESHOLD: msg->threshold = 60; break;
     case HMS_MSG_CONTAINER_IGNORE:
     case HMS_MSG_CONTAINER_ADD: strcpy(msg->container.container, "web-1"); break;
@@ -189,6 +283,7 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             msg->content.count = 3;
             break;
         }
+        case HMS_MSG_GIVE_METRICS: s_range(&msg->range); break;
         case HMS_MSG_CONTAINER_THRESHOLD: msg->threshold = 60; break;
         case HMS_MSG_CONTAINER_IGNORE:
         case HMS_MSG_CONTAINER_ADD:

@@ -31,7 +31,8 @@ static void test_v2(void **state)
     assert_int_equal(s.cpu_periods, 4210);
     assert_int_equal(s.cpu_throttled_periods, 1877);
     assert_int_equal(s.cpu_throttled_ns, 93841021000ull);
-    assert_true(s.cpu_limit == 0.5);
+    assert_int_equal(s.cpu_quota_us, 50000);
+    assert_int_equal(s.cpu_period_us, 100000);
     assert_int_equal(s.memory_usage, 73453568);
     assert_int_equal(s.memory_working_set, 73453568 - 12406784); //  minus inactive_file
     assert_int_equal(s.memory_rss, 52559872);
@@ -76,7 +77,8 @@ static void test_v1_joined(void **state)
     assert_int_equal(s.have,
                      HMS_READING_CPU | HMS_READING_MEMORY | HMS_READING_PIDS | HMS_READING_IO);
     assert_int_equal(s.cpu_usage_ns, 123456789012ull);
-    assert_true(s.cpu_limit == 0); //  quota -1
+    assert_int_equal(s.cpu_quota_us, 0); //  -1: none
+    assert_int_equal(s.cpu_period_us, 100000);
     assert_int_equal(s.memory_usage, 209715200);
     assert_int_equal(s.memory_working_set, 209715200 - 52428800); //  minus total_inactive_file
     assert_int_equal(s.memory_rss, 94371840);

@@ -112,11 +112,102 @@ static void test_round_trip_every_message(void **state)
         free(second.data);
     }
     //  Every request has an ok reply sample, plus the PUB messages (an update
-    //  as a delta and as a notice, two attacks) and error.
-    assert_int_equal(count, 30);
+    //  as a delta and as a notice, two attacks, metrics) and error.
+    assert_int_equal(count, 33);
 }
 
 //  The decoded fields are the ones sent, including optional and NAN fields.
+//  Metrics: the readings, the rollups and the seconds decode as sent, a
+//  series without a value as NAN; a bad rollup is named by its path, and
+//  more containers than a message may carry are refused both ways.
+static void test_metrics_fields(void **state)
+{
+    (void)state;
+    hms_msg_t msg;
+    bytes_t bytes = s_vector("metrics");
+    hms_msg_init(&msg, HMS_MSG_NONE);
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_int_equal(msg.type, HMS_MSG_METRICS);
+    assert_int_equal(msg.metrics.seq, 4);
+    assert_int_equal(msg.metrics.interval_ms, 10000);
+    assert_int_equal(msg.metrics.count, 2);
+    const hms_metrics_entry_t *web = &msg.metrics.entries[0], *db = &msg.metrics.entries[1];
+    assert_int_equal(web->seconds, 10);
+    assert_int_equal(web->reading.cpu_usage_ns, 84172430000ull);
+    assert_int_equal(web->reading.cpu_quota_us, 50000);
+    assert_int_equal(web->reading.net_tx_dropped, 4);
+    assert_true(web->rollups[HMS_METRIC_CPU].mean == 0.5f);
+    assert_true(web->rollups[HMS_METRIC_RTT].max == 0.0625f);
+    assert_true(isnan(web->rollups[HMS_METRIC_IO_READ].mean));
+    assert_int_equal(db->reading.have, 6);
+    assert_int_equal(db->reading.net_rx_bytes, 0);
+    assert_int_equal(db->reading.cpu_quota_us, 0);
+    assert_true(isnan(db->rollups[HMS_METRIC_CPU].min));
+    assert_true(db->rollups[HMS_METRIC_PIDS].mean == 1);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+
+    bytes = s_vector("ok_give_metrics");
+    assert_int_equal(hms_msg_decode(&msg, bytes.data, bytes.size), 0);
+    assert_int_equal(msg.range.count, 3);
+    assert_int_equal(msg.range.step_ms, 1000);
+    assert_true(isnan(msg.range.rows[0].values[HMS_METRIC_CPU]));
+    assert_true(msg.range.rows[1].values[HMS_METRIC_CPU] == 0.5f);
+    assert_true(msg.range.rows[2].values[HMS_METRIC_LOSS] == 0);
+    hms_msg_reset(&msg);
+    free(bytes.data);
+
+    //  [2, "metrics", 1, 0, 10000, [[id, 1, [31], [-1.0]]]]
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &buffer, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 6);
+    msgpack_pack_uint8(&pk, 2);
+    msgpack_pack_str_with_body(&pk, "metrics", 7);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_uint8(&pk, 0);
+    msgpack_pack_uint16(&pk, 10000);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_bin_with_body(&pk, "0123456789abcdef0123456789abcdef", 32);
+    msgpack_pack_uint8(&pk, 1);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_uint8(&pk, 31);
+    msgpack_pack_array(&pk, 1);
+    msgpack_pack_double(&pk, -1.0);
+    assert_int_equal(hms_msg_decode(&msg, buffer.data, buffer.size), -2);
+    assert_int_equal(msg.decode_error, HMS_DECODE_RANGE);
+    assert_non_null(strstr(msg.decode_text, "entries[0].rollups.cpu.min"));
+    hms_msg_reset(&msg);
+    msgpack_sbuffer_destroy(&buffer);
+
+    hms_metrics_entry_t entries[HMS_METRICS_ENTRIES_MAX + 1];
+    memset(entries, 0, sizeof entries);
+    //  Every entry at its longest: each counter and each value of 9 and 5 bytes.
+    for (int i = 0; i <= HMS_METRICS_ENTRIES_MAX; i++) {
+        snprintf(entries[i].id, sizeof entries[i].id, "%064x", i);
+        entries[i].seconds = HMS_METRICS_ROWS_MAX;
+        uint64_t *counter = &entries[i].reading.have;
+        entries[i].reading.have = 31;
+        for (size_t c = 1; c < sizeof entries[i].reading / sizeof *counter; c++)
+            counter[c] = UINT64_MAX;
+        for (int m = 0; m < HMS_METRIC_COUNT; m++)
+            entries[i].rollups[m] = (hms_rollup_t){1.5f, 1.5f, 1.5f};
+    }
+    hms_msg_init(&msg, HMS_MSG_METRICS);
+    msg.metrics.seq = 1;
+    msg.metrics.interval_ms = 10000;
+    msg.metrics.entries = entries;
+    msg.metrics.count = HMS_METRICS_ENTRIES_MAX + 1;
+    msgpack_sbuffer_init(&buffer);
+    assert_int_equal(hms_msg_encode(&msg, &buffer), -1);
+    msg.metrics.count = HMS_METRICS_ENTRIES_MAX;
+    assert_int_equal(hms_msg_encode(&msg, &buffer), 0);
+    assert_true(buffer.size <= 12700 && buffer.size <= HMS_PUB_MAX);
+    msgpack_sbuffer_destroy(&buffer);
+}
+
 static void test_fields_survive(void **state)
 {
     (void)state;
@@ -326,6 +417,9 @@ static bool s_optional(const char *vector, const char *key)
     static const char *optional[][2] = {
         {"update", "5"},
         {"update", "6"},
+        {"metrics", "5"},
+        {"give_metrics", "from_ms"},
+        {"give_metrics", "to_ms"},
         {"attack_start", "name"},
         {"attack_start", "loss"},
         {"attack_start", "duration_ms"},
@@ -923,6 +1017,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_every_message),
         cmocka_unit_test(test_fields_survive),
+        cmocka_unit_test(test_metrics_fields),
         cmocka_unit_test(test_vectors),
         cmocka_unit_test(test_ping_bytes),
         cmocka_unit_test(test_missing_key_of_every_message),
