@@ -733,6 +733,37 @@ static void test_reproducible(void **state)
     assert_int_equal(s_rules_left(), 0);
 }
 
+//  --timing fixed: every loss attack lasts the duration asked, exactly (no
+//  draw), as HMS's antagonist did before the seed's exponential draws
+//  became the default.
+static void test_fixed_timing(void **state)
+{
+    (void)state;
+    s_start_targets();
+    s_start_antagonist(NULL);
+    s_stop_antagonist();
+    zsock_t *sub = s_subscribe();
+    s_start_antagonist_at((const char *const[]){"--timing", "fixed", "--seed", "5", "--heavy",
+                                                "100", "--balance", "0", "--frequency", "0.2",
+                                                "--duration", "0.3", "--start", "true", NULL},
+                          true);
+    log_t *log = s_new_log();
+    int64_t deadline = zclock_mono() + 20000;
+    while (log->count < 6 && zclock_mono() < deadline)
+        s_receive(sub, log, (int)(deadline - zclock_mono()));
+    hms_antagonist_status_t status = s_command(HMS_MSG_STOP_ANTAGONIST);
+    assert_true(s_drain(sub, log, status.shutdowns + status.loss_attacks, 15000));
+    s_stop_antagonist();
+    zsock_destroy(&sub);
+    assert_true(log->count >= 6);
+    for (size_t i = 0; i < log->count; i++) {
+        assert_int_equal(log->attacks[i].kind, HMS_ATTACK_LOSS);
+        assert_int_equal(log->attacks[i].duration_ms, 300);
+    }
+    assert_int_equal(s_rules_left(), 0);
+}
+
+//  Attacks against a healer.
 //  Attacks against a healer.
 
 static bool s_manager_answers(void *arg)
@@ -900,9 +931,9 @@ static void test_host_scope(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_commands),       cmocka_unit_test(test_reproducible),
-        cmocka_unit_test(test_attacks_healed), cmocka_unit_test(test_sigkill_sweep),
-        cmocka_unit_test(test_host_scope),
+        cmocka_unit_test(test_commands),      cmocka_unit_test(test_reproducible),
+        cmocka_unit_test(test_fixed_timing),  cmocka_unit_test(test_attacks_healed),
+        cmocka_unit_test(test_sigkill_sweep), cmocka_unit_test(test_host_scope),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
