@@ -21,6 +21,50 @@ json_t *hms_json_container(const hms_container_t *c)
                      (json_int_t)c->since_ms);
 }
 
+json_t *hms_json_reading(const hms_reading_t *reading)
+{
+    json_t *object = json_object();
+    for (int i = 0; object && i < HMS_READING_FIELDS; i++) {
+        uint64_t value = *(const uint64_t *)((const char *)reading + hms_reading_fields[i].offset);
+        //  JSON readers hold integers exactly up to 2^53.
+        json_object_set_new(object, hms_reading_fields[i].name,
+                            value > INT64_MAX ? json_real((double)value)
+                                              : json_integer((json_int_t)value));
+    }
+    return object;
+}
+
+json_t *hms_json_metrics_entry(const hms_metrics_entry_t *entry)
+{
+    json_t *rollups = json_object();
+    for (int m = 0; rollups && m < HMS_METRIC_COUNT; m++) {
+        const hms_rollup_t *r = &entry->rollups[m];
+        json_object_set_new(rollups, hms_metric_name(m),
+                            isnan(r->mean)
+                                ? json_null()
+                                : json_pack("{s:f, s:f, s:f}", "min", (double)r->min, "mean",
+                                            (double)r->mean, "max", (double)r->max));
+    }
+    return json_pack("{s:s, s:I, s:o, s:o}", "id", entry->id, "seconds", (json_int_t)entry->seconds,
+                     "reading", hms_json_reading(&entry->reading), "rollups", rollups);
+}
+
+json_t *hms_json_metrics_range(const hms_metrics_range_t *range)
+{
+    json_t *series = json_object();
+    for (int m = 0; series && m < HMS_METRIC_COUNT; m++) {
+        json_t *column = json_array();
+        for (size_t i = 0; column && i < range->count; i++) {
+            float value = range->rows[i].values[m];
+            json_array_append_new(column, isnan(value) ? json_null() : json_real(value));
+        }
+        json_object_set_new(series, hms_metric_name(m), column);
+    }
+    return json_pack("{s:s, s:I, s:I, s:o}", "container", range->container, "start_ms",
+                     (json_int_t)range->start_ms, "step_ms", (json_int_t)range->step_ms, "series",
+                     series);
+}
+
 json_t *hms_json_antagonist_conf(const hms_antagonist_conf_t *conf)
 {
     json_t *object =

@@ -10,6 +10,18 @@
 //  null for a loss or RTT not measured. NULL when out of memory.
 json_t *hms_json_container(const hms_container_t *container);
 
+//  A reading's counters as a JSON object by name (new reference).
+json_t *hms_json_reading(const hms_reading_t *reading);
+
+//  One container of a metrics message (new reference): id, seconds, its
+//  reading, and its rollups by series name ({min, mean, max}, or null for a
+//  series without a value).
+json_t *hms_json_metrics_entry(const hms_metrics_entry_t *entry);
+
+//  A give_metrics answer as columns, as charts read them (new reference):
+//  {container, start_ms, step_ms, series: {NAME: [value or null, ...]}}.
+json_t *hms_json_metrics_range(const hms_metrics_range_t *range);
+
 //  An antagonist's configuration as a JSON object (new reference).
 json_t *hms_json_antagonist_conf(const hms_antagonist_conf_t *conf);
 

@@ -2,6 +2,7 @@
 
 #include "hms_metric.h"
 
+#include <stddef.h>
 #include <string.h>
 
 static const struct {
@@ -43,3 +44,39 @@ hms_metric_t hms_metric_from_name(const char *name)
             return (hms_metric_t)m;
     return HMS_METRIC_COUNT;
 }
+
+#define FIELD(name)                                                                                \
+    {                                                                                              \
+#name, offsetof(hms_reading_t, name)                                                       \
+    }
+const hms_reading_field_t hms_reading_fields[HMS_READING_FIELDS] = {
+    FIELD(have),
+    FIELD(cpu_usage_ns),
+    FIELD(cpu_periods),
+    FIELD(cpu_throttled_periods),
+    FIELD(cpu_throttled_ns),
+    FIELD(cpu_quota_us),
+    FIELD(cpu_period_us),
+    FIELD(memory_usage),
+    FIELD(memory_working_set),
+    FIELD(memory_rss),
+    FIELD(memory_limit),
+    FIELD(oom_kills),
+    FIELD(pids_current),
+    FIELD(pids_max),
+    FIELD(pids_limit_hits),
+    FIELD(io_read_bytes),
+    FIELD(io_write_bytes),
+    FIELD(io_reads),
+    FIELD(io_writes),
+    FIELD(net_rx_bytes),
+    FIELD(net_rx_packets),
+    FIELD(net_rx_errors),
+    FIELD(net_rx_dropped),
+    FIELD(net_tx_bytes),
+    FIELD(net_tx_packets),
+    FIELD(net_tx_errors),
+    FIELD(net_tx_dropped),
+};
+_Static_assert(sizeof(hms_reading_t) == HMS_READING_FIELDS * sizeof(uint64_t),
+               "every counter of a reading is named once");

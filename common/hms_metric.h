@@ -9,6 +9,7 @@
 #ifndef HMS_METRIC_H_INCLUDED
 #define HMS_METRIC_H_INCLUDED
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
@@ -80,6 +81,15 @@ typedef struct {
     float mean;
     float max;
 } hms_rollup_t;
+
+//  The counters of a reading in wire order (the reading tuple, proto §6.2),
+//  by name: all uint64_t.
+typedef struct {
+    const char *name;
+    size_t offset; //  in hms_reading_t
+} hms_reading_field_t;
+#define HMS_READING_FIELDS 27
+extern const hms_reading_field_t hms_reading_fields[HMS_READING_FIELDS];
 
 //  The series' wire and REST name ("cpu", "memory", "net_rx", ...), "" when
 //  out of range.

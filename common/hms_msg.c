@@ -911,22 +911,7 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
                           field->min, field->max);
         *(uint64_t *)target = value->via.u64;
         return 0;
-    case F_DOUBLE: {
-        double number;
-        if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
-            number = (double)value->via.u64;
-        else if (value->type == MSGPACK_OBJECT_NEGATIVE_INTEGER)
-            number = (double)value->via.i64;
-        else if (value->type == MSGPACK_OBJECT_FLOAT32 || value->type == MSGPACK_OBJECT_FLOAT64)
-            number = value->via.f64;
-        else
-            return s_fail(self, HMS_DECODE_TYPE, "%s%s must be a number", path, key);
-        if (!(number >= field->min && number <= field->max))
-            return s_fail(self, HMS_DECODE_RANGE, "%s%s must be in [%g, %g]", path, key, field->min,
-                          field->max);
-        *(double *)target = number;
-        return 0;
-    }
+    case F_DOUBLE:
     case F_FLOAT: {
         double number;
         if (value->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
@@ -940,7 +925,10 @@ static int s_decode_field(decoder_t *self, const field_t *field, const msgpack_o
         if (!(number >= field->min && number <= field->max))
             return s_fail(self, HMS_DECODE_RANGE, "%s%s must be in [%g, %g]", path, key, field->min,
                           field->max);
-        *(float *)target = (float)number;
+        if (field->kind == F_FLOAT)
+            *(float *)target = (float)number;
+        else
+            *(double *)target = number;
         return 0;
     }
     case F_STR:

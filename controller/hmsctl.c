@@ -47,12 +47,17 @@ static const char s_usage[] =
     "  ignore CONTAINER         stop watching CONTAINER: a name, a full id or an id prefix\n"
     "                           of at least 4 characters\n"
     "  add CONTAINER            watch CONTAINER again (it is started if it is not running)\n"
+    "  metrics CONTAINER [SECONDS]\n"
+    "                           its resource metrics, a line a second, over the last SECONDS\n"
+    "                           (1..3600, default 60) that the manager keeps\n"
+    "  top                      its containers with their last second of metrics: CPU,\n"
+    "                           memory against the limit, network, tasks, loss, RTT\n"
     "  config                   the settings, one `key = value` a line\n"
     "  config KEY=VALUE...      change settings: threshold (0..100), probe_count (1..1000),\n"
     "                           probe_interval_ms (1..10000), probe_timeout_ms (1..60000),\n"
     "                           probe_period_ms and heartbeat_ms (10..3600000),\n"
     "                           grace_ms (0..3600000), backoff_max_ms (0..86400000)\n"
-    "  watch                    print heartbeats and updates as they come, one a\n"
+    "  watch                    print heartbeats, updates and metrics as they come, one a\n"
     "                           line with the local time, until SIGINT or SIGTERM,\n"
     "                           --count or --duration\n"
     "\n"
@@ -137,6 +142,9 @@ typedef struct {
     //  0, or -1 after saying why.
     int (*build)(hms_msg_t *request, int argc, char **argv);
     void (*print)(const hms_msg_t *reply); //  prints an ok reply
+    //  Instead of print (and of --json's printing), goes on with the ok
+    //  reply on the same client; returns 0 or 1 (not printed).
+    int (*more)(hms_client_t *client, const hms_msg_t *reply, bool json);
 } command_t;
 
 static int s_build_threshold(hms_msg_t *request, int argc, char **argv)
@@ -149,10 +157,11 @@ static int s_build_threshold(hms_msg_t *request, int argc, char **argv)
     return 0;
 }
 
-static int s_build_container(hms_msg_t *request, int argc, char **argv)
+//  A container reference into out (HMS_REF_MAX + 1 bytes). Returns 0, or -1
+//  after saying why.
+static int s_container_ref(const char *text, char *out)
 {
-    (void)argc;
-    size_t length = strlen(argv[0]);
+    size_t length = strlen(text);
     if (length == 0 || length > HMS_REF_MAX) {
         fprintf(stderr,
                 "hmsctl: a container is 1 to %d characters: a name, an id or an id "
@@ -160,7 +169,34 @@ static int s_build_container(hms_msg_t *request, int argc, char **argv)
                 HMS_REF_MAX);
         return -1;
     }
-    snprintf(request->container.container, sizeof request->container.container, "%s", argv[0]);
+    memcpy(out, text, length + 1);
+    return 0;
+}
+
+static int s_build_container(hms_msg_t *request, int argc, char **argv)
+{
+    (void)argc;
+    return s_container_ref(argv[0], request->container.container);
+}
+
+//  metrics CONTAINER [SECONDS]: the last SECONDS by this host's clock.
+static int s_build_metrics(hms_msg_t *request, int argc, char **argv)
+{
+    if (s_container_ref(argv[0], request->query.container) != 0)
+        return -1;
+    long seconds = 60;
+    char *end = NULL;
+    if (argc > 1) {
+        errno = 0;
+        seconds = strtol(argv[1], &end, 10);
+        if (errno || *end || end == argv[1] || seconds < 1 || seconds > HMS_METRICS_ROWS_MAX) {
+            fprintf(stderr, "hmsctl: SECONDS is a whole number in [1, %d], not '%s'\n",
+                    HMS_METRICS_ROWS_MAX, argv[1]);
+            return -1;
+        }
+    }
+    uint64_t now = (uint64_t)zclock_time();
+    request->query.from_ms = now - (uint64_t)(seconds - 1) * 1000 - now % 1000;
     return 0;
 }
 
@@ -192,32 +228,36 @@ static int s_build_antagonist_conf(hms_msg_t *request, int argc, char **argv)
 }
 
 static const command_t s_commands[] = {
-    {"ping", "", PEER_MANAGER, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong},
-    {"status", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content},
-    {"give_content", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content},
+    {"ping", "", PEER_MANAGER, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong, NULL},
+    {"status", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content, NULL},
+    {"give_content", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content,
+     NULL},
     {"threshold", "PERCENT", PEER_MANAGER, HMS_MSG_CONTAINER_THRESHOLD, 1, 1, s_build_threshold,
-     hmsctl_print_threshold},
+     hmsctl_print_threshold, NULL},
     {"ignore", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_IGNORE, 1, 1, s_build_container,
-     hmsctl_print_container},
+     hmsctl_print_container, NULL},
     {"add", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_ADD, 1, 1, s_build_container,
-     hmsctl_print_container},
+     hmsctl_print_container, NULL},
+    {"metrics", "CONTAINER [SECONDS]", PEER_MANAGER, HMS_MSG_GIVE_METRICS, 1, 2, s_build_metrics,
+     hmsctl_print_metrics, NULL},
+    {"top", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, NULL, hmsctl_top},
     {"config", "[KEY=VALUE]...", PEER_MANAGER, HMS_MSG_GET_CONFIG, 0, -1, s_build_config,
-     hmsctl_print_settings},
-    {"watch", "", PEER_MANAGER, HMS_MSG_NONE, 0, 0, NULL, NULL},
-    {"antagonist ping", "", PEER_ANTAGONIST, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong},
+     hmsctl_print_settings, NULL},
+    {"watch", "", PEER_MANAGER, HMS_MSG_NONE, 0, 0, NULL, NULL, NULL},
+    {"antagonist ping", "", PEER_ANTAGONIST, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong, NULL},
     {"antagonist status", "", PEER_ANTAGONIST, HMS_MSG_ANTAGONIST_STATUS, 0, 0, NULL,
-     hmsctl_print_antagonist},
+     hmsctl_print_antagonist, NULL},
     {"antagonist start", "", PEER_ANTAGONIST, HMS_MSG_START_ANTAGONIST, 0, 0, NULL,
-     hmsctl_print_antagonist},
+     hmsctl_print_antagonist, NULL},
     {"antagonist stop", "", PEER_ANTAGONIST, HMS_MSG_STOP_ANTAGONIST, 0, 0, NULL,
-     hmsctl_print_antagonist},
+     hmsctl_print_antagonist, NULL},
     {"antagonist conf",
      "loss=P balance=P heavy=P frequency=S duration=S [sigma=P] [seed=N] [mode=stop|kill] "
      "[name=TEXT]",
      PEER_ANTAGONIST, HMS_MSG_CONF_ANTAGONIST, 1, -1, s_build_antagonist_conf,
-     hmsctl_print_antagonist},
-    {"antagonist watch", "", PEER_ANTAGONIST, HMS_MSG_NONE, 0, 0, NULL, NULL},
-    {"hosts", "", PEER_CONTROLLER, HMS_MSG_LIST_HOSTS, 0, 0, NULL, hmsctl_print_hosts},
+     hmsctl_print_antagonist, NULL},
+    {"antagonist watch", "", PEER_ANTAGONIST, HMS_MSG_NONE, 0, 0, NULL, NULL, NULL},
+    {"hosts", "", PEER_CONTROLLER, HMS_MSG_LIST_HOSTS, 0, 0, NULL, hmsctl_print_hosts, NULL},
 };
 #define COMMANDS (sizeof s_commands / sizeof s_commands[0])
 
@@ -311,6 +351,9 @@ static int s_request(const options_t *options, const command_t *command, hms_msg
     } else if (rc == -2) {
         fprintf(stderr, "hmsctl: %s\n", hms_client_error(client));
         status = EXIT_BAD_REPLY;
+    } else if (command->more && reply.type == HMS_MSG_OK) {
+        if (command->more(client, &reply, options->json) != 0)
+            status = EXIT_BAD_REPLY;
     } else {
         if (options->json && hmsctl_print_json(hmsctl_json_message(&reply), false) != 0) {
             fprintf(stderr, "hmsctl: cannot print the reply as JSON\n");
@@ -346,7 +389,8 @@ static int s_receive(zsock_t *sub, hms_msg_t *msg, int wait_ms)
         fprintf(stderr, "hmsctl: dropped a message of %zu frames\n", zmsg_size(message));
     else if (hms_msg_decode(msg, zframe_data(body), zframe_size(body)) != 0)
         fprintf(stderr, "hmsctl: dropped a message: %s\n", msg->decode_text);
-    else if (msg->type != HMS_MSG_HB && msg->type != HMS_MSG_UPDATE && msg->type != HMS_MSG_ATTACK)
+    else if (msg->type != HMS_MSG_HB && msg->type != HMS_MSG_UPDATE &&
+             msg->type != HMS_MSG_METRICS && msg->type != HMS_MSG_ATTACK)
         fprintf(stderr, "hmsctl: dropped a %s: not a published message\n",
                 hms_msg_type_name(msg->type));
     else if (!zframe_streq(topic, hms_msg_type_name(msg->type)))
@@ -372,6 +416,7 @@ static int s_watch(const options_t *options, const command_t *command)
     if (sub) {
         zsock_set_subscribe(sub, "hb");
         zsock_set_subscribe(sub, "update");
+        zsock_set_subscribe(sub, "metrics");
         zsock_set_subscribe(sub, "attack");
     }
     if (!sub || hms_transport_connect(transport, sub, endpoint) != 0) {

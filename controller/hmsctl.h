@@ -5,6 +5,7 @@
 #ifndef HMSCTL_H_INCLUDED
 #define HMSCTL_H_INCLUDED
 
+#include "hms_client.h"
 #include "hms_msg.h"
 
 #include <jansson.h>
@@ -69,6 +70,7 @@ void hmsctl_print_container(const hms_msg_t *reply);
 void hmsctl_print_settings(const hms_msg_t *reply);
 void hmsctl_print_antagonist(const hms_msg_t *reply);
 void hmsctl_print_hosts(const hms_msg_t *reply);
+void hmsctl_print_metrics(const hms_msg_t *reply);
 
 //  msg as a JSON object (caller owns it), or NULL.
 json_t *hmsctl_json_message(const hms_msg_t *msg);
@@ -76,8 +78,13 @@ json_t *hmsctl_json_message(const hms_msg_t *msg);
 //  Prints json (taken over): indented, or on one line (watch). Returns 0 or -1.
 int hmsctl_print_json(json_t *json, bool one_line);
 
-//  Prints a published message (hb, update, attack) on one line, after the
-//  local time.
+//  top: after give_content, one give_metrics per container on client, then
+//  a table of their last second (or JSON). Returns 0, or 1 when the table
+//  could not be printed.
+int hmsctl_top(hms_client_t *client, const hms_msg_t *content, bool json);
+
+//  Prints a published message (hb, update, metrics, attack) on one line,
+//  after the local time.
 void hmsctl_print_event(const hms_msg_t *msg);
 
 #endif

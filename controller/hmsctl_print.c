@@ -100,7 +100,72 @@ static void s_host_cell(const void *rows, size_t row, int column, char *cell)
     }
 }
 
+//  A size in bytes as docker stats prints it: 512B, 1.5KiB, 41.2MiB, ...
+static void s_size(double bytes, const char *suffix, char *cell)
+{
+    static const char *units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int unit = 0;
+    while (bytes >= 1024 && unit < 4) {
+        bytes /= 1024;
+        unit++;
+    }
+    snprintf(cell, CELL_MAX, unit ? "%.1f%s%s" : "%.0f%s%s", bytes, units[unit], suffix);
+}
+
+//  A second of give_metrics; rows is the range.
+static void s_metrics_cell(const void *rows, size_t row, int column, char *cell)
+{
+    const hms_metrics_range_t *range = rows;
+    const float *v = range->rows[row].values;
+    static const int series[] = {-1,
+                                 HMS_METRIC_CPU,
+                                 HMS_METRIC_MEMORY,
+                                 HMS_METRIC_MEMORY_LIMIT,
+                                 HMS_METRIC_PIDS,
+                                 HMS_METRIC_NET_RX,
+                                 HMS_METRIC_NET_TX,
+                                 HMS_METRIC_IO_READ,
+                                 HMS_METRIC_IO_WRITE,
+                                 HMS_METRIC_LOSS,
+                                 HMS_METRIC_RTT};
+    if (column == 0) {
+        char stamp[64];
+        hmsctl_local_time(range->start_ms + row * range->step_ms, stamp, sizeof stamp);
+        snprintf(cell, CELL_MAX, "%s", stamp + 11); //  the time of day
+        return;
+    }
+    int m = series[column];
+    double value = v[m];
+    if (isnan(value))
+        snprintf(cell, CELL_MAX, "-");
+    else if (m == HMS_METRIC_CPU)
+        snprintf(cell, CELL_MAX, "%.1f%%", 100 * value);
+    else if ((m == HMS_METRIC_MEMORY_LIMIT) && value == 0)
+        snprintf(cell, CELL_MAX, "none");
+    else if (m == HMS_METRIC_MEMORY || m == HMS_METRIC_MEMORY_LIMIT)
+        s_size(value, "", cell);
+    else if (m == HMS_METRIC_PIDS)
+        snprintf(cell, CELL_MAX, "%.0f", value);
+    else if (m == HMS_METRIC_LOSS)
+        snprintf(cell, CELL_MAX, "%.0f%%", value);
+    else if (m == HMS_METRIC_RTT)
+        snprintf(cell, CELL_MAX, "%.2f ms", value);
+    else
+        s_size(value, "/s", cell);
+}
+
 //  Printers of ok replies.
+
+void hmsctl_print_metrics(const hms_msg_t *reply)
+{
+    static const char *const headers[] = {"TIME",     "CPU",    "MEMORY",  "LIMIT",
+                                          "PIDS",     "NET IN", "NET OUT", "IO READ",
+                                          "IO WRITE", "LOSS",   "RTT"};
+    const hms_metrics_range_t *range = &reply->range;
+    printf("%.12s: %zu seconds kept\n", range->container, range->count);
+    if (range->count)
+        s_print_table(headers, 11, range, range->count, s_metrics_cell);
+}
 
 void hmsctl_print_pong(const hms_msg_t *reply)
 {
@@ -245,6 +310,15 @@ json_t *hmsctl_json_message(const hms_msg_t *msg)
 {
     if (msg->type == HMS_MSG_HB || msg->type == HMS_MSG_UPDATE)
         return s_json_published(msg);
+    if (msg->type == HMS_MSG_METRICS) {
+        json_t *entries = json_array();
+        for (size_t i = 0; entries && i < msg->metrics.count; i++)
+            json_array_append_new(entries, hms_json_metrics_entry(&msg->metrics.entries[i]));
+        return json_pack("{s:i, s:s, s:I, s:I, s:I, s:o}", "v", HMS_PROTOCOL_VERSION, "command",
+                         "metrics", "seq", (json_int_t)msg->metrics.seq, "t_ms",
+                         (json_int_t)msg->metrics.t_ms, "interval_ms",
+                         (json_int_t)msg->metrics.interval_ms, "entries", entries);
+    }
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
     json_t *json = NULL;
@@ -260,6 +334,12 @@ json_t *hmsctl_json_message(const hms_msg_t *msg)
     msgpack_sbuffer_destroy(&buffer);
     //  Containers travel as tuples with binary ids; JSON readers get them
     //  by name, as the REST API shows them.
+    if (json && msg->type == HMS_MSG_OK && msg->re == HMS_MSG_GIVE_METRICS) {
+        json_t *range = hms_json_metrics_range(&msg->range);
+        json_object_del(json, "rows");
+        json_object_update(json, range);
+        json_decref(range);
+    }
     if (json && msg->type == HMS_MSG_OK && msg->re == HMS_MSG_GIVE_CONTENT) {
         json_t *content = json_array();
         for (size_t i = 0; i < msg->content.count; i++)
@@ -305,6 +385,18 @@ void hmsctl_print_event(const hms_msg_t *msg)
                    entry->status ? hms_status_name(entry->status) : "removed");
             if (!entry->status)
                 printf(" (%.12s)", entry->id);
+        }
+        printf("\n");
+    } else if (msg->type == HMS_MSG_METRICS) {
+        const hms_metrics_report_t *metrics = &msg->metrics;
+        printf("seq=%" PRIu64 " interval_ms=%" PRIu64, metrics->seq, metrics->interval_ms);
+        for (size_t i = 0; i < metrics->count; i++) {
+            const hms_metrics_entry_t *entry = &metrics->entries[i];
+            char memory[CELL_MAX];
+            s_size(entry->rollups[HMS_METRIC_MEMORY].mean, "", memory);
+            printf("%s %.12s cpu=%.1f%% memory=%s", i ? "," : ":", entry->id,
+                   100 * entry->rollups[HMS_METRIC_CPU].mean,
+                   isnan(entry->rollups[HMS_METRIC_MEMORY].mean) ? "-" : memory);
         }
         printf("\n");
     } else {

@@ -9,6 +9,7 @@
 
 #include "hms_manager.h"
 #include "hms_client.h"
+#include "hms_collector.h"
 #include "hms_docker.h"
 #include "hms_file.h"
 #include "hms_daemon.h"
@@ -65,8 +66,8 @@ const hms_option_t hms_manager_options[] = {
      "at once with a full round); 0: none, judging rounds only, as the seed"},
     {"heartbeat", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, heartbeat_ms), "1000",
      HMS_PERIOD_MIN, HMS_PERIOD_MAX, "MS", "time between two heartbeats"},
-    {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "0", 0, HMS_GRACE_MAX,
-     "MS", "no probing this long after a heal (its new address is always read first)"},
+    {"grace", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, grace_ms), "0", 0, HMS_GRACE_MAX, "MS",
+     "no probing this long after a heal (its new address is always read first)"},
     {"backoff-max", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, backoff_max_ms), "30000", 0,
      HMS_BACKOFF_MAX, "MS",
      "longest wait before healing a container that keeps failing (0: no backoff)"},
@@ -80,6 +81,12 @@ const hms_option_t hms_manager_options[] = {
      3600000, "MS", "time between full listings (new containers, missed events)"},
     {"stop-timeout", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, stop_timeout_s), "2", 0, 600,
      "S", "seconds a restarted container gets to stop before it is killed"},
+    {"metrics-window", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, metrics_window_s), "600", 0,
+     HMS_METRICS_WINDOW_MAX, "S",
+     "seconds of each container's resource metrics kept at full resolution (give_metrics); 0: "
+     "no metrics"},
+    {"metrics-interval", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, metrics_interval_ms),
+     "10000", 1000, HMS_PERIOD_MAX, "MS", "between two publications of the metrics (rollups)"},
     HMS_TRANSPORT_OPTIONS(hms_manager_config_t, transport),
     HMS_DAEMON_OPTIONS(hms_manager_config_t, "the endpoints bound and the address"),
     {NULL}};
@@ -109,6 +116,7 @@ struct _hms_manager_t {
     hms_probe_t *probe;         //  ICMP prober
     hms_table_t *table;         //  containers and healing policy
     hms_sync_t *sync;           //  the table as followers hold it
+    hms_collector_t *collector; //  resource metrics; NULL: none (--metrics-window 0)
     bool notify_only;           //  --sync notify: updates carry no content
     hms_container_t *content;   //  the table now, for hms_sync_diff
     size_t content_capacity;
@@ -242,6 +250,8 @@ static bool s_view(hms_manager_t *self, json_t *json, bool inspect, hms_table_do
     return !self->label || hms_docker_has_label(labels, self->label);
 }
 
+static void s_inspect(hms_manager_t *self, const char *id);
+
 static void s_on_list(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
 {
     (void)docker;
@@ -261,6 +271,13 @@ static void s_on_list(hms_docker_t *docker, const hms_docker_result_t *result, v
             kept++;
     if (views)
         hms_table_sync(self->table, views, kept, request->asked_at);
+    //  A listing has no PID: the running containers not followed for
+    //  metrics yet are inspected.
+    for (size_t i = 0; views && self->collector && i < kept; i++)
+        if (views[i].state && strcmp(views[i].state, "running") == 0 &&
+            !hms_collector_following(self->collector, views[i].id) &&
+            hms_table_status(self->table, views[i].id) == HMS_STATUS_ACTIVE)
+            s_inspect(self, views[i].id);
     free(views);
     s_request_done(request);
     s_after_change(self);
@@ -277,6 +294,24 @@ static void s_list(hms_manager_t *self)
         s_request_done(request);
 }
 
+//  From an inspect answer: a running, watched container's main process is
+//  followed for metrics; one that is not running is not.
+static void s_follow_metrics(hms_manager_t *self, const char *id, json_t *json)
+{
+    if (!self->collector)
+        return;
+    json_t *state = json_object_get(json, "State");
+    json_int_t pid = json_integer_value(json_object_get(state, "Pid"));
+    const char *mode =
+        json_string_value(json_object_get(json_object_get(json, "HostConfig"), "NetworkMode"));
+    hms_status_t status = hms_table_status(self->table, id);
+    if (json_is_true(json_object_get(state, "Running")) && pid > 0 && pid <= INT32_MAX &&
+        status != HMS_STATUS_IGNORED && status != HMS_STATUS_NONE)
+        hms_collector_follow(self->collector, id, (int)pid, !mode || strcmp(mode, "host") != 0);
+    else
+        hms_collector_stop(self->collector, id);
+}
+
 static void s_on_inspect(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
 {
     (void)docker;
@@ -285,8 +320,10 @@ static void s_on_inspect(hms_docker_t *docker, const hms_docker_result_t *result
     hms_table_docker_t view;
     if (result->error)
         hms_info("cannot inspect %.12s: %s", request->id, result->error);
-    else if (s_view(self, result->json, true, &view))
+    else if (s_view(self, result->json, true, &view)) {
         hms_table_update(self->table, &view, request->asked_at);
+        s_follow_metrics(self, view.id, result->json);
+    }
     s_request_done(request);
     s_after_change(self);
 }
@@ -400,6 +437,8 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
     uint64_t now = s_now();
     const char *action = event->action;
     if (strcmp(action, "die") == 0) {
+        if (self->collector)
+            hms_collector_stop(self->collector, event->id);
         hms_table_on_die(self->table, event->id, event->time_nano, now);
         s_after_change(self);
         //  Detection time: from the engine's event to the start request
@@ -414,9 +453,11 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
     } else if (strcmp(action, "start") == 0) {
         hms_table_on_start(self->table, event->id, now);
         s_inspect(self, event->id); //  new container, or a new address
-    } else if (strcmp(action, "destroy") == 0)
+    } else if (strcmp(action, "destroy") == 0) {
+        if (self->collector)
+            hms_collector_forget(self->collector, event->id);
         hms_table_on_destroy(self->table, event->id);
-    else if (strcmp(action, "health_status: unhealthy") == 0)
+    } else if (strcmp(action, "health_status: unhealthy") == 0)
         hms_table_on_unhealthy(self->table, event->id, event->time_nano, now);
     else
         return;
@@ -728,6 +769,13 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         hms_server_pong(reply, request, self->address, HMS_ROLE_MANAGER, now - self->started_mono);
         return;
     case HMS_MSG_GIVE_CONTENT: s_give_content(self, request, reply); return;
+    case HMS_MSG_GIVE_METRICS:
+        if (self->collector)
+            hms_collector_answer(self->collector, self->table, request, reply);
+        else
+            hms_msg_error(reply, request->corr_id, HMS_CODE_NOT_IMPLEMENTED,
+                          "metrics are off on this manager (--metrics-window 0)");
+        return;
     case HMS_MSG_CONTAINER_THRESHOLD:
         self->settings.threshold = request->threshold;
         s_apply_settings(self);
@@ -855,6 +903,28 @@ static int s_tables(hms_manager_t *self, const hms_manager_config_t *config)
     return 0;
 }
 
+//  Collector callback: a metrics message to publish.
+static void s_publish_metrics(hms_msg_t *msg, void *arg)
+{
+    s_publish(arg, msg);
+}
+
+//  The resource metrics, unless --metrics-window 0. Returns 0, or -1 (logged).
+static int s_start_metrics(hms_manager_t *self, const hms_manager_config_t *config)
+{
+    if (config->metrics_window_s == 0)
+        return 0;
+    self->collector =
+        hms_collector_new((uint32_t)config->metrics_window_s, "/proc", "/sys/fs/cgroup");
+    if (!self->collector ||
+        hms_collector_start(self->collector, self->loop, self->table,
+                            (uint64_t)config->metrics_interval_ms, s_publish_metrics, self) != 0) {
+        hms_error("cannot start the metrics");
+        return -1;
+    }
+    return 0;
+}
+
 //  The sockets, the engine, the prober, the timers. Returns 0, or -1 (logged).
 static int s_start(hms_manager_t *self, const hms_manager_config_t *config)
 {
@@ -865,7 +935,7 @@ static int s_start(hms_manager_t *self, const hms_manager_config_t *config)
     self->probe = hms_probe_new(self->loop);
     if (!self->probe)
         hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
-    if (!self->docker || !self->probe)
+    if (!self->docker || !self->probe || s_start_metrics(self, config) != 0)
         return -1;
     zloop_reader(self->loop, self->router, s_router_reader, self);
     zloop_reader_set_tolerant(self->loop, self->router);
@@ -931,6 +1001,7 @@ void hms_manager_destroy(hms_manager_t **self_p)
     hms_manager_t *self = *self_p;
     hms_docker_destroy(&self->docker); //  no callback after this
     hms_probe_destroy(&self->probe);
+    hms_collector_destroy(&self->collector); //  before the loop that holds its timers
     zlistx_destroy(&self->requests);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);

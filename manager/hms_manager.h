@@ -3,7 +3,7 @@
     Lists the host's containers through the Docker Engine API and follows
     its events stream, probes every watched container with ICMP, heals (starts or restarts) the ones
    that stopped, became unhealthy or lose too many echoes, and answers HMS/2 commands on a ROUTER
-   while publishing heartbeats and updates on a PUB socket.
+   while publishing heartbeats, updates and resource metrics on a PUB socket.
 
     Probing is adaptive. A judging round (the probe settings: 20 echoes
     10 ms apart by default) measures each container's loss, which is
@@ -49,6 +49,8 @@ typedef struct {
     int retry_ms;                     //  wait before retrying a heal that Docker refused
     int reconcile_ms;                 //  between full listings (missed events, new containers)
     int stop_timeout_s;               //  what a restart gives a container to stop
+    int metrics_window_s;             //  seconds of metrics kept per container; 0: no metrics
+    int metrics_interval_ms;          //  between two metrics publications
     hms_transport_config_t transport; //  keys, allowed clients, --insecure
     char *ready_file; //  where the bound endpoints are written once serving; "": none
     int log_level;    //  hms_log level

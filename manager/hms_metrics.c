@@ -10,6 +10,9 @@
 //  Readings further apart than this give no rates: the container was not
 //  read for a while (the manager was busy, or it was paused).
 #define S_GAP_MS 10000
+//  A reading this close to the last one is dropped: counters the kernel
+//  updates in steps give no rate over a few milliseconds.
+#define S_CLOSE_MS 200
 
 typedef struct {
     hms_reading_t last; //  the last reading
@@ -135,6 +138,9 @@ int hms_metrics_record(hms_metrics_t *self, const char *id, uint64_t now_ms,
     s_series_t *series = s_series(self, id);
     if (!series)
         return -1;
+    if (!fresh && series->last_ms && now_ms >= series->last_ms &&
+        now_ms - series->last_ms < S_CLOSE_MS)
+        return 0;
     bool rates = !fresh && series->last_ms && now_ms > series->last_ms &&
                  now_ms - series->last_ms <= S_GAP_MS;
     uint32_t second = (uint32_t)(now_ms / 1000);
@@ -233,4 +239,12 @@ size_t hms_metrics_range(hms_metrics_t *self, const char *id, uint64_t from_ms, 
 size_t hms_metrics_size(hms_metrics_t *self)
 {
     return zhashx_size(self->containers);
+}
+
+zlistx_t *hms_metrics_ids(hms_metrics_t *self)
+{
+    zlistx_t *ids = zhashx_keys(self->containers);
+    if (ids)
+        zlistx_sort(ids);
+    return ids;
 }

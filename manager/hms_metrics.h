@@ -16,6 +16,7 @@
 
 #include "hms_metric.h"
 
+#include <czmq.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -23,7 +24,7 @@
 typedef struct _hms_metrics_t hms_metrics_t;
 
 //  Most seconds a store keeps per container.
-#define HMS_METRICS_WINDOW_MAX 86400
+#define HMS_METRICS_WINDOW_MAX 3600
 
 //  A store that keeps window_s seconds (1 .. HMS_METRICS_WINDOW_MAX) of
 //  each container. Returns NULL when out of memory or window_s is out of range.
@@ -59,5 +60,9 @@ size_t hms_metrics_range(hms_metrics_t *self, const char *id, uint64_t from_ms, 
 
 //  Containers in the store.
 size_t hms_metrics_size(hms_metrics_t *self);
+
+//  The ids of the containers in the store, sorted: a new list the caller
+//  destroys (NULL when out of memory).
+zlistx_t *hms_metrics_ids(hms_metrics_t *self);
 
 #endif

@@ -490,8 +490,7 @@ size_t hms_table_probe_targets(hms_table_t *self, const char **ids, const char *
     size_t count = 0;
     for (container_t *c = zhashx_first(self->containers); c && count < max;
          c = zhashx_next(self->containers))
-        if (c->status == HMS_STATUS_ACTIVE && *c->ip && c->address_known &&
-            now >= c->grace_until) {
+        if (c->status == HMS_STATUS_ACTIVE && *c->ip && c->address_known && now >= c->grace_until) {
             ids[count] = c->id;
             ips[count] = c->ip;
             count++;
@@ -604,6 +603,13 @@ hms_status_t hms_table_status(hms_table_t *self, const char *id)
 {
     container_t *c = s_lookup(self, id);
     return c ? c->status : HMS_STATUS_NONE;
+}
+
+void hms_table_probe_result(hms_table_t *self, const char *id, double *loss, double *rtt_ms)
+{
+    container_t *c = s_lookup(self, id);
+    *loss = c ? c->loss : NAN;
+    *rtt_ms = c ? c->rtt_ms : NAN;
 }
 
 static int s_by_name(const void *a, const void *b)

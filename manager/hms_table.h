@@ -136,6 +136,10 @@ size_t hms_table_monitored(hms_table_t *self);
 //  The status of one container (HMS_STATUS_NONE when unknown).
 hms_status_t hms_table_status(hms_table_t *self, const char *id);
 
+//  The last judging round of one container: its loss (%) and mean rtt_ms,
+//  NAN when it has not been judged since it (re)started, or is unknown.
+void hms_table_probe_result(hms_table_t *self, const char *id, double *loss, double *rtt_ms);
+
 //  Fills out (up to max entries) with the give_content view, sorted by
 //  name; ignored containers get the short id, name and status only.
 //  Returns the count.

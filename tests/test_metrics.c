@@ -63,6 +63,9 @@ static void test_derive(void **state)
     //  One second later: half a CPU, 2,000 bytes/s in, 4 of 10 periods throttled.
     hms_reading_t b = s_reading(5500000000ull, 3000, 110, 4);
     assert_int_equal(hms_metrics_record(store, ID, T0 + 1000, &b, false, 10, 0.07), 0);
+    //  A reading 50 ms later (a timer that fired twice) is dropped.
+    hms_reading_t close = s_reading(5510000000ull, 3000, 110, 4);
+    assert_int_equal(hms_metrics_record(store, ID, T0 + 1050, &close, false, 10, 0.07), 0);
     uint64_t at = 0;
     const hms_reading_t *last = hms_metrics_last(store, ID, &at);
     assert_non_null(last);
