@@ -17,6 +17,7 @@
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_rest.h"
+#include "hms_recorder.h"
 #include "hms_secrets.h"
 #include "hms_statefile.h"
 #include "hms_server.h"
@@ -25,6 +26,8 @@
 #include <czmq.h>
 #include <inttypes.h>
 #include <math.h>
+#include <libgen.h>
+#include <limits.h>
 #include <sys/stat.h>
 
 #define TICK_MS   100
@@ -47,6 +50,8 @@ struct _hms_controller_t {
     hms_forward_t *forward;        //  REST commands waiting for hosts' answers
     hms_view_store_t *views;       //  published for the REST threads
     hms_rest_t *rest;              //  the HTTP server
+    hms_recorder_t *recorder;      //  writes the metrics history; NULL: none
+    char history[PATH_MAX];        //  its file; "": none
     char *state_file;              //  NULL: none
     char *ready_file;              //  NULL: none
     size_t max_hosts;              //  what fits in our descriptors, at most --max-hosts
@@ -134,6 +139,13 @@ static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
 {
     hms_controller_t *self = arg;
     hms_forward_answer(self->forward, host, reply);
+}
+
+static void s_on_metrics(void *arg, hms_follower_t *host, const hms_metrics_report_t *report)
+{
+    hms_controller_t *self = arg;
+    if (self->recorder)
+        hms_recorder_record(self->recorder, hms_follower_address(host), report);
 }
 
 //  Follows the manager of spec. Returns OK, INVALID (bad address or key),
@@ -473,7 +485,8 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
                                   config->http_per_ip,
                                   config->http_timeout_s,
                                   self->api,
-                                  self->views};
+                                  self->views,
+                                  self->history};
         self->rest = hms_rest_new(&rest);
     }
     if (self->rest)
@@ -482,6 +495,29 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
                    token && config->token_reads ? " and reads" : "");
     hms_secrets_wipe(&secrets);
     return self->rest ? 0 : -1;
+}
+
+//  The history file: --history, else history.db beside the state file
+//  (its directory made when missing), else none; "none": none.
+static void s_history_path(hms_controller_t *self, const hms_controller_config_t *config)
+{
+    const char *path = config->history_file;
+    if (strcmp(path, "none") == 0 || (!*path && !*config->state_file)) {
+        self->history[0] = '\0';
+        return;
+    }
+    if (*path)
+        snprintf(self->history, sizeof self->history, "%s", path);
+    else {
+        char *copy = strdup(config->state_file);
+        snprintf(self->history, sizeof self->history, "%s/history.db",
+                 copy ? dirname(copy) : ".");
+        free(copy);
+    }
+    char *directory = strdup(self->history);
+    if (directory && zsys_dir_create("%s", dirname(directory)) != 0)
+        hms_warning("history: cannot create the directory of %s", self->history);
+    free(directory);
 }
 
 //  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).
@@ -549,19 +585,20 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     //  Without its ROUTER, the controller is a client only: no allow-list.
     self->transport =
         hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
+    s_history_path(self, config);
+    if (*self->history)
+        self->recorder =
+            hms_recorder_new(self->history, (uint64_t)config->history_max_mb << 20);
     if (!self->loop || !self->hosts || !self->forward || !self->views || !self->api ||
-        !self->set_aside || !self->transport || s_router(self, config->router_endpoint) != 0) {
+        !self->set_aside || !self->transport || (*self->history && !self->recorder) ||
+        s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }
     zlistx_set_destructor(self->hosts, s_host_free);
-    self->follow = (hms_follower_context_t){self->loop,
-                                            self->transport,
-                                            &self->settings,
-                                            self->follow.notify,
-                                            s_on_changed,
-                                            s_on_answer,
-                                            self};
+    self->follow = (hms_follower_context_t){
+        self->loop,   self->transport, &self->settings, self->follow.notify,
+        s_on_changed, s_on_answer,     s_on_metrics,    self};
     zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
     zloop_poller(self->loop, &mailbox, s_api_ready, self);
     s_load(self);
@@ -598,6 +635,7 @@ void hms_controller_destroy(hms_controller_t **self_p)
     hms_forward_destroy(&self->forward); //  before the hosts its requests name
     hms_rest_destroy(&self->rest);
     zlistx_destroy(&self->hosts);
+    hms_recorder_destroy(&self->recorder); //  writes what is queued
     zsock_destroy(&self->router);
     hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);

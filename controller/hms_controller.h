@@ -27,6 +27,8 @@ typedef struct {
     int http_timeout_s;               //  an idle HTTP connection is closed after this
     char *router_endpoint;            //  ROUTER for ping and list_hosts; "": the default
     char *state_file;                 //  hosts and settings survive restarts here; "": none
+    char *history_file;               //  metrics history (SQLite); "": beside the state file
+    int history_max_mb;               //  its size cap
     char *hosts;                      //  managers to follow from the start, comma-separated
     int max_hosts;                    //  hosts followed at most (less if descriptors lack)
     int aggregation_ms;               //  the aggregation window (hms_follower.h)

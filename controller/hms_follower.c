@@ -1,6 +1,7 @@
 /*  hms_follower: one manager as a controller follows it (HMS/2). */
 
 #include "hms_follower.h"
+#include "hms_metrics_cache.h"
 #include "hms_peer.h"
 #include "hms_log.h"
 
@@ -26,12 +27,14 @@ struct _hms_follower_t {
     uint64_t interval_ms;     //  its heartbeat interval
 
     //  The copy of the manager's table.
-    uint64_t started_ms;          //  the manager process it comes from; 0: none yet
-    uint64_t applied_seq;         //  the update it is at
-    uint64_t digest;              //  hms_content_digest of it
-    double threshold;             //  NAN: none yet
-    hms_content_block_t *content; //  NULL: none yet
-    uint64_t manager_restarts;    //  other manager processes seen after the first
+    uint64_t started_ms;                //  the manager process it comes from; 0: none yet
+    uint64_t applied_seq;               //  the update it is at
+    uint64_t digest;                    //  hms_content_digest of it
+    double threshold;                   //  NAN: none yet
+    hms_content_block_t *content;       //  NULL: none yet
+    uint64_t manager_restarts;          //  other manager processes seen after the first
+    hms_metrics_cache_t *metrics;       //  each container's last metrics
+    hms_metrics_block_t *metrics_block; //  all of them, for the view; NULL: none yet
 
     //  Keeping it in step.
     bool pending;            //  an update is known and not applied yet
@@ -47,6 +50,8 @@ struct _hms_follower_t {
 
     //  Counters.
     uint64_t msgs_in, bytes_in;   //  control-plane traffic from the manager
+    uint64_t metrics_msgs;        //  metrics messages, counted apart: monitoring data
+    uint64_t metrics_bytes;       //  (with their topic frames)
     uint64_t msgs_out, bytes_out; //  and to it
     uint64_t bad_messages;        //  messages from it that did not decode
     uint64_t unsent;              //  requests to it that found no connection
@@ -353,8 +358,10 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
         return;
     }
     const hms_content_t *content = &reply->content;
-    if (self->started_ms && content->started_ms != self->started_ms)
+    if (self->started_ms && content->started_ms != self->started_ms) {
         self->manager_restarts++;
+        hms_metrics_cache_clear(self->metrics); //  another process, other ids' lives
+    }
     self->started_ms = content->started_ms;
     self->snapshots++;
     hms_container_t *containers = reply->content.content;
@@ -397,7 +404,19 @@ static int s_decode(hms_follower_t *self, zframe_t *frame, hms_msg_t *msg, size_
     return 0;
 }
 
-//  SUB reader: heartbeats and updates of the manager.
+//  A metrics message: the view gets the containers' last metrics.
+static void s_on_metrics(hms_follower_t *self, const hms_metrics_report_t *report)
+{
+    hms_metrics_block_t *block = hms_metrics_cache_apply(self->metrics, report);
+    if (!block)
+        return;
+    hms_metrics_block_release(&self->metrics_block);
+    self->metrics_block = block;
+    self->context->metrics(self->context->arg, self, report);
+    s_changed(self);
+}
+
+//  SUB reader: heartbeats, updates and metrics of the manager.
 static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
 {
     (void)loop;
@@ -407,9 +426,14 @@ static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
         return 0;
     hms_msg_t msg;
     zframe_t *topic = zmsg_first(message);
+    bool metrics = zframe_streq(topic, "metrics");
+    if (metrics) {
+        self->metrics_msgs++;
+        self->metrics_bytes += zmsg_content_size(message);
+    }
     if (zmsg_size(message) != 2)
         self->bad_messages++;
-    else if (s_decode(self, zmsg_last(message), &msg, zframe_size(topic), true) == 0) {
+    else if (s_decode(self, zmsg_last(message), &msg, zframe_size(topic), !metrics) == 0) {
         uint64_t now = s_now();
         if (!zframe_streq(topic, hms_msg_type_name(msg.type)))
             self->bad_messages++;
@@ -417,6 +441,8 @@ static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
             s_on_heartbeat(self, &msg.hb, now);
         else if (msg.type == HMS_MSG_UPDATE)
             s_on_update(self, &msg.update, now);
+        else if (msg.type == HMS_MSG_METRICS)
+            s_on_metrics(self, &msg.metrics);
         s_fetch(self, now);
         hms_msg_reset(&msg);
     }
@@ -496,12 +522,14 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     self->threshold = NAN;
     self->timer = -1;
     self->held = zlistx_new();
+    self->metrics = hms_metrics_cache_new();
     self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->peer.public_key);
     if (self->sub) {
         zsock_set_subscribe(self->sub, "hb");
         zsock_set_subscribe(self->sub, "update");
+        zsock_set_subscribe(self->sub, "metrics");
     }
-    if (!self->held || !self->sub ||
+    if (!self->held || !self->metrics || !self->sub ||
         hms_transport_connect(context->transport, self->sub, self->peer.pub) != 0 ||
         !(self->dealer = s_dealer(self, self->peer.router, self->peer.public_key))) {
         snprintf(why, size, "cannot connect to %.300s", spec->address);
@@ -533,6 +561,8 @@ void hms_follower_destroy(hms_follower_t **self_p)
     zsock_destroy(&self->antagonist_dealer);
     zlistx_destroy(&self->held);
     hms_content_block_release(&self->content);
+    hms_metrics_block_release(&self->metrics_block);
+    hms_metrics_cache_destroy(&self->metrics);
     free(self);
     *self_p = NULL;
 }
@@ -578,6 +608,7 @@ void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
     out->snapshots = self->snapshots;
     out->pending = self->pending;
     out->content = self->content; //  referenced by hms_view_new
+    out->metrics = self->metrics_block;
 }
 
 void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
@@ -600,13 +631,15 @@ json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t to
     totals[2] += self->msgs_out;
     totals[3] += self->bytes_out;
     uint64_t pending_ms = self->pending_ms + (self->pending ? now - self->pending_since : 0);
-    return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I}",
-                     "address", self->peer.address, "msgs_in", (json_int_t)self->msgs_in,
-                     "bytes_in", (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out,
-                     "bytes_out", (json_int_t)self->bytes_out, "bad_messages",
-                     (json_int_t)self->bad_messages, "unsent", (json_int_t)self->unsent, "pending",
-                     self->pending, "pending_ms", (json_int_t)pending_ms, "deltas",
-                     (json_int_t)self->deltas, "snapshots", (json_int_t)self->snapshots, "gaps",
-                     (json_int_t)self->gaps, "mismatches", (json_int_t)self->mismatches,
-                     "content_bytes", (json_int_t)self->content_bytes);
+    return json_pack(
+        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+        "s:I}",
+        "address", self->peer.address, "msgs_in", (json_int_t)self->msgs_in, "bytes_in",
+        (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out, "bytes_out",
+        (json_int_t)self->bytes_out, "bad_messages", (json_int_t)self->bad_messages, "unsent",
+        (json_int_t)self->unsent, "pending", self->pending, "pending_ms", (json_int_t)pending_ms,
+        "deltas", (json_int_t)self->deltas, "snapshots", (json_int_t)self->snapshots, "gaps",
+        (json_int_t)self->gaps, "mismatches", (json_int_t)self->mismatches, "content_bytes",
+        (json_int_t)self->content_bytes, "metrics_msgs", (json_int_t)self->metrics_msgs,
+        "metrics_bytes", (json_int_t)self->metrics_bytes);
 }

@@ -46,6 +46,8 @@ typedef struct {
     //  An answer to a request of hms_follower_send (not a give_content of
     //  the follower's own); reply is decoded, or NULL when it did not decode.
     void (*answer)(void *arg, hms_follower_t *follower, const hms_msg_t *reply);
+    //  A metrics message of the follower's manager.
+    void (*metrics)(void *arg, hms_follower_t *follower, const hms_metrics_report_t *report);
     void *arg;
 } hms_follower_context_t;
 

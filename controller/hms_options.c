@@ -42,6 +42,12 @@ const hms_option_t hms_controller_options[] = {
     {"state-file", 's', HMS_OPT_STRING, offsetof(hms_controller_config_t, state_file),
      "/var/lib/hms/controller.state", 0, 0, "PATH",
      "hosts and settings are kept here across restarts (\"\": nowhere)"},
+    {"history", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, history_file), "", 0, 0,
+     "PATH",
+     "the managers' metrics are kept here, in SQLite (default: history.db beside the state "
+     "file, none without one; \"none\": no history)"},
+    {"history-max-mb", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, history_max_mb), "1024", 1,
+     1048576, "MB", "size cap of the history: past it, the oldest rows go first"},
     {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
      "ADDRESS[=ANTAGONIST][@KEY[@KEY]],...",
      "managers to follow from the start: host or host:port, =address of its antagonist, "

@@ -18,6 +18,7 @@
 #include "hms_http.h"
 #include "hms_json.h"
 #include "hms_log.h"
+#include "hms_rest_metrics.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -54,6 +55,7 @@ struct _hms_rest_t {
     bool started;                //  ulfius_start_framework_* succeeded
     bool tls;                    //  served over TLS
     char *cert, *key;            //  PEM text, kept while serving
+    char *history;               //  the metrics history file; "": none
     hms_guard_t *guard;          //  what every request must pass
     hms_api_t *api;              //  the loop's mailbox
     hms_view_store_t *views;     //  what the loop publishes
@@ -115,6 +117,23 @@ static int s_get_all(hms_rest_t *self, const struct _u_request *request,
         hms_rest_send(response, 200, text, size); //  ulfius copies the body
     hms_view_release(&view);
     return text ? U_CALLBACK_COMPLETE : hms_rest_error(response, 500, "out of memory");
+}
+
+//  GET /metrics: Prometheus' scrape.
+static int s_get_metrics(hms_rest_t *self, const struct _u_request *request,
+                         struct _u_response *response, const void *arg)
+{
+    (void)request;
+    (void)arg;
+    return hms_rest_prometheus(self->views, response);
+}
+
+//  GET /containers/{address}/{container}/metrics: a series from the history.
+static int s_get_history(hms_rest_t *self, const struct _u_request *request,
+                         struct _u_response *response, const void *arg)
+{
+    (void)arg;
+    return hms_rest_history(self->views, self->history, request, response);
 }
 
 //  POST /containers and POST /containers/{address}: a threshold.
@@ -241,13 +260,8 @@ static int s_get_container(hms_rest_t *self, const struct _u_request *request,
     const hms_container_t *container = host ? hms_view_container(host, ref, &code) : NULL;
     char *text = container ? hms_view_render_container(host, container) : NULL;
     hms_view_release(&view);
-    if (!host)
-        return hms_rest_error(response, 404, "no manager '%s' is followed", address);
     if (!container)
-        return hms_rest_error(response, code,
-                              code == HMS_CODE_CONFLICT ? "'%s' matches several containers"
-                                                        : "no container '%s' on %s",
-                              ref, address);
+        return hms_rest_unresolved(response, host != NULL, code, address, ref);
     if (!text)
         return hms_rest_error(response, 500, "out of memory");
     hms_rest_send(response, 200, text, strlen(text));
@@ -371,8 +385,10 @@ static const struct {
     {"/containers/:address", s_get_host, s_put_host, s_post_threshold, s_delete_host, NULL},
     {"/containers/:address/:id", s_get_container, s_change_container, NULL, s_change_container,
      NULL},
+    {"/containers/:address/:id/metrics", s_get_history, NULL, NULL, NULL, NULL},
     {"/healthz", s_get_health, NULL, NULL, NULL, NULL},
     {"/stats", s_get_stats, NULL, NULL, NULL, NULL},
+    {"/metrics", s_get_metrics, NULL, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},
     {"/test", s_test, s_test, s_test, s_test, &s_every_host},
     {"/test/:address", s_test, s_test, s_test, s_test, NULL},
@@ -463,6 +479,7 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
     }
     self->api = config->api;
     self->views = config->views;
+    self->history = strdup(config->history ? config->history : "");
     self->tls = config->tls_cert && config->tls_key;
     if (self->tls) {
         self->cert = strdup(config->tls_cert);
@@ -516,6 +533,7 @@ void hms_rest_destroy(hms_rest_t **self_p)
         explicit_bzero(self->key, strlen(self->key));
     free(self->cert);
     free(self->key);
+    free(self->history);
     free(self);
     *self_p = NULL;
 }

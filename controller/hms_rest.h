@@ -40,6 +40,7 @@ typedef struct {
     int idle_timeout_s;      //  a connection idle this long is closed
     hms_api_t *api;          //  the loop's mailbox
     hms_view_store_t *views; //  where the loop publishes views
+    const char *history;     //  the metrics history file (hms_history); "": none
 } hms_rest_config_t;
 
 typedef struct _hms_rest_t hms_rest_t;

@@ -19,6 +19,17 @@ int hms_rest_send(struct _u_response *response, int status, const char *body, si
     return U_CALLBACK_COMPLETE;
 }
 
+int hms_rest_unresolved(struct _u_response *response, bool host, int code, const char *address,
+                        const char *ref)
+{
+    if (!host)
+        return hms_rest_error(response, 404, "no manager '%s' is followed", address);
+    return hms_rest_error(response, code,
+                          code == HMS_CODE_CONFLICT ? "'%s' matches several containers"
+                                                    : "no container '%s' on %s",
+                          ref, address);
+}
+
 int hms_rest_error(struct _u_response *response, int status, const char *format, ...)
 {
     char message[512];

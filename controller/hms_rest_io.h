@@ -20,6 +20,13 @@ int hms_rest_send(struct _u_response *response, int status, const char *body, si
 int hms_rest_error(struct _u_response *response, int status, const char *format, ...)
     __attribute__((format(printf, 3, 4)));
 
+//  Answers a container reference a view did not resolve: 404 when the
+//  host is not followed (host false) or has no such container, 409 when
+//  the reference matches several (code: hms_view_container's). Returns
+//  U_CALLBACK_COMPLETE.
+int hms_rest_unresolved(struct _u_response *response, bool host, int code, const char *address,
+                        const char *ref);
+
 //  The address in the path into out (HMS_ADDRESS_MAX + 1 bytes); false
 //  after answering 400.
 bool hms_rest_address(const struct _u_request *request, struct _u_response *response,

@@ -50,6 +50,54 @@ void hms_content_block_release(hms_content_block_t **block_p)
     }
 }
 
+static int s_by_id(const void *a, const void *b)
+{
+    return strcmp(((const hms_metrics_entry_t *)a)->id, ((const hms_metrics_entry_t *)b)->id);
+}
+
+hms_metrics_block_t *hms_metrics_block_new(hms_metrics_entry_t *entries, size_t count,
+                                           uint64_t t_ms)
+{
+    hms_metrics_block_t *block = calloc(1, sizeof *block);
+    if (!block) {
+        free(entries);
+        return NULL;
+    }
+    atomic_init(&block->refs, 1);
+    if (count)
+        qsort(entries, count, sizeof *entries, s_by_id);
+    block->entries = entries;
+    block->count = count;
+    block->t_ms = t_ms;
+    return block;
+}
+
+hms_metrics_block_t *hms_metrics_block_ref(hms_metrics_block_t *block)
+{
+    if (block)
+        atomic_fetch_add(&block->refs, 1);
+    return block;
+}
+
+void hms_metrics_block_release(hms_metrics_block_t **block_p)
+{
+    hms_metrics_block_t *block = *block_p;
+    *block_p = NULL;
+    if (block && atomic_fetch_sub(&block->refs, 1) == 1) {
+        free(block->entries);
+        free(block);
+    }
+}
+
+const hms_metrics_entry_t *hms_metrics_block_find(const hms_metrics_block_t *block, const char *id)
+{
+    if (!block || block->count == 0)
+        return NULL;
+    hms_metrics_entry_t key;
+    snprintf(key.id, sizeof key.id, "%s", id);
+    return bsearch(&key, block->entries, block->count, sizeof key, s_by_id);
+}
+
 static int s_by_address(const void *a, const void *b)
 {
     return strcmp(((const hms_view_host_t *)a)->address, ((const hms_view_host_t *)b)->address);
@@ -69,6 +117,7 @@ hms_view_t *hms_view_new(const hms_view_host_t *hosts, size_t count)
     for (size_t i = 0; i < count; i++) {
         copy[i] = hosts[i];
         copy[i].content = hms_content_block_ref(hosts[i].content);
+        copy[i].metrics = hms_metrics_block_ref(hosts[i].metrics);
     }
     if (count) //  glibc declares the array non-null even when empty
         qsort(copy, count, sizeof *copy, s_by_address);
@@ -82,8 +131,10 @@ void hms_view_release(hms_view_t **view_p)
     hms_view_t *view = *view_p;
     *view_p = NULL;
     if (view && atomic_fetch_sub(&view->refs, 1) == 1) {
-        for (size_t i = 0; i < view->count; i++)
+        for (size_t i = 0; i < view->count; i++) {
             hms_content_block_release(&view->hosts[i].content);
+            hms_metrics_block_release(&view->hosts[i].metrics);
+        }
         free(atomic_load(&view->rendered));
         free(view->hosts);
         free(view);

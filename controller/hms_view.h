@@ -20,6 +20,26 @@
 #include <stdint.h>
 
 //  A host's containers as a manager last gave them, and their JSON array.
+//  The last metrics of each container of a host, shared like a content
+//  block: entries sorted by id, the reading and rollups of the last
+//  interval each was measured in.
+typedef struct {
+    atomic_int refs;
+    hms_metrics_entry_t *entries; //  owned
+    size_t count;
+    uint64_t t_ms; //  end of the last interval received
+} hms_metrics_block_t;
+
+//  A new block of count entries (taken over; freed on failure); NULL when
+//  out of memory.
+hms_metrics_block_t *hms_metrics_block_new(hms_metrics_entry_t *entries, size_t count,
+                                           uint64_t t_ms);
+hms_metrics_block_t *hms_metrics_block_ref(hms_metrics_block_t *block);
+void hms_metrics_block_release(hms_metrics_block_t **block_p);
+
+//  The entry of container id in a block, or NULL.
+const hms_metrics_entry_t *hms_metrics_block_find(const hms_metrics_block_t *block, const char *id);
+
 typedef struct {
     atomic_int refs;
     hms_container_t *containers; //  owned
@@ -49,6 +69,7 @@ typedef struct {
     uint64_t snapshots;                //  give_content answers taken (not updates)
     bool pending;                      //  an update is known and not applied yet
     hms_content_block_t *content;      //  NULL until the first give_content answer
+    hms_metrics_block_t *metrics;      //  NULL until the first metrics message
 } hms_view_host_t;
 
 typedef struct {
@@ -59,7 +80,7 @@ typedef struct {
     size_t rendered_size;     //  its length, set before rendered is published
 } hms_view_t;
 
-//  A new view of count hosts (copied; content blocks are referenced).
+//  A new view of count hosts (copied; content and metrics blocks are referenced).
 hms_view_t *hms_view_new(const hms_view_host_t *hosts, size_t count);
 void hms_view_release(hms_view_t **view_p);
 

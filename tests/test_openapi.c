@@ -67,10 +67,14 @@ static const char *const s_served[][2] = {
     {"HEAD", "/containers/{address}/{id}"},
     {"PUT", "/containers/{address}/{id}"},
     {"DELETE", "/containers/{address}/{id}"},
+    {"GET", "/containers/{address}/{id}/metrics"},
+    {"HEAD", "/containers/{address}/{id}/metrics"},
     {"GET", "/healthz"},
     {"HEAD", "/healthz"},
     {"GET", "/stats"},
     {"HEAD", "/stats"},
+    {"GET", "/metrics"},
+    {"HEAD", "/metrics"},
     {"GET", "/config"},
     {"HEAD", "/config"},
     {"PUT", "/config"},
@@ -764,8 +768,12 @@ static void test_routes_match(void **state)
                      rest);
         }
         brace = strstr(concrete, "{id}");
-        if (brace)
-            snprintf(brace, sizeof concrete - (size_t)(brace - concrete), "%s", s_env.name);
+        if (brace) {
+            char rest[256];
+            snprintf(rest, sizeof rest, "%s", brace + strlen("{id}"));
+            snprintf(brace, sizeof concrete - (size_t)(brace - concrete), "%s%s", s_env.name,
+                     rest);
+        }
         for (size_t m = 0; m < METHOD_COUNT; m++)
             if (s_operation(s_methods[m], path))
                 snprintf(allow + strlen(allow), sizeof allow - strlen(allow), "%s%s",

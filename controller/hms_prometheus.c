@@ -1,0 +1,231 @@
+/*  hms_prometheus: a view as Prometheus metrics (GET /metrics).  */
+
+#include "hms_prometheus.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+//  A family read from the containers' last readings.
+typedef struct {
+    const char *name;
+    const char *type; //  counter or gauge
+    const char *help;
+    unsigned group; //  HMS_READING_*: the reading must hold it
+    size_t offset;  //  of the uint64_t counter in hms_reading_t
+    double scale;   //  the value is counter * scale
+} s_reading_family_t;
+
+#define READING(name, type, group, member, scale, help)                                            \
+    {                                                                                              \
+        name, type, help, group, offsetof(hms_reading_t, member), scale                            \
+    }
+
+static const s_reading_family_t s_reading_families[] = {
+    READING("container_cpu_usage_seconds_total", "counter", HMS_READING_CPU, cpu_usage_ns, 1e-9,
+            "Cumulative CPU time consumed, in seconds."),
+    READING("container_cpu_cfs_periods_total", "counter", HMS_READING_CPU, cpu_periods, 1,
+            "Number of elapsed enforcement period intervals."),
+    READING("container_cpu_cfs_throttled_periods_total", "counter", HMS_READING_CPU,
+            cpu_throttled_periods, 1, "Number of throttled period intervals."),
+    READING("container_cpu_cfs_throttled_seconds_total", "counter", HMS_READING_CPU,
+            cpu_throttled_ns, 1e-9, "Total time duration the container has been throttled."),
+    READING("container_spec_cpu_quota", "gauge", HMS_READING_CPU, cpu_quota_us, 1,
+            "CPU quota of the container, in microseconds per period (0: none)."),
+    READING("container_spec_cpu_period", "gauge", HMS_READING_CPU, cpu_period_us, 1,
+            "CPU period of the container, in microseconds."),
+    READING("container_memory_usage_bytes", "gauge", HMS_READING_MEMORY, memory_usage, 1,
+            "Current memory usage in bytes, including all memory regardless of when it was "
+            "accessed."),
+    READING("container_memory_working_set_bytes", "gauge", HMS_READING_MEMORY, memory_working_set,
+            1, "Current working set in bytes: usage minus inactive file cache."),
+    READING("container_memory_rss", "gauge", HMS_READING_MEMORY, memory_rss, 1,
+            "Size of RSS (anonymous memory) in bytes."),
+    READING("container_spec_memory_limit_bytes", "gauge", HMS_READING_MEMORY, memory_limit, 1,
+            "Memory limit for the container, in bytes (0: none)."),
+    READING("container_oom_events_total", "counter", HMS_READING_MEMORY, oom_kills, 1,
+            "Count of out of memory events (processes killed) observed for the container."),
+    READING("container_threads", "gauge", HMS_READING_PIDS, pids_current, 1,
+            "Number of threads (tasks) running inside the container."),
+    READING("container_threads_max", "gauge", HMS_READING_PIDS, pids_max, 1,
+            "Maximum number of threads (tasks) allowed inside the container (0: none)."),
+    READING("hms_container_pids_limit_hits_total", "counter", HMS_READING_PIDS, pids_limit_hits, 1,
+            "Forks refused because the container was at its pids limit."),
+    READING("container_fs_reads_bytes_total", "counter", HMS_READING_IO, io_read_bytes, 1,
+            "Cumulative count of bytes read, every block device."),
+    READING("container_fs_writes_bytes_total", "counter", HMS_READING_IO, io_write_bytes, 1,
+            "Cumulative count of bytes written, every block device."),
+    READING("container_fs_reads_total", "counter", HMS_READING_IO, io_reads, 1,
+            "Cumulative count of reads completed, every block device."),
+    READING("container_fs_writes_total", "counter", HMS_READING_IO, io_writes, 1,
+            "Cumulative count of writes completed, every block device."),
+    READING("container_network_receive_bytes_total", "counter", HMS_READING_NET, net_rx_bytes, 1,
+            "Cumulative count of bytes received, every interface but lo."),
+    READING("container_network_receive_packets_total", "counter", HMS_READING_NET, net_rx_packets,
+            1, "Cumulative count of packets received."),
+    READING("container_network_receive_errors_total", "counter", HMS_READING_NET, net_rx_errors, 1,
+            "Cumulative count of errors encountered while receiving."),
+    READING("container_network_receive_packets_dropped_total", "counter", HMS_READING_NET,
+            net_rx_dropped, 1, "Cumulative count of packets dropped while receiving."),
+    READING("container_network_transmit_bytes_total", "counter", HMS_READING_NET, net_tx_bytes, 1,
+            "Cumulative count of bytes transmitted."),
+    READING("container_network_transmit_packets_total", "counter", HMS_READING_NET, net_tx_packets,
+            1, "Cumulative count of packets transmitted."),
+    READING("container_network_transmit_errors_total", "counter", HMS_READING_NET, net_tx_errors, 1,
+            "Cumulative count of errors encountered while transmitting."),
+    READING("container_network_transmit_packets_dropped_total", "counter", HMS_READING_NET,
+            net_tx_dropped, 1, "Cumulative count of packets dropped while transmitting."),
+};
+
+//  A label value, escaped as the format wants (backslash, quote, newline).
+static void s_label(FILE *out, const char *name, const char *value, bool first)
+{
+    fprintf(out, "%s%s=\"", first ? "" : ",", name);
+    for (const char *c = value; *c; c++) {
+        if (*c == '\\' || *c == '"')
+            fprintf(out, "\\%c", *c);
+        else if (*c == '\n')
+            fputs("\\n", out);
+        else
+            fputc(*c, out);
+    }
+    fputc('"', out);
+}
+
+static void s_family(FILE *out, const char *name, const char *type, const char *help)
+{
+    fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+//  name{host=...,name=...,id=...,image=...}
+static void s_container_sample(FILE *out, const char *family, const hms_view_host_t *host,
+                               const hms_container_t *container)
+{
+    fprintf(out, "%s{", family);
+    s_label(out, "host", host->address, true);
+    s_label(out, "name", container->name, false);
+    s_label(out, "id", container->id, false);
+    s_label(out, "image", container->image, false);
+    fputs("} ", out);
+}
+
+//  A value in the fewest digits that read back the same.
+static void s_number(FILE *out, double value)
+{
+    char text[40];
+    for (int digits = 15; digits <= 17; digits++) {
+        snprintf(text, sizeof text, "%.*g", digits, value);
+        if (strtod(text, NULL) == value)
+            break;
+    }
+    fprintf(out, "%s\n", text);
+}
+
+//  The families of the readings: every container with a reading of that group.
+static void s_readings(FILE *out, const hms_view_t *view)
+{
+    for (size_t f = 0; f < sizeof s_reading_families / sizeof *s_reading_families; f++) {
+        const s_reading_family_t *family = &s_reading_families[f];
+        s_family(out, family->name, family->type, family->help);
+        for (size_t h = 0; h < view->count; h++) {
+            const hms_view_host_t *host = &view->hosts[h];
+            for (size_t c = 0; host->content && host->metrics && c < host->content->count; c++) {
+                const hms_container_t *container = &host->content->containers[c];
+                const hms_metrics_entry_t *entry =
+                    hms_metrics_block_find(host->metrics, container->id);
+                if (!entry || !(entry->reading.have & family->group))
+                    continue;
+                uint64_t value =
+                    *(const uint64_t *)((const char *)&entry->reading + family->offset);
+                s_container_sample(out, family->name, host, container);
+                s_number(out, (double)value * family->scale);
+            }
+        }
+    }
+}
+
+//  What the managers say of each container: status, probing, heals.
+static void s_containers(FILE *out, const hms_view_t *view)
+{
+    static const struct {
+        const char *name, *type, *help;
+    } families[] = {
+        {"hms_container_info", "gauge", "A container HMS knows of; its status as a label."},
+        {"hms_probe_loss_ratio", "gauge", "Share of the echoes lost in the last judging round."},
+        {"hms_probe_rtt_seconds", "gauge", "Mean round-trip time of the last judging round."},
+        {"hms_container_heals_total", "counter", "Starts and restarts HMS made of the container."},
+    };
+    for (size_t f = 0; f < sizeof families / sizeof *families; f++) {
+        s_family(out, families[f].name, families[f].type, families[f].help);
+        for (size_t h = 0; h < view->count; h++) {
+            const hms_view_host_t *host = &view->hosts[h];
+            for (size_t c = 0; host->content && c < host->content->count; c++) {
+                const hms_container_t *container = &host->content->containers[c];
+                double value = f == 0   ? 1
+                               : f == 1 ? container->loss / 100
+                               : f == 2 ? container->rtt_ms / 1000
+                                        : (double)container->restarts;
+                if (isnan(value) || (f == 3 && container->status == HMS_STATUS_IGNORED))
+                    continue;
+                if (f == 0) {
+                    fprintf(out, "%s{", families[f].name);
+                    s_label(out, "host", host->address, true);
+                    s_label(out, "name", container->name, false);
+                    s_label(out, "id", container->id, false);
+                    s_label(out, "image", container->image, false);
+                    s_label(out, "status", hms_status_name(container->status), false);
+                    fputs("} ", out);
+                } else
+                    s_container_sample(out, families[f].name, host, container);
+                s_number(out, value);
+            }
+        }
+    }
+}
+
+static void s_hosts(FILE *out, const hms_view_t *view)
+{
+    s_family(out, "hms_host_online", "gauge", "1 while the host's manager is heard from.");
+    for (size_t h = 0; h < view->count; h++) {
+        fputs("hms_host_online{", out);
+        s_label(out, "host", view->hosts[h].address, true);
+        fprintf(out, "} %d\n", view->hosts[h].status == HMS_HOST_ONLINE);
+    }
+    s_family(out, "hms_host_last_seen_timestamp_seconds", "gauge",
+             "Unix time of the host's last heartbeat.");
+    for (size_t h = 0; h < view->count; h++) {
+        if (!view->hosts[h].last_seen_ms)
+            continue;
+        fputs("hms_host_last_seen_timestamp_seconds{", out);
+        s_label(out, "host", view->hosts[h].address, true);
+        fprintf(out, "} %.3f\n", (double)view->hosts[h].last_seen_ms / 1000);
+    }
+    s_family(out, "hms_host_snapshots_total", "counter",
+             "Snapshots (give_content) the controller took of the host's table.");
+    for (size_t h = 0; h < view->count; h++) {
+        fputs("hms_host_snapshots_total{", out);
+        s_label(out, "host", view->hosts[h].address, true);
+        fprintf(out, "} %" PRIu64 "\n", view->hosts[h].snapshots);
+    }
+}
+
+char *hms_prometheus_render(const hms_view_t *view, size_t *size)
+{
+    char *text = NULL;
+    size_t length = 0;
+    FILE *out = open_memstream(&text, &length);
+    if (!out)
+        return NULL;
+    s_hosts(out, view);
+    s_containers(out, view);
+    s_readings(out, view);
+    if (fclose(out) != 0) {
+        free(text);
+        return NULL;
+    }
+    if (size)
+        *size = length;
+    return text;
+}

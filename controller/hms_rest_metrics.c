@@ -1,0 +1,105 @@
+/*  hms_rest_metrics: the metrics routes of the REST API.  */
+
+#include "hms_rest_metrics.h"
+
+#include "hms_history.h"
+#include "hms_prometheus.h"
+#include "hms_rest_io.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hms_rest_prometheus(hms_view_store_t *views, struct _u_response *response)
+{
+    hms_view_t *view = hms_view_store_acquire(views);
+    size_t size = 0;
+    char *text = hms_prometheus_render(view, &size);
+    hms_view_release(&view);
+    if (!text)
+        return hms_rest_error(response, 500, "out of memory");
+    ulfius_set_binary_body_response(response, 200, text, size);
+    u_map_put(response->map_header, "Content-Type", HMS_PROMETHEUS_TYPE);
+    free(text);
+    return U_CALLBACK_COMPLETE;
+}
+
+//  A query parameter in milliseconds into *value (kept when absent).
+//  Returns 0, or -1 after answering 400.
+static int s_ms(const struct _u_request *request, struct _u_response *response, const char *name,
+                uint64_t *value)
+{
+    const char *text = u_map_get(request->map_url, name);
+    if (!text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long number = strtoull(text, &end, 10);
+    if (errno || !*text || *end || *text == '-') {
+        hms_rest_error(response, 400,
+                       "%s: a time in milliseconds (an unsigned integer), not '%.40s'", name, text);
+        return -1;
+    }
+    *value = number;
+    return 0;
+}
+
+int hms_rest_history(hms_view_store_t *views, const char *history, const struct _u_request *request,
+                     struct _u_response *response)
+{
+    char address[HMS_ADDRESS_MAX + 1], ref[HMS_REF_MAX + 1];
+    if (!hms_rest_address(request, response, address) ||
+        !hms_rest_container(request, response, ref))
+        return U_CALLBACK_COMPLETE;
+    const char *name = u_map_get(request->map_url, "metric");
+    hms_metric_t metric = hms_metric_from_name(name ? name : "cpu");
+    if (metric == HMS_METRIC_COUNT)
+        return hms_rest_error(response, 400,
+                              "metric: one of cpu, cpu_throttled, memory, memory_usage, "
+                              "memory_limit, pids, pids_max, net_rx, net_tx, net_rx_packets, "
+                              "net_tx_packets, io_read, io_write, oom_kills, loss, rtt");
+    uint64_t now = (uint64_t)zclock_time(), to = now, from = 0, step = 0;
+    if (s_ms(request, response, "to", &to) || s_ms(request, response, "step", &step))
+        return U_CALLBACK_COMPLETE;
+    from = to > 3600000 ? to - 3600000 : 0;
+    if (s_ms(request, response, "from", &from))
+        return U_CALLBACK_COMPLETE;
+    if (from > to)
+        return hms_rest_error(response, 400, "from (%" PRIu64 ") is after to (%" PRIu64 ")", from,
+                              to);
+    if (!*history)
+        return hms_rest_error(response, 501, "this controller keeps no history (--history \"\")");
+    hms_view_t *view = hms_view_store_acquire(views);
+    const hms_view_host_t *host = hms_view_host(view, address);
+    int code = HMS_CODE_NOT_FOUND;
+    const hms_container_t *container = host ? hms_view_container(host, ref, &code) : NULL;
+    char id[HMS_ID_MAX + 1] = "", container_name[HMS_NAME_MAX + 1] = "";
+    if (container) {
+        snprintf(id, sizeof id, "%s", container->id);
+        snprintf(container_name, sizeof container_name, "%s", container->name);
+    }
+    hms_view_release(&view);
+    if (!container)
+        return hms_rest_unresolved(response, host != NULL, code, address, ref);
+    char error[512] = "";
+    json_t *series =
+        hms_history_query(history, address, id, metric, from, to, step, now, error, sizeof error);
+    if (!series)
+        return hms_rest_error(response, 500, "%s", error);
+    json_t *head =
+        json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "address", address, "container", id,
+                  "name", container_name, "metric", hms_metric_name(metric), "unit",
+                  hms_metric_unit(metric), "from", (json_int_t)from, "to", (json_int_t)to);
+    char *text = NULL;
+    if (head && json_object_update(head, series) == 0)
+        text = json_dumps(head, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(head);
+    json_decref(series);
+    if (!text)
+        return hms_rest_error(response, 500, "out of memory");
+    hms_rest_send(response, 200, text, strlen(text));
+    free(text);
+    return U_CALLBACK_COMPLETE;
+}

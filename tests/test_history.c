@@ -1,0 +1,273 @@
+/*  test_history: the controller's metrics history (hms_history) on real
+    SQLite files: the tiers and their merged buckets, series without a
+    value, retention, the size cap, files that are not a history, queries
+    from another connection, and a writer killed (SIGKILL) in the middle of
+    its batches: the file passes PRAGMA integrity_check, keeps every batch
+    committed before the kill and takes new ones.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "hms_history.h"
+#include "hms_log.h"
+
+#include <math.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define HOST "10.0.0.5"
+#define WEB  "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"
+#define T0   1795000040000ull //  20 s past a whole minute: the next is at T0 + 40 s
+
+static char s_dir[64], s_path[128];
+
+static int s_setup(void **state)
+{
+    (void)state;
+    snprintf(s_dir, sizeof s_dir, "/tmp/hms-test-history-XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    snprintf(s_path, sizeof s_path, "%s/history.db", s_dir);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    char command[128];
+    snprintf(command, sizeof command, "rm -rf %s", s_dir);
+    assert_int_equal(system(command), 0);
+    return 0;
+}
+
+//  One container's interval ending at t_ms: CPU cpu for all 10 s, no loss.
+static void s_add(hms_history_t *history, uint64_t t_ms, float cpu, float low, float high)
+{
+    hms_metrics_entry_t entry;
+    memset(&entry, 0, sizeof entry);
+    snprintf(entry.id, sizeof entry.id, "%s", WEB);
+    entry.seconds = 10;
+    for (int m = 0; m < HMS_METRIC_COUNT; m++)
+        entry.rollups[m] = (hms_rollup_t){NAN, NAN, NAN};
+    entry.rollups[HMS_METRIC_CPU] = (hms_rollup_t){low, cpu, high};
+    hms_metrics_report_t report = {1, t_ms, 10000, &entry, 1};
+    assert_int_equal(hms_history_add(history, HOST, &report), 0);
+}
+
+static json_t *s_query(hms_metric_t metric, uint64_t from, uint64_t to, uint64_t step, uint64_t now)
+{
+    char error[256] = "";
+    json_t *result =
+        hms_history_query(s_path, HOST, WEB, metric, from, to, step, now, error, sizeof error);
+    if (!result)
+        fail_msg("query: %s", error);
+    return result;
+}
+
+static double s_at(json_t *result, const char *column, size_t i)
+{
+    json_t *value = json_array_get(json_object_get(result, column), i);
+    return json_is_null(value) ? NAN : json_number_value(value);
+}
+
+static void test_tiers(void **state)
+{
+    (void)state;
+    unlink(s_path);
+    char error[256];
+    hms_history_t *history = hms_history_open(s_path, 0, error, sizeof error);
+    assert_non_null(history);
+    //  Seven intervals of 10 s, the fifth ending on a whole minute.
+    for (int i = 0; i < 7; i++)
+        s_add(history, T0 + (uint64_t)i * 10000, (float)(i + 1) / 10, (float)i / 10,
+              (float)(i + 2) / 10);
+    assert_int_equal(hms_history_queued(history), 7);
+    assert_int_equal(hms_history_flush(history), 21); //  three tiers each
+    assert_int_equal(hms_history_queued(history), 0);
+    uint64_t now = T0 + 70000;
+    //  As received.
+    json_t *raw = s_query(HMS_METRIC_CPU, T0, T0 + 60000, 0, now);
+    assert_int_equal(json_integer_value(json_object_get(raw, "step_ms")), 0);
+    assert_int_equal(json_array_size(json_object_get(raw, "t")), 7);
+    assert_true(fabs(s_at(raw, "mean", 6) - 0.7) < 1e-6);
+    json_decref(raw);
+    //  Per minute: the buckets end at T0 + 40 s (five intervals) and T0 + 100 s.
+    json_t *minutes = s_query(HMS_METRIC_CPU, T0, T0 + 120000, 60000, now);
+    assert_int_equal(json_integer_value(json_object_get(minutes, "step_ms")), 60000);
+    assert_int_equal(json_array_size(json_object_get(minutes, "t")), 2);
+    assert_int_equal(json_integer_value(json_array_get(json_object_get(minutes, "t"), 0)),
+                     T0 + 40000);
+    assert_true(fabs(s_at(minutes, "mean", 0) - 0.3) < 1e-6); //  0.1 .. 0.5
+    assert_true(fabs(s_at(minutes, "min", 0) - 0.0) < 1e-6);
+    assert_true(fabs(s_at(minutes, "max", 0) - 0.6) < 1e-6);
+    assert_true(fabs(s_at(minutes, "mean", 1) - 0.65) < 1e-6); //  0.6 and 0.7
+    json_decref(minutes);
+    //  A series with no value at all: nulls, as many as the buckets.
+    json_t *loss = s_query(HMS_METRIC_LOSS, T0, T0 + 60000, 0, now);
+    assert_int_equal(json_array_size(json_object_get(loss, "mean")), 7);
+    assert_true(json_is_null(json_array_get(json_object_get(loss, "mean"), 0)));
+    json_decref(loss);
+    //  Asked for a week back at 1 min: the minute tier no longer holds it,
+    //  the hour tier answers.
+    json_t *hours = s_query(HMS_METRIC_CPU, T0, T0 + 3600000, 60000, T0 + 8 * 86400000ull);
+    assert_int_equal(json_integer_value(json_object_get(hours, "step_ms")), 3600000);
+    assert_int_equal(json_array_size(json_object_get(hours, "t")), 1);
+    assert_true(fabs(s_at(hours, "mean", 0) - 0.4) < 1e-6);
+    json_decref(hours);
+    //  Nothing for an unknown container; from after to is refused.
+    char problem[256] = "";
+    json_t *none = hms_history_query(s_path, HOST, "nosuch", HMS_METRIC_CPU, T0, now, 0, now,
+                                     problem, sizeof problem);
+    assert_non_null(none);
+    assert_int_equal(json_array_size(json_object_get(none, "t")), 0);
+    json_decref(none);
+    assert_null(hms_history_query(s_path, HOST, WEB, HMS_METRIC_CPU, now, T0, 0, now, problem,
+                                  sizeof problem));
+    assert_true(*problem);
+    //  Retention: a day and a half later the 10 s rows are gone, not the others.
+    assert_int_equal(hms_history_prune(history, T0 + 129600000ull), 7);
+    json_t *gone = s_query(HMS_METRIC_CPU, T0, T0 + 60000, 0, T0 + 70000);
+    assert_int_equal(json_array_size(json_object_get(gone, "t")), 0);
+    json_decref(gone);
+    hms_history_close(&history);
+    assert_null(history);
+    hms_history_close(&history);
+}
+
+//  Over the size cap, the oldest rows go, finest tier first, until under it.
+static void test_size_cap(void **state)
+{
+    (void)state;
+    unlink(s_path);
+    char error[256];
+    hms_history_t *history = hms_history_open(s_path, 0, error, sizeof error);
+    assert_non_null(history);
+    for (int batch = 0; batch < 20; batch++) {
+        for (int i = 0; i < 500; i++)
+            s_add(history, T0 + (uint64_t)(batch * 500 + i) * 10000, 0.5f, 0.25f, 1);
+        assert_true(hms_history_flush(history) > 0);
+    }
+    uint64_t full = hms_history_size(history);
+    hms_history_close(&history);
+    uint64_t cap = full / 2;
+    history = hms_history_open(s_path, cap, error, sizeof error);
+    assert_non_null(history);
+    assert_true(hms_history_prune(history, T0 + 100000000ull) > 0);
+    assert_true(hms_history_size(history) <= cap);
+    //  The newest rows stay.
+    json_t *newest =
+        s_query(HMS_METRIC_CPU, T0 + 99000000ull, T0 + 100000000ull, 0, T0 + 100000000ull);
+    assert_true(json_array_size(json_object_get(newest, "t")) > 0);
+    json_decref(newest);
+    hms_history_close(&history);
+}
+
+static void test_not_a_history(void **state)
+{
+    (void)state;
+    char error[256] = "";
+    char path[160];
+    snprintf(path, sizeof path, "%s/other.db", s_dir);
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 7", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(db);
+    assert_null(hms_history_open(path, 0, error, sizeof error));
+    assert_non_null(strstr(error, "not an HMS history"));
+    snprintf(path, sizeof path, "%s/garbage.db", s_dir);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("this is not a database, not even an empty one; SQLite reads its header first\n", file);
+    fclose(file);
+    *error = 0;
+    assert_null(hms_history_open(path, 0, error, sizeof error));
+    assert_true(*error);
+    assert_null(hms_history_open("/nonexistent/dir/history.db", 0, error, sizeof error));
+}
+
+//  Rows of the 10 s tier, read with a connection of our own.
+static size_t s_rows(void)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *statement = NULL;
+    size_t count = 0;
+    if (sqlite3_open_v2(s_path, &db, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(db, "SELECT count(*) FROM points WHERE tier = 0", -1, &statement,
+                           NULL) == SQLITE_OK &&
+        sqlite3_step(statement) == SQLITE_ROW)
+        count = (size_t)sqlite3_column_int64(statement, 0);
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    return count;
+}
+
+//  A writer killed between and during its batches: the file is whole, and
+//  a new writer goes on.
+static void test_sigkill(void **state)
+{
+    (void)state;
+    unlink(s_path);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        char error[256];
+        hms_history_t *history = hms_history_open(s_path, 0, error, sizeof error);
+        if (!history)
+            _exit(1);
+        for (uint64_t i = 0;; i++) {
+            s_add(history, T0 + i * 10000, 0.5f, 0.25f, 1);
+            if (i % 100 == 99)
+                hms_history_flush(history);
+        }
+    }
+    //  Killed once thousands of rows are in: in the middle of a batch, or
+    //  between two.
+    int waited = 0;
+    while (s_rows() < 3000 && waited++ < 3000)
+        usleep(10000);
+    assert_true(s_rows() >= 3000);
+    assert_int_equal(kill(child, SIGKILL), 0);
+    int status;
+    assert_int_equal(waitpid(child, &status, 0), child);
+    assert_true(WIFSIGNALED(status));
+    sqlite3 *db = NULL;
+    sqlite3_stmt *check = NULL;
+    assert_int_equal(sqlite3_open(s_path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &check, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(check), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(check, 0), "ok");
+    sqlite3_finalize(check);
+    sqlite3_close(db);
+    //  Whole batches only: the 10 s rows are a multiple of the batch.
+    char error[256];
+    hms_history_t *history = hms_history_open(s_path, 0, error, sizeof error);
+    assert_non_null(history);
+    size_t rows = s_rows();
+    assert_true(rows >= 3000);
+    assert_int_equal(rows % 100, 0);
+    s_add(history, T0 + 10000000000ull, 0.75f, 0.5f, 1);
+    assert_int_equal(hms_history_flush(history), 3);
+    json_t *after = s_query(HMS_METRIC_CPU, T0 + 10000000000ull, T0 + 10000000000ull, 0, T0);
+    assert_int_equal(json_array_size(json_object_get(after, "t")), 1);
+    json_decref(after);
+    hms_history_close(&history);
+}
+
+int main(void)
+{
+    hms_log_init("test_history", HMS_LOG_WARNING, false);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tiers),
+        cmocka_unit_test(test_size_cap),
+        cmocka_unit_test(test_not_a_history),
+        cmocka_unit_test(test_sigkill),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
