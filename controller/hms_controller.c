@@ -26,7 +26,6 @@
 #include <czmq.h>
 #include <inttypes.h>
 #include <math.h>
-#include <libgen.h>
 #include <limits.h>
 #include <sys/stat.h>
 
@@ -497,27 +496,14 @@ static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
     return self->rest ? 0 : -1;
 }
 
-//  The history file: --history, else history.db beside the state file
-//  (its directory made when missing), else none; "none": none.
-static void s_history_path(hms_controller_t *self, const hms_controller_config_t *config)
+//  The metrics history: its writer, unless there is none. Returns 0, or -1
+//  (logged) when the file cannot be opened as a history.
+static int s_history(hms_controller_t *self, const hms_controller_config_t *config)
 {
-    const char *path = config->history_file;
-    if (strcmp(path, "none") == 0 || (!*path && !*config->state_file)) {
-        self->history[0] = '\0';
-        return;
-    }
-    if (*path)
-        snprintf(self->history, sizeof self->history, "%s", path);
-    else {
-        char *copy = strdup(config->state_file);
-        snprintf(self->history, sizeof self->history, "%s/history.db",
-                 copy ? dirname(copy) : ".");
-        free(copy);
-    }
-    char *directory = strdup(self->history);
-    if (directory && zsys_dir_create("%s", dirname(directory)) != 0)
-        hms_warning("history: cannot create the directory of %s", self->history);
-    free(directory);
+    hms_controller_history_path(config, self->history, sizeof self->history);
+    if (*self->history)
+        self->recorder = hms_recorder_new(self->history, (uint64_t)config->history_max_mb << 20);
+    return *self->history && !self->recorder ? -1 : 0;
 }
 
 //  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).
@@ -585,12 +571,8 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     //  Without its ROUTER, the controller is a client only: no allow-list.
     self->transport =
         hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
-    s_history_path(self, config);
-    if (*self->history)
-        self->recorder =
-            hms_recorder_new(self->history, (uint64_t)config->history_max_mb << 20);
     if (!self->loop || !self->hosts || !self->forward || !self->views || !self->api ||
-        !self->set_aside || !self->transport || (*self->history && !self->recorder) ||
+        !self->set_aside || !self->transport || s_history(self, config) != 0 ||
         s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;

@@ -27,7 +27,7 @@ typedef struct {
     int http_timeout_s;               //  an idle HTTP connection is closed after this
     char *router_endpoint;            //  ROUTER for ping and list_hosts; "": the default
     char *state_file;                 //  hosts and settings survive restarts here; "": none
-    char *history_file;               //  metrics history (SQLite); "": beside the state file
+    char *history_file;               //  metrics history (SQLite); "": named after the state file
     int history_max_mb;               //  its size cap
     char *hosts;                      //  managers to follow from the start, comma-separated
     int max_hosts;                    //  hosts followed at most (less if descriptors lack)
@@ -43,6 +43,11 @@ typedef struct {
 
 //  The options of hms-controller: defaults, bounds and help, in one table.
 extern const hms_option_t hms_controller_options[];
+
+//  The history file of config into out (size bytes): --history, else the
+//  state file's name with .history.db for its extension (the directory
+//  made when missing), else "" (none); "none": "".
+void hms_controller_history_path(const hms_controller_config_t *config, char *out, size_t size);
 
 typedef struct _hms_controller_t hms_controller_t;
 

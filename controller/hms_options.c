@@ -1,5 +1,6 @@
 /*  The options of hms-controller: defaults, bounds and help, in one table
-    (hms_config reads it for the command line and the config file). Bounds
+    (hms_config reads it for the command line and the config file), and
+    what a default that depends on another option resolves to. Bounds
     shared with the REST API and the state file are hms_api.h's.
 */
 
@@ -8,7 +9,13 @@
 #include "hms_daemon.h"
 #include "hms_msg.h"
 
+#include "hms_log.h"
+
+#include <czmq.h>
+#include <libgen.h>
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
 
 const hms_option_t hms_controller_options[] = {
     {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "", 0, 0,
@@ -44,8 +51,9 @@ const hms_option_t hms_controller_options[] = {
      "hosts and settings are kept here across restarts (\"\": nowhere)"},
     {"history", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, history_file), "", 0, 0,
      "PATH",
-     "the managers' metrics are kept here, in SQLite (default: history.db beside the state "
-     "file, none without one; \"none\": no history)"},
+     "the managers' metrics are kept here, in SQLite (default: beside the state file, named "
+     "after it: controller.state gives controller.history.db; none without a state file; "
+     "\"none\": no history)"},
     {"history-max-mb", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, history_max_mb), "1024", 1,
      1048576, "MB", "size cap of the history: past it, the oldest rows go first"},
     {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
@@ -71,3 +79,27 @@ const hms_option_t hms_controller_options[] = {
     HMS_TRANSPORT_OPTIONS(hms_controller_config_t, transport),
     HMS_DAEMON_OPTIONS(hms_controller_config_t, "the HTTP port and endpoints"),
     {NULL}};
+
+void hms_controller_history_path(const hms_controller_config_t *config, char *out, size_t size)
+{
+    const char *path = config->history_file;
+    out[0] = '\0';
+    if (strcmp(path, "none") == 0 || (!*path && !*config->state_file))
+        return;
+    if (*path)
+        snprintf(out, size, "%s", path);
+    else {
+        //  Named after the state file: two controllers that keep their
+        //  state side by side keep their histories apart.
+        const char *state = config->state_file;
+        const char *slash = strrchr(state, '/');
+        const char *dot = strrchr(slash ? slash : state, '.');
+        size_t stem =
+            dot && dot != (slash ? slash + 1 : state) ? (size_t)(dot - state) : strlen(state);
+        snprintf(out, size, "%.*s.history.db", (int)stem, state);
+    }
+    char *directory = strdup(out);
+    if (directory && zsys_dir_create("%s", dirname(directory)) != 0)
+        hms_warning("history: cannot create the directory of %s", out);
+    free(directory);
+}

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "hms_controller.h"
 #include "hms_history.h"
 #include "hms_log.h"
 
@@ -260,14 +261,43 @@ static void test_sigkill(void **state)
     hms_history_close(&history);
 }
 
+//  Where the controller keeps its history when --history is not given:
+//  beside its state file, named after it (the directory made); none
+//  without a state file, or with --history none.
+static void test_default_path(void **state)
+{
+    (void)state;
+    char path[256], state_file[200], expected[256];
+    snprintf(state_file, sizeof state_file, "%s/var.d/controller.state", s_dir);
+    hms_controller_config_t config = {.history_file = "", .state_file = state_file};
+    hms_controller_history_path(&config, path, sizeof path);
+    snprintf(expected, sizeof expected, "%s/var.d/controller.history.db", s_dir);
+    assert_string_equal(path, expected);
+    snprintf(expected, sizeof expected, "%s/var.d", s_dir);
+    assert_int_equal(access(expected, W_OK), 0);
+    config.state_file = "state";
+    hms_controller_history_path(&config, path, sizeof path);
+    assert_string_equal(path, "state.history.db");
+    config.history_file = "none";
+    hms_controller_history_path(&config, path, sizeof path);
+    assert_string_equal(path, "");
+    config.history_file = "";
+    config.state_file = "";
+    hms_controller_history_path(&config, path, sizeof path);
+    assert_string_equal(path, "");
+    snprintf(state_file, sizeof state_file, "%s/own.db", s_dir);
+    config.history_file = state_file;
+    hms_controller_history_path(&config, path, sizeof path);
+    assert_string_equal(path, state_file);
+}
+
 int main(void)
 {
     hms_log_init("test_history", HMS_LOG_WARNING, false);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_tiers),
-        cmocka_unit_test(test_size_cap),
-        cmocka_unit_test(test_not_a_history),
-        cmocka_unit_test(test_sigkill),
+        cmocka_unit_test(test_tiers),         cmocka_unit_test(test_size_cap),
+        cmocka_unit_test(test_not_a_history), cmocka_unit_test(test_sigkill),
+        cmocka_unit_test(test_default_path),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
