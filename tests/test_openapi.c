@@ -771,8 +771,7 @@ static void test_routes_match(void **state)
         if (brace) {
             char rest[256];
             snprintf(rest, sizeof rest, "%s", brace + strlen("{id}"));
-            snprintf(brace, sizeof concrete - (size_t)(brace - concrete), "%s%s", s_env.name,
-                     rest);
+            snprintf(brace, sizeof concrete - (size_t)(brace - concrete), "%s%s", s_env.name, rest);
         }
         for (size_t m = 0; m < METHOD_COUNT; m++)
             if (s_operation(s_methods[m], path))
