@@ -18,7 +18,6 @@
 #include "hms_msg.h"
 #include "hms_rest.h"
 #include "hms_recorder.h"
-#include "hms_secrets.h"
 #include "hms_statefile.h"
 #include "hms_server.h"
 #include "hms_view.h"
@@ -421,79 +420,21 @@ static void s_load(hms_controller_t *self)
     json_decref(hosts);
 }
 
-//  --hosts: ADDRESS[=ANTAGONIST][@KEY[@ANTAGONIST_KEY]],... (addresses hold
-//  no '@'; keys are 40 characters, which may include '@' and '=').
+//  --hosts: a comma-separated list of hms_peer_parse entries.
 static void s_add_hosts(hms_controller_t *self, const char *hosts)
 {
     char *list = strdup(hosts);
     char *saveptr = NULL;
     for (char *entry = list ? strtok_r(list, ",", &saveptr) : NULL; entry;
          entry = strtok_r(NULL, ",", &saveptr)) {
-        hms_follower_spec_t spec = {entry, NULL, NULL, NULL};
-        char *keys = strchr(entry, '@');
-        if (keys) {
-            *keys++ = '\0';
-            spec.public_key = keys;
-            if (strlen(keys) == 2 * HMS_KEY_LENGTH + 1 && keys[HMS_KEY_LENGTH] == '@') {
-                keys[HMS_KEY_LENGTH] = '\0';
-                spec.antagonist_key = keys + HMS_KEY_LENGTH + 1;
-            }
-        }
-        char *antagonist = strchr(entry, '=');
-        if (antagonist) {
-            *antagonist++ = '\0';
-            spec.antagonist = antagonist;
-        }
+        hms_follower_spec_t spec;
+        hms_peer_parse(entry, &spec);
         char why[512];
         hms_result_t result = s_host_add(self, &spec, why, sizeof why);
         if (result != HMS_RESULT_OK && result != HMS_RESULT_CONFLICT)
             hms_warning("--hosts: %s", why);
     }
     free(list);
-}
-
-//  Starts the REST API: loads the token and the TLS pair, checks the bind
-//  policy. Returns 0, or -1 (logged).
-static int s_rest(hms_controller_t *self, const hms_controller_config_t *config)
-{
-    hms_secrets_t secrets;
-    if (hms_secrets_load(&secrets, config->token_file, config->tls_cert, config->tls_key) != 0)
-        return -1;
-    const char *token = secrets.token;
-    const char *bind = *config->http_bind ? config->http_bind : token ? "0.0.0.0" : "127.0.0.1";
-    char endpoint[300];
-    snprintf(endpoint, sizeof endpoint, "tcp://%s:1", bind);
-    bool unguarded = !token && !hms_endpoint_local(endpoint);
-    if (unguarded && config->transport.insecure)
-        hms_warning("--insecure: the REST API on %s without a token: anyone who reaches it "
-                    "can change everything",
-                    bind);
-    else if (unguarded)
-        hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
-                  "--http-bind 127.0.0.1, or --insecure for a lab",
-                  bind);
-    if (!unguarded || config->transport.insecure) {
-        hms_rest_config_t rest = {bind,
-                                  config->http_port,
-                                  token,
-                                  config->token_reads,
-                                  secrets.cert,
-                                  secrets.key,
-                                  config->http_hosts,
-                                  config->http_connections,
-                                  config->http_per_ip,
-                                  config->http_timeout_s,
-                                  self->api,
-                                  self->views,
-                                  self->history};
-        self->rest = hms_rest_new(&rest);
-    }
-    if (self->rest)
-        hms_notice("REST on %s://%s:%d/%s%s", secrets.cert ? "https" : "http", bind,
-                   hms_rest_port(self->rest), token ? ", token needed for changes" : ", no token",
-                   token && config->token_reads ? " and reads" : "");
-    hms_secrets_wipe(&secrets);
-    return self->rest ? 0 : -1;
 }
 
 //  The metrics history: its writer, unless there is none. Returns 0, or -1
@@ -589,7 +530,8 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     zloop_timer(self->loop, TICK_MS, 0, s_tick, self);
     zloop_timer(self->loop, SAMPLE_MS, 0, s_sample, self);
     s_publish(self);
-    if (s_rest(self, config) != 0 || s_ready(self) != 0) {
+    self->rest = hms_rest_start(config, self->api, self->views, self->history);
+    if (!self->rest || s_ready(self) != 0) {
         hms_controller_destroy(&self);
         return NULL;
     }

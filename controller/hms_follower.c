@@ -3,6 +3,7 @@
 #include "hms_follower.h"
 #include "hms_metrics_cache.h"
 #include "hms_peer.h"
+#include "hms_replica.h"
 #include "hms_log.h"
 
 #include <inttypes.h>
@@ -29,9 +30,7 @@ struct _hms_follower_t {
     //  The copy of the manager's table.
     uint64_t started_ms;                //  the manager process it comes from; 0: none yet
     uint64_t applied_seq;               //  the update it is at
-    uint64_t digest;                    //  hms_content_digest of it
-    double threshold;                   //  NAN: none yet
-    hms_content_block_t *content;       //  NULL: none yet
+    hms_replica_t copy;                 //  its containers, threshold and digest
     uint64_t manager_restarts;          //  other manager processes seen after the first
     hms_metrics_cache_t *metrics;       //  each container's last metrics
     hms_metrics_block_t *metrics_block; //  all of them, for the view; NULL: none yet
@@ -216,64 +215,15 @@ static void s_fetch(hms_follower_t *self, uint64_t now)
     self->content_bytes += 45; //  the seed's size of a give_content request
 }
 
-//  The copy.
-
-static int s_by_name(const void *a, const void *b)
-{
-    const hms_container_t *x = a, *y = b;
-    int order = strcmp(x->name, y->name);
-    return order ? order : strcmp(x->id, y->id);
-}
-
-//  Takes over containers (count, malloc'ed) as the copy; returns 0, or -1
-//  when out of memory (the copy is then dropped: a snapshot follows).
-static int s_take(hms_follower_t *self, hms_container_t *containers, size_t count, double threshold)
-{
-    if (count)
-        qsort(containers, count, sizeof *containers, s_by_name);
-    uint64_t sum = 0;
-    for (size_t i = 0; i < count; i++)
-        sum += hms_container_fingerprint(&containers[i]);
-    hms_content_block_t *block = hms_content_block_new(containers, count);
-    hms_content_block_release(&self->content);
-    self->content = block;
-    self->threshold = threshold;
-    self->digest = hms_content_digest(sum, threshold);
-    s_changed(self);
-    return block ? 0 : -1;
-}
-
-//  The copy with the changes of update applied; returns 0, or -1 when out
-//  of memory.
-static int s_apply(hms_follower_t *self, const hms_update_t *update)
-{
-    size_t before = self->content ? self->content->count : 0;
-    hms_container_t *next = calloc(before + update->count + 1, sizeof *next);
-    zhashx_t *changed = zhashx_new();
-    if (!next || !changed) {
-        free(next);
-        zhashx_destroy(&changed);
-        return -1;
-    }
-    for (size_t i = 0; i < update->count; i++)
-        zhashx_update(changed, update->changes[i].id, (void *)&update->changes[i]);
-    size_t count = 0;
-    for (size_t i = 0; i < before; i++)
-        if (!zhashx_lookup(changed, self->content->containers[i].id))
-            next[count++] = self->content->containers[i];
-    //  The last entry of an id wins, as if the changes came one by one.
-    for (const hms_container_t *entry = zhashx_first(changed); entry; entry = zhashx_next(changed))
-        if (entry->status != HMS_STATUS_NONE)
-            next[count++] = *entry;
-    zhashx_destroy(&changed);
-    return s_take(self, next, count, update->threshold);
-}
+//  Updates, heartbeats and snapshots.
 
 //  An update in order: applied, then checked against its digest.
 static void s_on_delta(hms_follower_t *self, const hms_update_t *update, uint64_t now)
 {
-    if (s_apply(self, update) != 0 || self->digest != update->digest) {
-        if (self->content)
+    int rc = hms_replica_apply(&self->copy, update);
+    s_changed(self);
+    if (rc != 0 || self->copy.digest != update->digest) {
+        if (self->copy.content)
             self->mismatches++;
         hms_info("manager %s: digest differs after update %" PRIu64 ": snapshot",
                  self->peer.address, update->update_seq);
@@ -338,7 +288,7 @@ static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t no
     if (hb->update_seq != self->applied_seq) {
         self->gaps++;
         s_need_snapshot(self, now); //  an update missed, or another manager process
-    } else if (hb->digest != self->digest) {
+    } else if (hb->digest != self->copy.digest) {
         self->mismatches++;
         hms_info("manager %s: digest differs at update %" PRIu64 ": snapshot", self->peer.address,
                  hb->update_seq);
@@ -366,13 +316,15 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
     self->snapshots++;
     hms_container_t *containers = reply->content.content;
     reply->owned = NULL; //  the copy owns the array now
-    if (s_take(self, containers, content->count, content->threshold) != 0) {
+    int rc = hms_replica_take(&self->copy, containers, content->count, content->threshold);
+    s_changed(self);
+    if (rc != 0) {
         self->fetch_after = now + RETRY_MIN_MS;
         zlistx_purge(self->held);
         return;
     }
     //  The seed's bandwidth counts the reply as JSON.
-    self->content_bytes += self->content->json_size;
+    self->content_bytes += self->copy.content->json_size;
     self->applied_seq = content->update_seq;
     s_pending(self, false);
     if (self->again) { //  an update came that could not be held
@@ -519,7 +471,7 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     self->status = HMS_HOST_OFFLINE;
     self->status_since_ms = s_wall();
     self->interval_ms = DEFAULT_HB_MS;
-    self->threshold = NAN;
+    self->copy.threshold = NAN;
     self->timer = -1;
     self->held = zlistx_new();
     self->metrics = hms_metrics_cache_new();
@@ -560,7 +512,7 @@ void hms_follower_destroy(hms_follower_t **self_p)
     zsock_destroy(&self->dealer);
     zsock_destroy(&self->antagonist_dealer);
     zlistx_destroy(&self->held);
-    hms_content_block_release(&self->content);
+    hms_replica_clear(&self->copy);
     hms_metrics_block_release(&self->metrics_block);
     hms_metrics_cache_destroy(&self->metrics);
     free(self);
@@ -602,12 +554,12 @@ void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
     out->status_since_ms = self->status_since_ms;
     out->last_seen_ms = self->last_seen_ms;
     out->update_seq = self->applied_seq;
-    out->threshold = self->threshold;
+    out->threshold = self->copy.threshold;
     out->started_ms = self->started_ms;
     out->manager_restarts = self->manager_restarts;
     out->snapshots = self->snapshots;
     out->pending = self->pending;
-    out->content = self->content; //  referenced by hms_view_new
+    out->content = self->copy.content; //  referenced by hms_view_new
     out->metrics = self->metrics_block;
 }
 
@@ -616,7 +568,7 @@ void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
     snprintf(out->address, sizeof out->address, "%s", self->peer.address);
     out->status = self->status;
     out->last_seen_ms = self->last_seen_ms;
-    out->containers = self->content ? self->content->count : 0;
+    out->containers = hms_replica_count(&self->copy);
 }
 
 json_t *hms_follower_saved(const hms_follower_t *self)

@@ -62,3 +62,22 @@ json_t *hms_peer_saved(const hms_peer_t *peer)
         json_object_set_new(entry, "antagonist_key", json_string(peer->antagonist_key));
     return entry;
 }
+
+void hms_peer_parse(char *entry, hms_follower_spec_t *spec)
+{
+    *spec = (hms_follower_spec_t){entry, NULL, NULL, NULL};
+    char *keys = strchr(entry, '@');
+    if (keys) {
+        *keys++ = '\0';
+        spec->public_key = keys;
+        if (strlen(keys) == 2 * HMS_KEY_LENGTH + 1 && keys[HMS_KEY_LENGTH] == '@') {
+            keys[HMS_KEY_LENGTH] = '\0';
+            spec->antagonist_key = keys + HMS_KEY_LENGTH + 1;
+        }
+    }
+    char *antagonist = strchr(entry, '=');
+    if (antagonist) {
+        *antagonist++ = '\0';
+        spec->antagonist = antagonist;
+    }
+}

@@ -36,6 +36,11 @@ typedef struct {
 int hms_peer_resolve(hms_peer_t *peer, const hms_follower_spec_t *spec, hms_transport_t *transport,
                      char *why, size_t size);
 
+//  Parses entry, an element of --hosts: ADDRESS[=ANTAGONIST][@KEY[@ANTAGONIST_KEY]]
+//  (addresses hold no '@'; keys are 40 characters, which may hold '@' and
+//  '='), into spec, whose fields then point into entry (cut into pieces).
+void hms_peer_parse(char *entry, hms_follower_spec_t *spec);
+
 //  Its saved form: {"address", "antagonist", "public_key", "antagonist_key"}.
 json_t *hms_peer_saved(const hms_peer_t *peer);
 

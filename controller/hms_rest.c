@@ -19,6 +19,7 @@
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_rest_metrics.h"
+#include "hms_secrets.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -536,4 +537,48 @@ void hms_rest_destroy(hms_rest_t **self_p)
     free(self->history);
     free(self);
     *self_p = NULL;
+}
+
+hms_rest_t *hms_rest_start(const hms_controller_config_t *config, hms_api_t *api,
+                           hms_view_store_t *views, const char *history)
+{
+    hms_secrets_t secrets;
+    if (hms_secrets_load(&secrets, config->token_file, config->tls_cert, config->tls_key) != 0)
+        return NULL;
+    const char *token = secrets.token;
+    hms_rest_t *server = NULL;
+    const char *bind = *config->http_bind ? config->http_bind : token ? "0.0.0.0" : "127.0.0.1";
+    char endpoint[300];
+    snprintf(endpoint, sizeof endpoint, "tcp://%s:1", bind);
+    bool unguarded = !token && !hms_endpoint_local(endpoint);
+    if (unguarded && config->transport.insecure)
+        hms_warning("--insecure: the REST API on %s without a token: anyone who reaches it "
+                    "can change everything",
+                    bind);
+    else if (unguarded)
+        hms_error("refusing to serve the REST API on %s without a token (--token-file): use "
+                  "--http-bind 127.0.0.1, or --insecure for a lab",
+                  bind);
+    if (!unguarded || config->transport.insecure) {
+        hms_rest_config_t rest = {bind,
+                                  config->http_port,
+                                  token,
+                                  config->token_reads,
+                                  secrets.cert,
+                                  secrets.key,
+                                  config->http_hosts,
+                                  config->http_connections,
+                                  config->http_per_ip,
+                                  config->http_timeout_s,
+                                  api,
+                                  views,
+                                  history};
+        server = hms_rest_new(&rest);
+    }
+    if (server)
+        hms_notice("REST on %s://%s:%d/%s%s", secrets.cert ? "https" : "http", bind,
+                   hms_rest_port(server), token ? ", token needed for changes" : ", no token",
+                   token && config->token_reads ? " and reads" : "");
+    hms_secrets_wipe(&secrets);
+    return server;
 }

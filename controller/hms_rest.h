@@ -19,6 +19,7 @@
 #define HMS_REST_H_INCLUDED
 
 #include "hms_api.h"
+#include "hms_controller.h"
 #include "hms_http.h"
 #include "hms_view.h"
 
@@ -49,6 +50,12 @@ typedef struct _hms_rest_t hms_rest_t;
 //  bound or the TLS key pair is not valid. The strings of config are
 //  copied; api and views must outlive the server.
 hms_rest_t *hms_rest_new(const hms_rest_config_t *config);
+
+//  The server the controller's options ask for: loads the token and the
+//  TLS pair, and refuses a bind beyond loopback without a token unless
+//  --insecure. NULL (logged) when it cannot serve.
+hms_rest_t *hms_rest_start(const hms_controller_config_t *config, hms_api_t *api,
+                           hms_view_store_t *views, const char *history);
 
 //  The TCP port it listens on.
 int hms_rest_port(hms_rest_t *self);

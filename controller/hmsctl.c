@@ -147,101 +147,21 @@ typedef struct {
     int (*more)(hms_client_t *client, const hms_msg_t *reply, bool json);
 } command_t;
 
-static int s_build_threshold(hms_msg_t *request, int argc, char **argv)
-{
-    (void)argc;
-    hms_settings_t settings;
-    if (hmsctl_parse_value(&hmsctl_settings[HMS_SETTING_THRESHOLD], argv[0], &settings) != 0)
-        return -1;
-    request->threshold = settings.threshold;
-    return 0;
-}
-
-//  A container reference into out (HMS_REF_MAX + 1 bytes). Returns 0, or -1
-//  after saying why.
-static int s_container_ref(const char *text, char *out)
-{
-    size_t length = strlen(text);
-    if (length == 0 || length > HMS_REF_MAX) {
-        fprintf(stderr,
-                "hmsctl: a container is 1 to %d characters: a name, an id or an id "
-                "prefix\n",
-                HMS_REF_MAX);
-        return -1;
-    }
-    memcpy(out, text, length + 1);
-    return 0;
-}
-
-static int s_build_container(hms_msg_t *request, int argc, char **argv)
-{
-    (void)argc;
-    return s_container_ref(argv[0], request->container.container);
-}
-
-//  metrics CONTAINER [SECONDS]: the last SECONDS by this host's clock.
-static int s_build_metrics(hms_msg_t *request, int argc, char **argv)
-{
-    if (s_container_ref(argv[0], request->query.container) != 0)
-        return -1;
-    long seconds = 60;
-    char *end = NULL;
-    if (argc > 1) {
-        errno = 0;
-        seconds = strtol(argv[1], &end, 10);
-        if (errno || *end || end == argv[1] || seconds < 1 || seconds > HMS_METRICS_ROWS_MAX) {
-            fprintf(stderr, "hmsctl: SECONDS is a whole number in [1, %d], not '%s'\n",
-                    HMS_METRICS_ROWS_MAX, argv[1]);
-            return -1;
-        }
-    }
-    uint64_t now = (uint64_t)zclock_time();
-    request->query.from_ms = now - (uint64_t)(seconds - 1) * 1000 - now % 1000;
-    return 0;
-}
-
-//  config alone gets the settings; config KEY=VALUE... sets them.
-static int s_build_config(hms_msg_t *request, int argc, char **argv)
-{
-    if (argc == 0)
-        return 0;
-    hms_msg_init(request, HMS_MSG_SET_CONFIG);
-    return hmsctl_parse_assignments(hmsctl_settings, HMS_SETTING_COUNT, &request->settings, argc,
-                                    argv, &request->settings.present);
-}
-
-static int s_build_antagonist_conf(hms_msg_t *request, int argc, char **argv)
-{
-    hms_antagonist_conf_t *config = &request->antagonist;
-    uint32_t given;
-    if (hmsctl_parse_assignments(hmsctl_antagonist_fields, HMSCTL_ANTAGONIST_FIELDS, config, argc,
-                                 argv, &given))
-        return -1;
-    int missing = 0;
-    for (size_t i = 0; i < HMSCTL_ANTAGONIST_FIELDS; i++)
-        if (hmsctl_antagonist_fields[i].required && !(given & (1u << i)))
-            fprintf(stderr, "%s %s=VALUE", missing++ ? "," : "hmsctl: antagonist conf needs",
-                    hmsctl_antagonist_fields[i].key);
-    if (missing)
-        fprintf(stderr, "\n");
-    return missing ? -1 : 0;
-}
-
 static const command_t s_commands[] = {
     {"ping", "", PEER_MANAGER, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong, NULL},
     {"status", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content, NULL},
     {"give_content", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, hmsctl_print_content,
      NULL},
-    {"threshold", "PERCENT", PEER_MANAGER, HMS_MSG_CONTAINER_THRESHOLD, 1, 1, s_build_threshold,
-     hmsctl_print_threshold, NULL},
-    {"ignore", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_IGNORE, 1, 1, s_build_container,
+    {"threshold", "PERCENT", PEER_MANAGER, HMS_MSG_CONTAINER_THRESHOLD, 1, 1,
+     hmsctl_build_threshold, hmsctl_print_threshold, NULL},
+    {"ignore", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_IGNORE, 1, 1, hmsctl_build_container,
      hmsctl_print_container, NULL},
-    {"add", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_ADD, 1, 1, s_build_container,
+    {"add", "CONTAINER", PEER_MANAGER, HMS_MSG_CONTAINER_ADD, 1, 1, hmsctl_build_container,
      hmsctl_print_container, NULL},
-    {"metrics", "CONTAINER [SECONDS]", PEER_MANAGER, HMS_MSG_GIVE_METRICS, 1, 2, s_build_metrics,
-     hmsctl_print_metrics, NULL},
+    {"metrics", "CONTAINER [SECONDS]", PEER_MANAGER, HMS_MSG_GIVE_METRICS, 1, 2,
+     hmsctl_build_metrics, hmsctl_print_metrics, NULL},
     {"top", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, NULL, hmsctl_top},
-    {"config", "[KEY=VALUE]...", PEER_MANAGER, HMS_MSG_GET_CONFIG, 0, -1, s_build_config,
+    {"config", "[KEY=VALUE]...", PEER_MANAGER, HMS_MSG_GET_CONFIG, 0, -1, hmsctl_build_config,
      hmsctl_print_settings, NULL},
     {"watch", "", PEER_MANAGER, HMS_MSG_NONE, 0, 0, NULL, NULL, NULL},
     {"antagonist ping", "", PEER_ANTAGONIST, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong, NULL},
@@ -254,7 +174,7 @@ static const command_t s_commands[] = {
     {"antagonist conf",
      "loss=P balance=P heavy=P frequency=S duration=S [sigma=P] [seed=N] [mode=stop|kill] "
      "[name=TEXT]",
-     PEER_ANTAGONIST, HMS_MSG_CONF_ANTAGONIST, 1, -1, s_build_antagonist_conf,
+     PEER_ANTAGONIST, HMS_MSG_CONF_ANTAGONIST, 1, -1, hmsctl_build_antagonist_conf,
      hmsctl_print_antagonist, NULL},
     {"antagonist watch", "", PEER_ANTAGONIST, HMS_MSG_NONE, 0, 0, NULL, NULL, NULL},
     {"hosts", "", PEER_CONTROLLER, HMS_MSG_LIST_HOSTS, 0, 0, NULL, hmsctl_print_hosts, NULL},

@@ -1,6 +1,7 @@
 /*  hmsctl: what its files share: text safe to print, the key=value fields
-    of set_config and conf_antagonist, and the printers of replies and of
-    published messages (as text or JSON).
+    of set_config and conf_antagonist, the requests built from arguments,
+    and the printers of replies and of published messages (as text or
+    JSON).
 */
 #ifndef HMSCTL_H_INCLUDED
 #define HMSCTL_H_INCLUDED
@@ -58,6 +59,14 @@ bool hmsctl_has_value(const field_t *field, const void *target);
 
 //  Prints the fields of target whose bit is set in present, `key = value`.
 void hmsctl_print_fields(const field_t *fields, size_t count, const void *target, uint32_t present);
+
+//  Requests built from a command's arguments (argv after its name): each
+//  fills request's payload and returns 0, or -1 after saying why.
+int hmsctl_build_threshold(hms_msg_t *request, int argc, char **argv);       //  PERCENT
+int hmsctl_build_container(hms_msg_t *request, int argc, char **argv);       //  CONTAINER
+int hmsctl_build_metrics(hms_msg_t *request, int argc, char **argv);         //  CONTAINER [SECONDS]
+int hmsctl_build_config(hms_msg_t *request, int argc, char **argv);          //  [KEY=VALUE]...
+int hmsctl_build_antagonist_conf(hms_msg_t *request, int argc, char **argv); //  KEY=VALUE...
 
 //  Local time of a Unix time in ms, to the second.
 void hmsctl_local_time(uint64_t ms, char *text, size_t size);

@@ -1,4 +1,4 @@
-/*  hmsctl: key=value fields and safe text. */
+/*  hmsctl: key=value fields, safe text, and requests built from arguments. */
 
 #include "hmsctl.h"
 #include "hms_json.h"
@@ -168,4 +168,86 @@ void hmsctl_print_fields(const field_t *fields, size_t count, const void *target
         case KIND_MODE: printf("%s\n", hms_mode_name(*(const hms_shutdown_mode_t *)value)); break;
         }
     }
+}
+
+//  Requests built from arguments.
+
+int hmsctl_build_threshold(hms_msg_t *request, int argc, char **argv)
+{
+    (void)argc;
+    hms_settings_t settings;
+    if (hmsctl_parse_value(&hmsctl_settings[HMS_SETTING_THRESHOLD], argv[0], &settings) != 0)
+        return -1;
+    request->threshold = settings.threshold;
+    return 0;
+}
+
+//  A container reference into out (HMS_REF_MAX + 1 bytes). Returns 0, or -1
+//  after saying why.
+static int s_container_ref(const char *text, char *out)
+{
+    size_t length = strlen(text);
+    if (length == 0 || length > HMS_REF_MAX) {
+        fprintf(stderr,
+                "hmsctl: a container is 1 to %d characters: a name, an id or an id "
+                "prefix\n",
+                HMS_REF_MAX);
+        return -1;
+    }
+    memcpy(out, text, length + 1);
+    return 0;
+}
+
+int hmsctl_build_container(hms_msg_t *request, int argc, char **argv)
+{
+    (void)argc;
+    return s_container_ref(argv[0], request->container.container);
+}
+
+//  metrics CONTAINER [SECONDS]: the last SECONDS by this host's clock.
+int hmsctl_build_metrics(hms_msg_t *request, int argc, char **argv)
+{
+    if (s_container_ref(argv[0], request->query.container) != 0)
+        return -1;
+    long seconds = 60;
+    char *end = NULL;
+    if (argc > 1) {
+        errno = 0;
+        seconds = strtol(argv[1], &end, 10);
+        if (errno || *end || end == argv[1] || seconds < 1 || seconds > HMS_METRICS_ROWS_MAX) {
+            fprintf(stderr, "hmsctl: SECONDS is a whole number in [1, %d], not '%s'\n",
+                    HMS_METRICS_ROWS_MAX, argv[1]);
+            return -1;
+        }
+    }
+    uint64_t now = (uint64_t)zclock_time();
+    request->query.from_ms = now - (uint64_t)(seconds - 1) * 1000 - now % 1000;
+    return 0;
+}
+
+//  config alone gets the settings; config KEY=VALUE... sets them.
+int hmsctl_build_config(hms_msg_t *request, int argc, char **argv)
+{
+    if (argc == 0)
+        return 0;
+    hms_msg_init(request, HMS_MSG_SET_CONFIG);
+    return hmsctl_parse_assignments(hmsctl_settings, HMS_SETTING_COUNT, &request->settings, argc,
+                                    argv, &request->settings.present);
+}
+
+int hmsctl_build_antagonist_conf(hms_msg_t *request, int argc, char **argv)
+{
+    hms_antagonist_conf_t *config = &request->antagonist;
+    uint32_t given;
+    if (hmsctl_parse_assignments(hmsctl_antagonist_fields, HMSCTL_ANTAGONIST_FIELDS, config, argc,
+                                 argv, &given))
+        return -1;
+    int missing = 0;
+    for (size_t i = 0; i < HMSCTL_ANTAGONIST_FIELDS; i++)
+        if (hmsctl_antagonist_fields[i].required && !(given & (1u << i)))
+            fprintf(stderr, "%s %s=VALUE", missing++ ? "," : "hmsctl: antagonist conf needs",
+                    hmsctl_antagonist_fields[i].key);
+    if (missing)
+        fprintf(stderr, "\n");
+    return missing ? -1 : 0;
 }

@@ -14,6 +14,8 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "hms_peer.h"
+#include "hms_replica.h"
 #include "hms_transport.h"
 
 #include <jansson.h>
@@ -415,12 +417,98 @@ static void test_bad_updates(void **state)
     assert_int_equal(s_stat(s_env.delta_base, "bad_messages"), bad + 2);
 }
 
+//  The copy itself: an update's changes (added, changed, removed, one id
+//  twice) give the table, sorted by name, and the digest the manager
+//  computes for it.
+static hms_container_t s_entry(const char *name, hms_status_t status, uint64_t since_ms)
+{
+    hms_container_t entry = {0};
+    snprintf(entry.id, sizeof entry.id, "%064x", (unsigned)name[0]);
+    snprintf(entry.name, sizeof entry.name, "%s", name);
+    entry.status = status;
+    entry.since_ms = since_ms;
+    return entry;
+}
+
+static uint64_t s_digest_of(const hms_container_t *entries, size_t count, double threshold)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < count; i++)
+        sum += hms_container_fingerprint(&entries[i]);
+    return hms_content_digest(sum, threshold);
+}
+
+static void test_replica(void **state)
+{
+    (void)state;
+    hms_replica_t copy = {NULL, NAN, 0};
+    assert_int_equal(hms_replica_count(&copy), 0);
+    hms_container_t *first = calloc(3, sizeof *first);
+    first[0] = s_entry("c", HMS_STATUS_ACTIVE, 1);
+    first[1] = s_entry("a", HMS_STATUS_ACTIVE, 1);
+    first[2] = s_entry("b", HMS_STATUS_ACTIVE, 1);
+    assert_int_equal(hms_replica_take(&copy, first, 3, 50), 0);
+    assert_string_equal(copy.content->containers[0].name, "a");
+    assert_string_equal(copy.content->containers[2].name, "c");
+
+    //  b stops then restarts (the last entry wins), c goes, d comes.
+    hms_container_t changes[4] = {
+        s_entry("b", HMS_STATUS_DOWN, 2), s_entry("c", HMS_STATUS_NONE, 2),
+        s_entry("d", HMS_STATUS_ACTIVE, 2), s_entry("b", HMS_STATUS_ACTIVE, 3)};
+    hms_update_t update = {.threshold = 40, .changes = changes, .count = 4};
+    assert_int_equal(hms_replica_apply(&copy, &update), 0);
+    hms_container_t expected[3] = {s_entry("a", HMS_STATUS_ACTIVE, 1),
+                                   s_entry("b", HMS_STATUS_ACTIVE, 3),
+                                   s_entry("d", HMS_STATUS_ACTIVE, 2)};
+    assert_int_equal(hms_replica_count(&copy), 3);
+    for (int i = 0; i < 3; i++) {
+        assert_string_equal(copy.content->containers[i].name, expected[i].name);
+        assert_int_equal(copy.content->containers[i].since_ms, expected[i].since_ms);
+    }
+    assert_true(copy.threshold == 40);
+    assert_true(copy.digest == s_digest_of(expected, 3, 40));
+    assert_true(copy.digest != s_digest_of(expected, 3, 50));
+    hms_replica_clear(&copy);
+    assert_null(copy.content);
+}
+
+//  --hosts entries: keys may hold '@' and '='; the address holds neither.
+static void test_peer_parse(void **state)
+{
+    (void)state;
+    const char *key = "Yne@$w-vo<fVvi]a<NY6T1ed:M$fCG*[IaLV{hID";
+    const char *other = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    assert_int_equal(strlen(key), HMS_KEY_LENGTH);
+    char entry[256];
+    hms_follower_spec_t spec;
+    snprintf(entry, sizeof entry, "10.0.0.1:7600=10.0.0.2:7603@%s@%s", key, other);
+    hms_peer_parse(entry, &spec);
+    assert_string_equal(spec.address, "10.0.0.1:7600");
+    assert_string_equal(spec.antagonist, "10.0.0.2:7603");
+    assert_string_equal(spec.public_key, key);
+    assert_string_equal(spec.antagonist_key, other);
+
+    snprintf(entry, sizeof entry, "node-2@%s", key);
+    hms_peer_parse(entry, &spec);
+    assert_string_equal(spec.address, "node-2");
+    assert_null(spec.antagonist);
+    assert_string_equal(spec.public_key, key);
+    assert_null(spec.antagonist_key);
+
+    snprintf(entry, sizeof entry, "127.0.0.1");
+    hms_peer_parse(entry, &spec);
+    assert_string_equal(spec.address, "127.0.0.1");
+    assert_null(spec.antagonist);
+    assert_null(spec.public_key);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_updates_in_order), cmocka_unit_test(test_any_window),
         cmocka_unit_test(test_missed_update),    cmocka_unit_test(test_digest_mismatch),
         cmocka_unit_test(test_manager_restart),  cmocka_unit_test(test_bad_updates),
+        cmocka_unit_test(test_replica),          cmocka_unit_test(test_peer_parse),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
