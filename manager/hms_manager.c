@@ -557,13 +557,17 @@ static bool s_round(hms_manager_t *self, bool watch, bool only_suspects)
     free(ips);
     if (used == 0)
         return false;
-    //  Suspects are judged with as many echoes, sent twice as fast: the
-    //  loss they measure is the same, known sooner.
+    //  Suspects are judged with as many echoes, sent SUSPECT_PACE times as
+    //  fast: the loss they measure is the same, known sooner. A watch round
+    //  waits WATCH_TIMEOUT_MS for its replies: it only names suspects.
     uint32_t interval = (uint32_t)self->settings.probe_interval_ms;
-    if (only_suspects && interval > 1)
-        interval /= 2;
+    if (only_suspects)
+        interval = interval > SUSPECT_PACE ? interval / SUSPECT_PACE : 1;
+    uint32_t timeout = (uint32_t)self->settings.probe_timeout_ms;
+    if (watch && timeout > WATCH_TIMEOUT_MS)
+        timeout = WATCH_TIMEOUT_MS;
     hms_probe_settings_t settings = {watch ? WATCH_ECHOES : (uint32_t)self->settings.probe_count,
-                                     interval, (uint32_t)self->settings.probe_timeout_ms};
+                                     interval, timeout};
     self->round_started = s_now();
     self->round_watch = watch;
     if (hms_probe_round(self->probe, self->targets, used, &settings, s_on_round, self) != 0) {

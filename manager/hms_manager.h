@@ -1,20 +1,23 @@
 /*  hms_manager: the manager of one Docker host, one zloop.
 
     Lists the host's containers through the Docker Engine API and follows
-    its events stream, probes every watched container with ICMP, heals (starts or restarts) the ones
-   that stopped, became unhealthy or lose too many echoes, and answers HMS/2 commands on a ROUTER
-   while publishing heartbeats, updates and resource metrics on a PUB socket.
+    its events stream, probes every watched container with ICMP, heals
+    (starts or restarts) the ones that stopped, became unhealthy or lose
+    too many echoes, and answers HMS/2 commands on a ROUTER while
+    publishing heartbeats, updates and resource metrics on a PUB socket.
 
     Probing is adaptive. A judging round (the probe settings: 20 echoes
     10 ms apart by default) measures each container's loss, which is
     compared with the threshold; one runs over every container each probe
     period. Between them, every --watch ms, a watch round sends
-    WATCH_ECHOES echoes to each container: one that loses any is judged at
-    once instead of at the next period, by a round of as many echoes sent
-    twice as fast (the same measure, known sooner). A loss attack is thus seen within
-    about a watch period, and only a judging round restarts a container, so
-    a container whose loss stays under the threshold is not restarted for
-    a run of bad luck in three echoes.
+    WATCH_ECHOES echoes to each container, each waited for WATCH_TIMEOUT_MS:
+    one that loses any (or answers later) is judged at once instead of at
+    the next period, by a round of as many echoes sent SUSPECT_PACE times
+    as fast, each waited for the probe timeout (the same measure, known
+    sooner). A loss attack is thus seen within about a watch period, and
+    only a judging round restarts a container, so a container whose loss
+    stays under the threshold is not restarted for a run of bad luck in
+    three echoes.
 */
 #ifndef HMS_MANAGER_H_INCLUDED
 #define HMS_MANAGER_H_INCLUDED
@@ -24,8 +27,15 @@
 
 #include <stdbool.h>
 
-//  Echoes of a watch round, to each container.
-#define WATCH_ECHOES 3
+//  Echoes of a watch round, to each container, and how long a watch round
+//  waits for their replies (at most the probe timeout). A reply on a
+//  bridge takes well under a millisecond; one later than this only makes
+//  the container a suspect, judged with the probe timeout.
+#define WATCH_ECHOES     3
+#define WATCH_TIMEOUT_MS 20
+//  A suspect's judging round sends its echoes this many times faster than
+//  the probe interval (at least 1 ms apart).
+#define SUSPECT_PACE 4
 
 typedef struct {
     char *pub_endpoint;               //  PUB: heartbeats and updates; "": the default
