@@ -21,6 +21,16 @@ json_t *hms_json_container(const hms_container_t *c)
                      (json_int_t)c->since_ms);
 }
 
+json_t *hms_json_alert(const hms_alert_t *a)
+{
+    return json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:o, s:f, s:I, s:I, s:s}", "address",
+                     a->address, "seq", (json_int_t)a->seq, "rule", a->rule, "state",
+                     hms_alert_state_name(a->state), "severity", hms_severity_name(a->severity),
+                     "container", a->container, "name", a->name, "metric", a->metric, "value",
+                     s_number_or_null(a->value), "threshold", a->threshold, "since_ms",
+                     (json_int_t)a->since_ms, "ts_ms", (json_int_t)a->ts_ms, "summary", a->summary);
+}
+
 json_t *hms_json_reading(const hms_reading_t *reading)
 {
     json_t *object = json_object();

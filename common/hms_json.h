@@ -22,6 +22,10 @@ json_t *hms_json_metrics_entry(const hms_metrics_entry_t *entry);
 //  {container, start_ms, step_ms, series: {NAME: [value or null, ...]}}.
 json_t *hms_json_metrics_range(const hms_metrics_range_t *range);
 
+//  An alert as a JSON object (new reference): every field by name, value
+//  null when none.
+json_t *hms_json_alert(const hms_alert_t *alert);
+
 //  An antagonist's configuration as a JSON object (new reference).
 json_t *hms_json_antagonist_conf(const hms_antagonist_conf_t *conf);
 

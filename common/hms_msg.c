@@ -113,6 +113,7 @@ static const char *const s_type_names[] = {"",
                                            "update",
                                            "attack",
                                            "metrics",
+                                           "alert",
                                            "ping",
                                            "give_content",
                                            "give_metrics",
@@ -133,6 +134,8 @@ static const char *const s_status_names[] = {"",     "active",  "ignored", "rest
 static const char *const s_role_names[] = {"", "manager", "antagonist", "controller"};
 static const char *const s_phase_names[] = {"", "start", "end"};
 static const char *const s_kind_names[] = {"", "shutdown", "loss"};
+static const char *const s_severity_names[] = {"", "info", "warning", "critical"};
+static const char *const s_alert_state_names[] = {"", "inactive", "pending", "firing", "resolved"};
 static const char *const s_mode_names[] = {"", "stop", "kill"};
 static const char *const s_host_names[] = {"", "online", "offline"};
 static const char *const s_decode_names[] = {"ok",
@@ -174,6 +177,23 @@ static const field_t s_attack_fields[] = {
     UINT("ts_ms", hms_attack_t, ts_ms, REQ, 0, U64MAX),
 };
 static const spec_t s_attack = {"attack", s_attack_fields, N(s_attack_fields), -1, false};
+
+static const field_t s_alert_fields[] = {
+    STR("address", hms_alert_t, address, REQNE),
+    UINT("seq", hms_alert_t, seq, REQ, 1, U64MAX),
+    STR("rule", hms_alert_t, rule, REQNE),
+    ENUM("state", hms_alert_t, state, REQ, s_alert_state_names),
+    ENUM("severity", hms_alert_t, severity, REQ, s_severity_names),
+    HEX("container", hms_alert_t, container, REQNE),
+    STR("name", hms_alert_t, name, 0),
+    STR("metric", hms_alert_t, metric, REQNE),
+    DBL("value", hms_alert_t, value, 0, -1e300, 1e300),
+    DBL("threshold", hms_alert_t, threshold, REQ, -1e300, 1e300),
+    UINT("since_ms", hms_alert_t, since_ms, REQ, 0, U64MAX),
+    UINT("ts_ms", hms_alert_t, ts_ms, REQ, 0, U64MAX),
+    STR("summary", hms_alert_t, summary, 0),
+};
+static const spec_t s_alert = {"alert", s_alert_fields, N(s_alert_fields), -1, false};
 
 static const spec_t s_empty = {"empty", NULL, 0, -1, false};
 
@@ -444,6 +464,7 @@ static const spec_t *s_request_spec(hms_msg_type_t type)
     case HMS_MSG_UPDATE: return &s_update;
     case HMS_MSG_ATTACK: return &s_attack;
     case HMS_MSG_METRICS: return &s_metrics;
+    case HMS_MSG_ALERT: return &s_alert;
     case HMS_MSG_GIVE_METRICS: return &s_query;
     case HMS_MSG_CONTAINER_THRESHOLD: return &s_threshold;
     case HMS_MSG_CONTAINER_IGNORE:
@@ -552,6 +573,16 @@ const char *hms_attack_kind_name(hms_attack_kind_t kind)
 const char *hms_phase_name(hms_phase_t phase)
 {
     return s_name(s_phase_names, N(s_phase_names), phase);
+}
+
+const char *hms_severity_name(hms_severity_t severity)
+{
+    return s_name(s_severity_names, N(s_severity_names), severity);
+}
+
+const char *hms_alert_state_name(hms_alert_state_t state)
+{
+    return s_name(s_alert_state_names, N(s_alert_state_names), state);
 }
 const char *hms_mode_name(hms_shutdown_mode_t mode)
 {

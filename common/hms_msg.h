@@ -20,6 +20,7 @@
 #define HMS_MSG_H_INCLUDED
 
 #include "hms_metric.h"
+#include "hms_rule.h"
 
 #include <msgpack.h>
 #include <stdbool.h>
@@ -59,6 +60,7 @@ typedef enum {
     HMS_MSG_UPDATE,
     HMS_MSG_ATTACK,
     HMS_MSG_METRICS,
+    HMS_MSG_ALERT,
     //  Requests (DEALER -> ROUTER).
     HMS_MSG_PING,
     HMS_MSG_GIVE_CONTENT,
@@ -250,6 +252,24 @@ typedef struct {
     uint64_t ts_ms;                 //  Unix ms of the event
 } hms_attack_t;
 
+//  An alert of a manager's rule for one container: a change of state, or
+//  a firing alert sent again (manager/hms_alerts.h).
+typedef struct {
+    char address[HMS_ADDRESS_MAX + 1];  //  the manager's
+    uint64_t seq;                       //  +1 per alert message, from 1 in each manager process
+    char rule[HMS_RULE_NAME_MAX + 1];   //  the rule's name
+    hms_alert_state_t state;            //  inactive, pending, firing or resolved
+    hms_severity_t severity;            //  the rule's
+    char container[HMS_ID_MAX + 1];     //  full id
+    char name[HMS_NAME_MAX + 1];        //  container name
+    char metric[HMS_RULE_NAME_MAX + 1]; //  the input the rule reads ("memory", "down", ...)
+    double value;                       //  its value (a % of the limit with of_limit); NAN: none
+    double threshold;                   //  the rule's
+    uint64_t since_ms;                  //  Unix ms the condition began (pending and firing)
+    uint64_t ts_ms;                     //  Unix ms of this message (resolved: when it cleared)
+    char summary[HMS_RULE_SUMMARY_MAX + 1]; //  the rule's
+} hms_alert_t;
+
 //  One container in a metrics message: its last reading and its series
 //  over the interval.
 typedef struct {
@@ -341,6 +361,7 @@ typedef struct {
         hms_update_t update;
         hms_attack_t attack;
         hms_metrics_report_t metrics;              //  metrics
+        hms_alert_t alert;                         //  alert
         hms_metrics_query_t query;                 //  give_metrics
         hms_metrics_range_t range;                 //  ok of give_metrics
         double threshold;                          //  container_threshold, and its ok
@@ -400,6 +421,8 @@ const char *hms_role_name(hms_role_t role);
 const char *hms_host_status_name(hms_host_status_t status);
 const char *hms_attack_kind_name(hms_attack_kind_t kind);
 const char *hms_phase_name(hms_phase_t phase);
+const char *hms_severity_name(hms_severity_t severity);
+const char *hms_alert_state_name(hms_alert_state_t state);
 const char *hms_mode_name(hms_shutdown_mode_t mode);
 const char *hms_decode_error_name(hms_decode_error_t error);
 

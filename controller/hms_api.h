@@ -28,6 +28,7 @@ typedef enum {
     HMS_API_WATCH,      //  watch container on address again
     HMS_API_CONFIG,     //  read, or change, the controller's settings
     HMS_API_STATS,      //  control-plane counters
+    HMS_API_ALERT_TEST, //  a test alert through every receiver
     HMS_API_ANTAGONIST, //  the antagonist of address, or of every host ("")
 } hms_api_kind_t;
 

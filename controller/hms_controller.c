@@ -17,9 +17,10 @@
 #include "hms_log.h"
 #include "hms_msg.h"
 #include "hms_rest.h"
-#include "hms_recorder.h"
 #include "hms_statefile.h"
+#include "hms_stats.h"
 #include "hms_server.h"
+#include "hms_sinks.h"
 #include "hms_view.h"
 
 #include <czmq.h>
@@ -48,7 +49,7 @@ struct _hms_controller_t {
     hms_forward_t *forward;        //  REST commands waiting for hosts' answers
     hms_view_store_t *views;       //  published for the REST threads
     hms_rest_t *rest;              //  the HTTP server
-    hms_recorder_t *recorder;      //  writes the metrics history; NULL: none
+    hms_sinks_t *sinks;            //  the history and the notifications
     char history[PATH_MAX];        //  its file; "": none
     char *state_file;              //  NULL: none
     char *ready_file;              //  NULL: none
@@ -142,8 +143,14 @@ static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
 static void s_on_metrics(void *arg, hms_follower_t *host, const hms_metrics_report_t *report)
 {
     hms_controller_t *self = arg;
-    if (self->recorder)
-        hms_recorder_record(self->recorder, hms_follower_address(host), report);
+    hms_sinks_metrics(self->sinks, hms_follower_address(host), report);
+}
+
+static void s_on_alert(void *arg, hms_follower_t *host, const hms_alert_t *alert, bool changed)
+{
+    (void)host;
+    hms_controller_t *self = arg;
+    hms_sinks_alert(self->sinks, alert, changed);
 }
 
 //  Follows the manager of spec. Returns OK, INVALID (bad address or key),
@@ -219,17 +226,12 @@ static int s_sample(zloop_t *loop, int timer_id, void *arg)
 
 static json_t *s_stats_json(hms_controller_t *self)
 {
-    json_t *hosts = json_array();
-    uint64_t totals[4] = {0, 0, 0, 0}, now = s_now();
-    for (hms_follower_t *host = zlistx_first(self->hosts); host; host = zlistx_next(self->hosts))
-        json_array_append_new(hosts, hms_follower_stats(host, now, totals));
-    return json_pack("{s:I, s:I, s:s, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:o}", "uptime_ms",
-                     (json_int_t)(now - self->started_mono), "max_hosts",
-                     (json_int_t)self->max_hosts, "sync", self->follow.notify ? "notify" : "delta",
-                     "availability", "samples", (json_int_t)self->samples, "complete",
-                     (json_int_t)self->samples_complete, "total", "msgs_in", (json_int_t)totals[0],
-                     "bytes_in", (json_int_t)totals[1], "msgs_out", (json_int_t)totals[2],
-                     "bytes_out", (json_int_t)totals[3], "hosts", hosts);
+    hms_stats_t stats = {s_now() - self->started_mono, self->max_hosts,
+                         self->follow.notify ? "notify" : "delta", self->samples,
+                         self->samples_complete};
+    json_t *json = hms_stats_json(&stats, self->hosts, s_now());
+    hms_sinks_stats(self->sinks, json);
+    return json;
 }
 
 //  Applies the settings present in changes.
@@ -327,6 +329,15 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
         s_api_json(self, &request, hms_api_settings_json(&self->settings));
         return;
     case HMS_API_STATS: s_api_json(self, &request, s_stats_json(self)); return;
+    case HMS_API_ALERT_TEST: {
+        size_t receivers = hms_sinks_test(self->sinks);
+        if (receivers)
+            s_api_json(self, &request, json_pack("{s:I}", "receivers", (json_int_t)receivers));
+        else
+            hms_api_fail(self->api, &request, HMS_RESULT_NOT_SERVED,
+                         "no receivers: start the controller with --webhook or --alertmanager");
+        return;
+    }
     case HMS_API_ADD: s_api_add(self, &request, args); return;
     default: break;
     }
@@ -437,14 +448,12 @@ static void s_add_hosts(hms_controller_t *self, const char *hosts)
     free(list);
 }
 
-//  The metrics history: its writer, unless there is none. Returns 0, or -1
-//  (logged) when the file cannot be opened as a history.
+//  The metrics history and the notifications. Returns 0, or -1 (logged).
 static int s_history(hms_controller_t *self, const hms_controller_config_t *config)
 {
     hms_controller_history_path(config, self->history, sizeof self->history);
-    if (*self->history)
-        self->recorder = hms_recorder_new(self->history, (uint64_t)config->history_max_mb << 20);
-    return *self->history && !self->recorder ? -1 : 0;
+    self->sinks = hms_sinks_new(config, self->history);
+    return self->sinks ? 0 : -1;
 }
 
 //  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).
@@ -519,9 +528,9 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
         return NULL;
     }
     zlistx_set_destructor(self->hosts, s_host_free);
-    self->follow = (hms_follower_context_t){
-        self->loop,   self->transport, &self->settings, self->follow.notify,
-        s_on_changed, s_on_answer,     s_on_metrics,    self};
+    self->follow = (hms_follower_context_t){self->loop,          self->transport, &self->settings,
+                                            self->follow.notify, s_on_changed,    s_on_answer,
+                                            s_on_metrics,        s_on_alert,      self};
     zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
     zloop_poller(self->loop, &mailbox, s_api_ready, self);
     s_load(self);
@@ -559,7 +568,7 @@ void hms_controller_destroy(hms_controller_t **self_p)
     hms_forward_destroy(&self->forward); //  before the hosts its requests name
     hms_rest_destroy(&self->rest);
     zlistx_destroy(&self->hosts);
-    hms_recorder_destroy(&self->recorder); //  writes what is queued
+    hms_sinks_destroy(&self->sinks); //  writes what is queued
     zsock_destroy(&self->router);
     hms_transport_destroy(&self->transport); //  after the sockets it guards
     zloop_destroy(&self->loop);

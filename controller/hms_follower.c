@@ -1,7 +1,8 @@
 /*  hms_follower: one manager as a controller follows it (HMS/2). */
 
 #include "hms_follower.h"
-#include "hms_metrics_cache.h"
+#include "hms_alert_cache.h"
+#include "hms_monitor.h"
 #include "hms_peer.h"
 #include "hms_replica.h"
 #include "hms_log.h"
@@ -28,12 +29,11 @@ struct _hms_follower_t {
     uint64_t interval_ms;     //  its heartbeat interval
 
     //  The copy of the manager's table.
-    uint64_t started_ms;                //  the manager process it comes from; 0: none yet
-    uint64_t applied_seq;               //  the update it is at
-    hms_replica_t copy;                 //  its containers, threshold and digest
-    uint64_t manager_restarts;          //  other manager processes seen after the first
-    hms_metrics_cache_t *metrics;       //  each container's last metrics
-    hms_metrics_block_t *metrics_block; //  all of them, for the view; NULL: none yet
+    uint64_t started_ms;       //  the manager process it comes from; 0: none yet
+    uint64_t applied_seq;      //  the update it is at
+    hms_replica_t copy;        //  its containers, threshold and digest
+    uint64_t manager_restarts; //  other manager processes seen after the first
+    hms_monitor_t *monitor;    //  last metrics and alerts, for the view
 
     //  Keeping it in step.
     bool pending;            //  an update is known and not applied yet
@@ -47,18 +47,7 @@ struct _hms_follower_t {
     zlistx_t *held;          //  hms_msg_t updates that came during a fetch
     bool again;              //  an update came during the fetch and was not held
 
-    //  Counters.
-    uint64_t msgs_in, bytes_in;   //  control-plane traffic from the manager
-    uint64_t metrics_msgs;        //  metrics messages, counted apart: monitoring data
-    uint64_t metrics_bytes;       //  (with their topic frames)
-    uint64_t msgs_out, bytes_out; //  and to it
-    uint64_t bad_messages;        //  messages from it that did not decode
-    uint64_t unsent;              //  requests to it that found no connection
-    uint64_t deltas;              //  updates applied
-    uint64_t snapshots;           //  give_content answers taken
-    uint64_t gaps;                //  updates or heartbeats that showed a missed update
-    uint64_t mismatches;          //  digests that differed after applying
-    uint64_t content_bytes;       //  the seed's bandwidth: 45 B per give_content + reply JSON
+    hms_follower_counters_t counts;
 };
 
 static uint64_t s_now(void)
@@ -79,6 +68,34 @@ static void s_changed(hms_follower_t *self)
 bool hms_follower_for_antagonist(hms_msg_type_t type)
 {
     return type >= HMS_MSG_CONF_ANTAGONIST && type <= HMS_MSG_ANTAGONIST_STATUS;
+}
+
+//  Monitoring.
+
+//  An alert of the manager's rules, or of the controller's host_offline:
+//  named after the host as followed, kept for the view, handed on.
+static void s_on_alert(hms_follower_t *self, const hms_alert_t *alert)
+{
+    hms_alert_t copy = *alert;
+    snprintf(copy.address, sizeof copy.address, "%s", self->peer.address);
+    bool changed = hms_monitor_alert(self->monitor, &copy);
+    if (changed)
+        s_changed(self);
+    self->context->alert(self->context->arg, self, &copy, changed);
+}
+
+static void s_resolved(const hms_alert_t *alert, void *arg)
+{
+    hms_follower_t *self = arg;
+    self->context->alert(self->context->arg, self, alert, true);
+}
+
+//  The host went offline or came back: host_offline fires or resolves.
+static void s_host_alert(hms_follower_t *self, bool online)
+{
+    hms_alert_t alert;
+    hms_alert_cache_host(self->peer.address, online, self->status_since_ms, s_wall(), &alert);
+    s_on_alert(self, &alert);
 }
 
 //  Sending.
@@ -137,11 +154,11 @@ int hms_follower_send(hms_follower_t *self, hms_msg_t *request, zframe_t **unsen
         }
     }
     if (rc == 0 && !antagonist) { //  control-plane traffic: managers only
-        self->msgs_out++;
-        self->bytes_out += buffer.size;
+        self->counts.msgs_out++;
+        self->counts.bytes_out += buffer.size;
     }
     if (rc < 0 && !antagonist)
-        self->unsent++;
+        self->counts.unsent++;
     msgpack_sbuffer_destroy(&buffer);
     return rc;
 }
@@ -212,7 +229,7 @@ static void s_fetch(hms_follower_t *self, uint64_t now)
     self->fetching = request.corr_id;
     self->fetch_deadline = now + (uint64_t)self->context->settings->request_timeout_ms;
     self->last_fetch = now;
-    self->content_bytes += 45; //  the seed's size of a give_content request
+    self->counts.content_bytes += 45; //  the seed's size of a give_content request
 }
 
 //  Updates, heartbeats and snapshots.
@@ -224,14 +241,14 @@ static void s_on_delta(hms_follower_t *self, const hms_update_t *update, uint64_
     s_changed(self);
     if (rc != 0 || self->copy.digest != update->digest) {
         if (self->copy.content)
-            self->mismatches++;
+            self->counts.mismatches++;
         hms_info("manager %s: digest differs after update %" PRIu64 ": snapshot",
                  self->peer.address, update->update_seq);
         s_need_snapshot(self, now);
         return;
     }
     self->applied_seq = update->update_seq;
-    self->deltas++;
+    self->counts.deltas++;
 }
 
 static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64_t now)
@@ -239,18 +256,8 @@ static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64
     bool delta = !isnan(update->threshold) && !self->context->notify;
     if (self->fetching) {
         //  Held, to be applied after the snapshot if it is older.
-        hms_msg_t *copy = delta && zlistx_size(self->held) < HELD_MAX ? malloc(sizeof *copy) : NULL;
-        if (copy) {
-            hms_msg_init(copy, HMS_MSG_UPDATE);
-            copy->update = *update;
-            size_t size = update->count * sizeof *update->changes;
-            copy->update.changes = size ? malloc(size) : NULL;
-            if (size && copy->update.changes)
-                memcpy(copy->update.changes, update->changes, size);
-            copy->owned = copy->update.changes;
-            if (size && !copy->owned)
-                free(copy), copy = NULL;
-        }
+        hms_msg_t *copy =
+            delta && zlistx_size(self->held) < HELD_MAX ? hms_replica_hold(update) : NULL;
         if (copy)
             zlistx_add_end(self->held, copy);
         else
@@ -264,7 +271,7 @@ static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64
     } else if (update->update_seq <= self->applied_seq)
         return; //  already in the snapshot taken
     else if (update->update_seq != self->applied_seq + 1 || !delta) {
-        self->gaps += delta;
+        self->counts.gaps += delta;
         s_need_snapshot(self, now);
     } else
         s_on_delta(self, update, now);
@@ -281,15 +288,17 @@ static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t no
         hms_notice("manager %s online", self->peer.address);
         self->status = HMS_HOST_ONLINE;
         self->status_since_ms = self->last_seen_ms;
+        if (self->manager_restarts || self->started_ms) //  it was online before
+            s_host_alert(self, true);
         s_need_snapshot(self, now); //  whatever changed while we did not hear it
     }
     if (self->fetching || self->pending)
         return;
     if (hb->update_seq != self->applied_seq) {
-        self->gaps++;
+        self->counts.gaps++;
         s_need_snapshot(self, now); //  an update missed, or another manager process
     } else if (hb->digest != self->copy.digest) {
-        self->mismatches++;
+        self->counts.mismatches++;
         hms_info("manager %s: digest differs at update %" PRIu64 ": snapshot", self->peer.address,
                  hb->update_seq);
         s_need_snapshot(self, now);
@@ -310,10 +319,10 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
     const hms_content_t *content = &reply->content;
     if (self->started_ms && content->started_ms != self->started_ms) {
         self->manager_restarts++;
-        hms_metrics_cache_clear(self->metrics); //  another process, other ids' lives
+        hms_monitor_restart(self->monitor, s_wall(), s_resolved, self); //  other lives
     }
     self->started_ms = content->started_ms;
-    self->snapshots++;
+    self->counts.snapshots++;
     hms_container_t *containers = reply->content.content;
     reply->owned = NULL; //  the copy owns the array now
     int rc = hms_replica_take(&self->copy, containers, content->count, content->threshold);
@@ -324,7 +333,7 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
         return;
     }
     //  The seed's bandwidth counts the reply as JSON.
-    self->content_bytes += self->copy.content->json_size;
+    self->counts.content_bytes += self->copy.content->json_size;
     self->applied_seq = content->update_seq;
     s_pending(self, false);
     if (self->again) { //  an update came that could not be held
@@ -345,11 +354,11 @@ static int s_decode(hms_follower_t *self, zframe_t *frame, hms_msg_t *msg, size_
                     bool counted)
 {
     if (counted) {
-        self->msgs_in++;
-        self->bytes_in += zframe_size(frame) + extra;
+        self->counts.msgs_in++;
+        self->counts.bytes_in += zframe_size(frame) + extra;
     }
     if (hms_msg_decode(msg, zframe_data(frame), zframe_size(frame)) != 0) {
-        self->bad_messages++;
+        self->counts.bad_messages++;
         hms_warning("manager %s: message dropped: %s", self->peer.address, msg->decode_text);
         return -1;
     }
@@ -359,11 +368,8 @@ static int s_decode(hms_follower_t *self, zframe_t *frame, hms_msg_t *msg, size_
 //  A metrics message: the view gets the containers' last metrics.
 static void s_on_metrics(hms_follower_t *self, const hms_metrics_report_t *report)
 {
-    hms_metrics_block_t *block = hms_metrics_cache_apply(self->metrics, report);
-    if (!block)
+    if (!hms_monitor_metrics(self->monitor, report))
         return;
-    hms_metrics_block_release(&self->metrics_block);
-    self->metrics_block = block;
     self->context->metrics(self->context->arg, self, report);
     s_changed(self);
 }
@@ -378,23 +384,25 @@ static int s_sub_reader(zloop_t *loop, zsock_t *sub, void *arg)
         return 0;
     hms_msg_t msg;
     zframe_t *topic = zmsg_first(message);
-    bool metrics = zframe_streq(topic, "metrics");
+    bool metrics = zframe_streq(topic, "metrics") || zframe_streq(topic, "alert");
     if (metrics) {
-        self->metrics_msgs++;
-        self->metrics_bytes += zmsg_content_size(message);
+        self->counts.metrics_msgs++;
+        self->counts.metrics_bytes += zmsg_content_size(message);
     }
     if (zmsg_size(message) != 2)
-        self->bad_messages++;
+        self->counts.bad_messages++;
     else if (s_decode(self, zmsg_last(message), &msg, zframe_size(topic), !metrics) == 0) {
         uint64_t now = s_now();
         if (!zframe_streq(topic, hms_msg_type_name(msg.type)))
-            self->bad_messages++;
+            self->counts.bad_messages++;
         else if (msg.type == HMS_MSG_HB)
             s_on_heartbeat(self, &msg.hb, now);
         else if (msg.type == HMS_MSG_UPDATE)
             s_on_update(self, &msg.update, now);
         else if (msg.type == HMS_MSG_METRICS)
             s_on_metrics(self, &msg.metrics);
+        else if (msg.type == HMS_MSG_ALERT)
+            s_on_alert(self, &msg.alert);
         s_fetch(self, now);
         hms_msg_reset(&msg);
     }
@@ -432,6 +440,7 @@ void hms_follower_tick(hms_follower_t *self, uint64_t now)
         hms_notice("manager %s offline", self->peer.address);
         self->status = HMS_HOST_OFFLINE;
         self->status_since_ms = s_wall();
+        s_host_alert(self, false);
         s_changed(self);
     }
     if (self->fetching && now >= self->fetch_deadline) {
@@ -474,14 +483,15 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     self->copy.threshold = NAN;
     self->timer = -1;
     self->held = zlistx_new();
-    self->metrics = hms_metrics_cache_new();
+    self->monitor = hms_monitor_new();
     self->sub = hms_transport_client(context->transport, ZMQ_SUB, self->peer.public_key);
     if (self->sub) {
         zsock_set_subscribe(self->sub, "hb");
         zsock_set_subscribe(self->sub, "update");
         zsock_set_subscribe(self->sub, "metrics");
+        zsock_set_subscribe(self->sub, "alert");
     }
-    if (!self->held || !self->metrics || !self->sub ||
+    if (!self->held || !self->monitor || !self->sub ||
         hms_transport_connect(context->transport, self->sub, self->peer.pub) != 0 ||
         !(self->dealer = s_dealer(self, self->peer.router, self->peer.public_key))) {
         snprintf(why, size, "cannot connect to %.300s", spec->address);
@@ -513,8 +523,7 @@ void hms_follower_destroy(hms_follower_t **self_p)
     zsock_destroy(&self->antagonist_dealer);
     zlistx_destroy(&self->held);
     hms_replica_clear(&self->copy);
-    hms_metrics_block_release(&self->metrics_block);
-    hms_metrics_cache_destroy(&self->metrics);
+    hms_monitor_destroy(&self->monitor);
     free(self);
     *self_p = NULL;
 }
@@ -557,10 +566,13 @@ void hms_follower_view(const hms_follower_t *self, hms_view_host_t *out)
     out->threshold = self->copy.threshold;
     out->started_ms = self->started_ms;
     out->manager_restarts = self->manager_restarts;
-    out->snapshots = self->snapshots;
+    out->snapshots = self->counts.snapshots;
     out->pending = self->pending;
+    out->bytes_in = self->counts.bytes_in;
+    out->bytes_out = self->counts.bytes_out;
     out->content = self->copy.content; //  referenced by hms_view_new
-    out->metrics = self->metrics_block;
+    out->metrics = hms_monitor_metrics_block(self->monitor);
+    out->alerts = hms_monitor_alert_block(self->monitor);
 }
 
 void hms_follower_host(const hms_follower_t *self, hms_host_t *out)
@@ -576,22 +588,8 @@ json_t *hms_follower_saved(const hms_follower_t *self)
     return hms_peer_saved(&self->peer);
 }
 
-json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t totals[4])
+void hms_follower_counters(const hms_follower_t *self, uint64_t now, hms_follower_counters_t *out)
 {
-    totals[0] += self->msgs_in;
-    totals[1] += self->bytes_in;
-    totals[2] += self->msgs_out;
-    totals[3] += self->bytes_out;
-    uint64_t pending_ms = self->pending_ms + (self->pending ? now - self->pending_since : 0);
-    return json_pack(
-        "{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-        "s:I}",
-        "address", self->peer.address, "msgs_in", (json_int_t)self->msgs_in, "bytes_in",
-        (json_int_t)self->bytes_in, "msgs_out", (json_int_t)self->msgs_out, "bytes_out",
-        (json_int_t)self->bytes_out, "bad_messages", (json_int_t)self->bad_messages, "unsent",
-        (json_int_t)self->unsent, "pending", self->pending, "pending_ms", (json_int_t)pending_ms,
-        "deltas", (json_int_t)self->deltas, "snapshots", (json_int_t)self->snapshots, "gaps",
-        (json_int_t)self->gaps, "mismatches", (json_int_t)self->mismatches, "content_bytes",
-        (json_int_t)self->content_bytes, "metrics_msgs", (json_int_t)self->metrics_msgs,
-        "metrics_bytes", (json_int_t)self->metrics_bytes);
+    *out = self->counts;
+    out->pending_ms = self->pending_ms + (self->pending ? now - self->pending_since : 0);
 }

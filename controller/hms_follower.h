@@ -35,6 +35,22 @@
 
 typedef struct _hms_follower_t hms_follower_t;
 
+//  What a follower counts.
+typedef struct {
+    uint64_t msgs_in, bytes_in;   //  control-plane traffic from the manager
+    uint64_t metrics_msgs;        //  metrics and alert messages, counted apart: monitoring data
+    uint64_t metrics_bytes;       //  (with their topic frames)
+    uint64_t msgs_out, bytes_out; //  and to it
+    uint64_t bad_messages;        //  messages from it that did not decode
+    uint64_t unsent;              //  requests to it that found no connection
+    uint64_t deltas;              //  updates applied
+    uint64_t snapshots;           //  give_content answers taken
+    uint64_t gaps;                //  updates or heartbeats that showed a missed update
+    uint64_t mismatches;          //  digests that differed after applying
+    uint64_t content_bytes;       //  the seed's bandwidth: 45 B per give_content + reply JSON
+    uint64_t pending_ms;          //  time spent pending (hms_follower_counters only)
+} hms_follower_counters_t;
+
 //  What every follower of a controller shares.
 typedef struct {
     zloop_t *loop;
@@ -48,6 +64,10 @@ typedef struct {
     void (*answer)(void *arg, hms_follower_t *follower, const hms_msg_t *reply);
     //  A metrics message of the follower's manager.
     void (*metrics)(void *arg, hms_follower_t *follower, const hms_metrics_report_t *report);
+    //  An alert: of the manager's rules, or host_offline (address: the
+    //  host's as followed); changed: it changed the follower's alerts (not
+    //  a firing alert sent again).
+    void (*alert)(void *arg, hms_follower_t *follower, const hms_alert_t *alert, bool changed);
     void *arg;
 } hms_follower_context_t;
 
@@ -91,8 +111,7 @@ void hms_follower_host(const hms_follower_t *self, hms_host_t *out);
 //  Its saved form: {"address", "antagonist", "public_key", "antagonist_key"}.
 json_t *hms_follower_saved(const hms_follower_t *self);
 
-//  Its counters (GET /stats), and the control-plane totals added to totals
-//  (msgs_in, bytes_in, msgs_out, bytes_out).
-json_t *hms_follower_stats(const hms_follower_t *self, uint64_t now, uint64_t totals[4]);
+//  Its counters at now (monotonic ms), for GET /stats.
+void hms_follower_counters(const hms_follower_t *self, uint64_t now, hms_follower_counters_t *out);
 
 #endif

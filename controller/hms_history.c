@@ -23,15 +23,18 @@ const hms_history_tier_t hms_history_tiers[HMS_HISTORY_TIERS] = {
 
 static const char *const s_schema[] = {
     //  Before the first table: freed pages can be given back (size cap).
-    "PRAGMA auto_vacuum = INCREMENTAL",
-    "PRAGMA journal_mode = WAL",
-    "PRAGMA synchronous = NORMAL",
+    "PRAGMA auto_vacuum = INCREMENTAL", "PRAGMA journal_mode = WAL", "PRAGMA synchronous = NORMAL",
     "CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, host TEXT NOT NULL, "
     "container TEXT NOT NULL, UNIQUE (host, container))",
     "CREATE TABLE IF NOT EXISTS points (series INTEGER NOT NULL, tier INTEGER NOT NULL, "
     "t INTEGER NOT NULL, seconds INTEGER NOT NULL, data BLOB NOT NULL, "
     "PRIMARY KEY (series, tier, t)) WITHOUT ROWID",
-    NULL};
+    //  Alerts: each change of state, kept as long as the coarsest tier.
+    "CREATE TABLE IF NOT EXISTS alert_events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, "
+    "host TEXT NOT NULL, rule TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL, "
+    "state TEXT NOT NULL, severity TEXT NOT NULL, metric TEXT NOT NULL, value REAL, "
+    "threshold REAL NOT NULL, since INTEGER NOT NULL, summary TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS alert_events_ts ON alert_events (ts)", NULL};
 
 //  A metrics entry waiting for the next flush.
 typedef struct {
@@ -317,7 +320,12 @@ static int s_change(hms_history_t *self, const char *sql, sqlite3_int64 a, sqlit
 
 int hms_history_prune(hms_history_t *self, uint64_t now_ms)
 {
-    int deleted = 0;
+    uint64_t kept = hms_history_tiers[HMS_HISTORY_TIERS - 1].keep_ms;
+    int deleted = now_ms > kept ? s_change(self, "DELETE FROM alert_events WHERE ts < ?",
+                                           (sqlite3_int64)(now_ms - kept), 0)
+                                : 0;
+    if (deleted < 0)
+        deleted = 0;
     for (int tier = 0; tier < HMS_HISTORY_TIERS; tier++) {
         uint64_t keep = hms_history_tiers[tier].keep_ms;
         if (now_ms <= keep)
@@ -367,6 +375,23 @@ static json_t *s_value(float value)
     return isnan(value) ? json_null() : json_real(value);
 }
 
+//  A read-only connection of its own to the history at path, with sql
+//  prepared in *statement; NULL with error.
+static sqlite3 *s_reader(const char *path, const char *sql, sqlite3_stmt **statement, char *error,
+                         size_t error_size)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 2000) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, sql, -1, statement, NULL) != SQLITE_OK) {
+        snprintf(error, error_size, "history %s: %s", path,
+                 db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
 json_t *hms_history_query(const char *path, const char *host, const char *container,
                           hms_metric_t metric, uint64_t from_ms, uint64_t to_ms, uint64_t step_ms,
                           uint64_t now_ms, char *error, size_t error_size)
@@ -375,20 +400,14 @@ json_t *hms_history_query(const char *path, const char *host, const char *contai
         snprintf(error, error_size, "no such series, or from after to");
         return NULL;
     }
-    sqlite3 *db = NULL;
     sqlite3_stmt *statement = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 2000) != SQLITE_OK ||
-        sqlite3_prepare_v2(db,
+    sqlite3 *db = s_reader(path,
                            "SELECT t, data FROM points WHERE series = (SELECT id FROM series "
                            "WHERE host = ? AND container = ?) AND tier = ? AND t BETWEEN ? AND "
                            "? ORDER BY t LIMIT ?",
-                           -1, &statement, NULL) != SQLITE_OK) {
-        snprintf(error, error_size, "history %s: %s", path,
-                 db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
+                           &statement, error, error_size);
+    if (!db)
         return NULL;
-    }
     int tier = s_tier_for(from_ms, step_ms, now_ms);
     sqlite3_bind_text(statement, 1, host, -1, SQLITE_STATIC);
     sqlite3_bind_text(statement, 2, container, -1, SQLITE_STATIC);
@@ -426,4 +445,83 @@ json_t *hms_history_query(const char *path, const char *host, const char *contai
     if (!result)
         snprintf(error, error_size, "out of memory");
     return result;
+}
+
+int hms_history_alert(hms_history_t *self, const hms_alert_t *alert)
+{
+    sqlite3_stmt *insert = NULL;
+    if (sqlite3_prepare_v2(self->db,
+                           "INSERT INTO alert_events (ts, host, rule, container, name, state, "
+                           "severity, metric, value, threshold, since, summary) VALUES (?, ?, ?, "
+                           "?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                           -1, &insert, NULL) != SQLITE_OK) {
+        hms_warning("history: cannot record an alert: %s", sqlite3_errmsg(self->db));
+        return -1;
+    }
+    const char *texts[] = {alert->address,
+                           alert->rule,
+                           alert->container,
+                           alert->name,
+                           hms_alert_state_name(alert->state),
+                           hms_severity_name(alert->severity),
+                           alert->metric};
+    sqlite3_bind_int64(insert, 1, (sqlite3_int64)alert->ts_ms);
+    for (int i = 0; i < 7; i++)
+        sqlite3_bind_text(insert, 2 + i, texts[i], -1, SQLITE_STATIC);
+    if (isnan(alert->value))
+        sqlite3_bind_null(insert, 9);
+    else
+        sqlite3_bind_double(insert, 9, alert->value);
+    sqlite3_bind_double(insert, 10, alert->threshold);
+    sqlite3_bind_int64(insert, 11, (sqlite3_int64)alert->since_ms);
+    sqlite3_bind_text(insert, 12, alert->summary, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(insert) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        hms_warning("history: cannot record an alert: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(insert);
+    return rc;
+}
+
+json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
+                           char *error, size_t error_size)
+{
+    sqlite3_stmt *statement = NULL;
+    sqlite3 *db = s_reader(path,
+                           "SELECT ts, host, rule, container, name, state, severity, metric, "
+                           "value, threshold, since, summary FROM alert_events WHERE ts BETWEEN "
+                           "? AND ? ORDER BY ts DESC, id DESC LIMIT ?",
+                           &statement, error, error_size);
+    if (!db)
+        return NULL;
+    sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_ms);
+    sqlite3_bind_int64(statement, 2, (sqlite3_int64)to_ms);
+    sqlite3_bind_int64(statement, 3, (sqlite3_int64)limit);
+    json_t *alerts = json_array();
+    static const char *const keys[] = {"ts_ms", "address",   "rule",     "container",
+                                       "name",  "state",     "severity", "metric",
+                                       "value", "threshold", "since_ms", "summary"};
+    int rc;
+    while (alerts && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        json_t *alert = json_object();
+        for (int c = 0; alert && c < 12; c++) {
+            int type = sqlite3_column_type(statement, c);
+            json_object_set_new(
+                alert, keys[c],
+                type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(statement, c))
+                : type == SQLITE_FLOAT ? json_real(sqlite3_column_double(statement, c))
+                : type == SQLITE_TEXT ? json_string((const char *)sqlite3_column_text(statement, c))
+                                      : json_null());
+        }
+        json_array_append_new(alerts, alert);
+    }
+    if (!alerts || rc != SQLITE_DONE)
+        snprintf(error, error_size, "history %s: %s", path,
+                 alerts ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    if (!alerts || rc != SQLITE_DONE) {
+        json_decref(alerts);
+        return NULL;
+    }
+    return json_pack("{s:o}", "alerts", alerts);
 }

@@ -67,6 +67,16 @@ int hms_history_flush(hms_history_t *self);
 //  the rows deleted, or -1 (logged).
 int hms_history_prune(hms_history_t *self, uint64_t now_ms);
 
+//  Records a change of state of an alert at once. Returns 0, or -1 (logged).
+int hms_history_alert(hms_history_t *self, const hms_alert_t *alert);
+
+//  Reads the alerts' changes of state in [from_ms, to_ms] from the file at
+//  path (its own read-only connection), newest first, at most limit:
+//  {"alerts": [{ts_ms, address, rule, container, name, state, severity,
+//  metric, value, threshold, since_ms, summary}, ...]}, or NULL with error.
+json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
+                           char *error, size_t error_size);
+
 //  Bytes of the database file.
 uint64_t hms_history_size(hms_history_t *self);
 

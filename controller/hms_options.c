@@ -56,6 +56,13 @@ const hms_option_t hms_controller_options[] = {
      "\"none\": no history)"},
     {"history-max-mb", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, history_max_mb), "1024", 1,
      1048576, "MB", "size cap of the history: past it, the oldest rows go first"},
+    {"webhook", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, webhooks), "", 0, 0, "URLS",
+     "alert webhooks, comma-separated: each gets Alertmanager's webhook body (version 4) when an "
+     "alert fires or resolves"},
+    {"alertmanager", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, alertmanagers), "", 0, 0,
+     "URLS",
+     "Alertmanagers (http://host:9093), comma-separated: each gets the firing and "
+     "resolved alerts on its API v2"},
     {"hosts", 'H', HMS_OPT_STRING, offsetof(hms_controller_config_t, hosts), "", 0, 0,
      "ADDRESS[=ANTAGONIST][@KEY[@KEY]],...",
      "managers to follow from the start: host or host:port, =address of its antagonist, "

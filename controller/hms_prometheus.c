@@ -99,15 +99,17 @@ static void s_family(FILE *out, const char *name, const char *type, const char *
     fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
-//  name{host=...,name=...,id=...,image=...}
+//  name{host=...,name=...,id=...,image=...[,status=...]}
 static void s_container_sample(FILE *out, const char *family, const hms_view_host_t *host,
-                               const hms_container_t *container)
+                               const hms_container_t *container, bool status)
 {
     fprintf(out, "%s{", family);
     s_label(out, "host", host->address, true);
     s_label(out, "name", container->name, false);
     s_label(out, "id", container->id, false);
     s_label(out, "image", container->image, false);
+    if (status)
+        s_label(out, "status", hms_status_name(container->status), false);
     fputs("} ", out);
 }
 
@@ -139,7 +141,7 @@ static void s_readings(FILE *out, const hms_view_t *view)
                     continue;
                 uint64_t value =
                     *(const uint64_t *)((const char *)&entry->reading + family->offset);
-                s_container_sample(out, family->name, host, container);
+                s_container_sample(out, family->name, host, container, false);
                 s_number(out, (double)value * family->scale);
             }
         }
@@ -169,16 +171,7 @@ static void s_containers(FILE *out, const hms_view_t *view)
                                         : (double)container->restarts;
                 if (isnan(value) || (f == 3 && container->status == HMS_STATUS_IGNORED))
                     continue;
-                if (f == 0) {
-                    fprintf(out, "%s{", families[f].name);
-                    s_label(out, "host", host->address, true);
-                    s_label(out, "name", container->name, false);
-                    s_label(out, "id", container->id, false);
-                    s_label(out, "image", container->image, false);
-                    s_label(out, "status", hms_status_name(container->status), false);
-                    fputs("} ", out);
-                } else
-                    s_container_sample(out, families[f].name, host, container);
+                s_container_sample(out, families[f].name, host, container, f == 0);
                 s_number(out, value);
             }
         }
@@ -202,12 +195,44 @@ static void s_hosts(FILE *out, const hms_view_t *view)
         s_label(out, "host", view->hosts[h].address, true);
         fprintf(out, "} %.3f\n", (double)view->hosts[h].last_seen_ms / 1000);
     }
+    s_family(out, "hms_control_plane_bytes_total", "counter",
+             "Control-plane bytes between the controller and the host's manager (heartbeats, "
+             "updates, requests, answers; not metrics nor alerts), by direction.");
+    for (size_t h = 0; h < view->count; h++)
+        for (int in = 1; in >= 0; in--) {
+            fputs("hms_control_plane_bytes_total{", out);
+            s_label(out, "host", view->hosts[h].address, true);
+            s_label(out, "direction", in ? "in" : "out", false);
+            fprintf(out, "} %" PRIu64 "\n",
+                    in ? view->hosts[h].bytes_in : view->hosts[h].bytes_out);
+        }
     s_family(out, "hms_host_snapshots_total", "counter",
              "Snapshots (give_content) the controller took of the host's table.");
     for (size_t h = 0; h < view->count; h++) {
         fputs("hms_host_snapshots_total{", out);
         s_label(out, "host", view->hosts[h].address, true);
         fprintf(out, "} %" PRIu64 "\n", view->hosts[h].snapshots);
+    }
+}
+
+//  Alerts pending or firing, as Prometheus' own ALERTS series.
+static void s_alerts(FILE *out, const hms_view_t *view)
+{
+    s_family(out, "hms_alerts", "gauge",
+             "Alerts pending or firing now (1), by rule (alertname) and state (alertstate).");
+    for (size_t h = 0; h < view->count; h++) {
+        const hms_alert_block_t *block = view->hosts[h].alerts;
+        for (size_t i = 0; block && i < block->count; i++) {
+            const hms_alert_t *alert = &block->alerts[i];
+            fputs("hms_alerts{", out);
+            s_label(out, "alertname", alert->rule, true);
+            s_label(out, "alertstate", hms_alert_state_name(alert->state), false);
+            s_label(out, "severity", hms_severity_name(alert->severity), false);
+            s_label(out, "host", view->hosts[h].address, false);
+            s_label(out, "name", alert->name, false);
+            s_label(out, "id", alert->container, false);
+            fputs("} 1\n", out);
+        }
     }
 }
 
@@ -219,6 +244,7 @@ char *hms_prometheus_render(const hms_view_t *view, size_t *size)
     if (!out)
         return NULL;
     s_hosts(out, view);
+    s_alerts(out, view);
     s_containers(out, view);
     s_readings(out, view);
     if (fclose(out) != 0) {

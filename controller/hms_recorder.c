@@ -42,7 +42,8 @@ static int s_prune_timer(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-//  Pipe: "$TERM", or a metrics message: host, t_ms, interval_ms, entries.
+//  Pipe: "$TERM"; a metrics message: "METRICS", host, t_ms, interval_ms,
+//  entries; or an alert: "ALERT", "", 0, 0, the hms_alert_t.
 static int s_pipe_reader(zloop_t *loop, zsock_t *pipe, void *arg)
 {
     (void)loop;
@@ -55,6 +56,8 @@ static int s_pipe_reader(zloop_t *loop, zsock_t *pipe, void *arg)
     int rc = 0;
     if (streq(command, "$TERM"))
         rc = -1;
+    else if (streq(command, "ALERT") && entries && zchunk_size(entries) == sizeof(hms_alert_t))
+        hms_history_alert(writer->history, (const hms_alert_t *)zchunk_data(entries));
     else if (entries && zchunk_size(entries) % sizeof(hms_metrics_entry_t) == 0) {
         hms_metrics_report_t report = {0, t_ms, interval_ms,
                                        (hms_metrics_entry_t *)zchunk_data(entries),
@@ -125,6 +128,14 @@ void hms_recorder_record(hms_recorder_t *self, const char *host, const hms_metri
                                report->interval_ms, entries) != 0)
         self->dropped++;
     zchunk_destroy(&entries);
+}
+
+void hms_recorder_alert(hms_recorder_t *self, const hms_alert_t *alert)
+{
+    zchunk_t *chunk = zchunk_new(alert, sizeof *alert);
+    if (!chunk || zsock_send(self->actor, "ss88c", "ALERT", "", (uint64_t)0, (uint64_t)0, chunk))
+        self->dropped++;
+    zchunk_destroy(&chunk);
 }
 
 uint64_t hms_recorder_dropped(hms_recorder_t *self)

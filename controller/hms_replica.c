@@ -58,6 +58,25 @@ size_t hms_replica_count(const hms_replica_t *self)
     return self->content ? self->content->count : 0;
 }
 
+hms_msg_t *hms_replica_hold(const hms_update_t *update)
+{
+    hms_msg_t *copy = malloc(sizeof *copy);
+    size_t size = update->count * sizeof *update->changes;
+    hms_container_t *changes = size ? malloc(size) : NULL;
+    if (!copy || (size && !changes)) {
+        free(copy);
+        free(changes);
+        return NULL;
+    }
+    hms_msg_init(copy, HMS_MSG_UPDATE);
+    copy->update = *update;
+    if (size)
+        memcpy(changes, update->changes, size);
+    copy->update.changes = changes;
+    copy->owned = changes;
+    return copy;
+}
+
 void hms_replica_clear(hms_replica_t *self)
 {
     hms_content_block_release(&self->content);

@@ -32,6 +32,11 @@ int hms_replica_apply(hms_replica_t *self, const hms_update_t *update);
 //  Containers in the copy.
 size_t hms_replica_count(const hms_replica_t *self);
 
+//  A copy of update as a message that owns its changes (hms_msg_reset
+//  frees them; then free the message), to be applied later; NULL when out
+//  of memory.
+hms_msg_t *hms_replica_hold(const hms_update_t *update);
+
 //  Releases the copy.
 void hms_replica_clear(hms_replica_t *self);
 

@@ -18,6 +18,7 @@
 #include "hms_http.h"
 #include "hms_json.h"
 #include "hms_log.h"
+#include "hms_rest_alerts.h"
 #include "hms_rest_metrics.h"
 #include "hms_secrets.h"
 
@@ -31,10 +32,6 @@
 #include <strings.h>
 #include <ulfius.h>
 #include <unistd.h>
-
-//  A REST thread waits this long for the loop, whose own deadline for a
-//  manager's answer is at most HMS_REQUEST_TIMEOUT_MAX.
-#define CALL_TIMEOUT_MS (HMS_REQUEST_TIMEOUT_MAX + 1000)
 
 typedef struct _hms_rest_t hms_rest_t;
 
@@ -65,44 +62,6 @@ struct _hms_rest_t {
     int port;                    //  bound
 };
 
-//  The HTTP status of a result of the loop.
-static int s_status(hms_result_t result)
-{
-    static const int statuses[HMS_RESULT_COUNT] = {
-        [HMS_RESULT_OK] = 200,      [HMS_RESULT_CREATED] = 201,     [HMS_RESULT_DELETED] = 204,
-        [HMS_RESULT_INVALID] = 400, [HMS_RESULT_NOT_FOUND] = 404,   [HMS_RESULT_CONFLICT] = 409,
-        [HMS_RESULT_FAILED] = 500,  [HMS_RESULT_NOT_SERVED] = 501,  [HMS_RESULT_UNAVAILABLE] = 503,
-        [HMS_RESULT_TIMEOUT] = 504, [HMS_RESULT_BAD_VERSION] = 505, [HMS_RESULT_FULL] = 507};
-    return (unsigned)result < HMS_RESULT_COUNT ? statuses[result] : 500;
-}
-
-//  Hands args to the loop; its answer becomes the response: the body, with
-//  the failure in "error" when a command for every host failed somewhere.
-static int s_call(hms_rest_t *self, struct _u_response *response, const hms_api_args_t *args)
-{
-    char *body = NULL, message[HMS_API_MESSAGE_MAX];
-    hms_result_t result =
-        hms_api_call(self->api, args, CALL_TIMEOUT_MS, &body, message, sizeof message);
-    int status = s_status(result);
-    if (!body && status >= 400)
-        return hms_rest_error(response, status, "%s", message);
-    if (body && status >= 400) {
-        json_t *document = json_loads(body, 0, NULL);
-        json_object_set_new(document, "error",
-                            json_pack("{s:i, s:s}", "code", status, "message", message));
-        char *text = document ? json_dumps(document, JSON_COMPACT) : NULL;
-        json_decref(document);
-        free(body);
-        body = text;
-    }
-    if (!body)
-        ulfius_set_empty_body_response(response, (unsigned)status);
-    else
-        hms_rest_send(response, status, body, strlen(body));
-    free(body);
-    return U_CALLBACK_COMPLETE;
-}
-
 //  Endpoints. Each comment gives the route.
 
 //  GET /containers
@@ -129,6 +88,32 @@ static int s_get_metrics(hms_rest_t *self, const struct _u_request *request,
     return hms_rest_prometheus(self->views, response);
 }
 
+//  GET /alerts: pending and firing.
+static int s_get_alerts(hms_rest_t *self, const struct _u_request *request,
+                        struct _u_response *response, const void *arg)
+{
+    (void)arg;
+    return hms_rest_alerts(self->views, request, response);
+}
+
+//  GET /alerts/history: changes of state from the history.
+static int s_get_alert_history(hms_rest_t *self, const struct _u_request *request,
+                               struct _u_response *response, const void *arg)
+{
+    (void)arg;
+    return hms_rest_alert_history(self->history, request, response);
+}
+
+//  POST /alerts/test: a test alert through every receiver.
+static int s_post_alert_test(hms_rest_t *self, const struct _u_request *request,
+                             struct _u_response *response, const void *arg)
+{
+    (void)request;
+    (void)arg;
+    hms_api_args_t args = {.kind = HMS_API_ALERT_TEST};
+    return hms_rest_call(self->api, response, &args);
+}
+
 //  GET /containers/{address}/{container}/metrics: a series from the history.
 static int s_get_history(hms_rest_t *self, const struct _u_request *request,
                          struct _u_response *response, const void *arg)
@@ -147,7 +132,7 @@ static int s_post_threshold(hms_rest_t *self, const struct _u_request *request,
         return U_CALLBACK_COMPLETE;
     if (hms_rest_threshold(request, response, &args.threshold))
         return U_CALLBACK_COMPLETE;
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  GET /containers/{address}
@@ -201,7 +186,7 @@ static int s_put_host(hms_rest_t *self, const struct _u_request *request,
     if (rc == 0)
         rc = hms_rest_key(body, "antagonist_key", response, args.antagonist_key);
     json_decref(body);
-    return rc == 0 ? s_call(self, response, &args) : U_CALLBACK_COMPLETE;
+    return rc == 0 ? hms_rest_call(self->api, response, &args) : U_CALLBACK_COMPLETE;
 }
 
 //  DELETE /containers/{address}: stop following a manager.
@@ -212,7 +197,7 @@ static int s_delete_host(hms_rest_t *self, const struct _u_request *request,
     hms_api_args_t args = {.kind = HMS_API_REMOVE};
     if (!hms_rest_address(request, response, args.address))
         return U_CALLBACK_COMPLETE;
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  The /test endpoints: the antagonist of every host (arg not NULL) or of
@@ -230,7 +215,7 @@ static int s_test(hms_rest_t *self, const struct _u_request *request, struct _u_
                      : strcmp(verb, "DELETE") == 0 ? HMS_API_STOP
                                                    : HMS_API_STATUS;
     if (args.operation != HMS_API_CONF)
-        return s_call(self, response, &args);
+        return hms_rest_call(self->api, response, &args);
     json_t *body;
     if (hms_rest_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
@@ -243,7 +228,7 @@ static int s_test(hms_rest_t *self, const struct _u_request *request, struct _u_
             body ? problem
                  : "send the configuration as a JSON object: loss, balance, heavy, "
                    "frequency, duration");
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  GET /containers/{address}/{containerID}
@@ -280,7 +265,7 @@ static int s_change_container(hms_rest_t *self, const struct _u_request *request
     if (!hms_rest_address(request, response, args.address) ||
         !hms_rest_container(request, response, args.container))
         return U_CALLBACK_COMPLETE;
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  GET /healthz
@@ -296,13 +281,7 @@ static int s_get_health(hms_rest_t *self, const struct _u_request *request,
     json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "hosts", (json_int_t)view->count,
                              "online", (json_int_t)online);
     hms_view_release(&view);
-    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    if (!text)
-        return hms_rest_error(response, 500, "out of memory");
-    hms_rest_send(response, 200, text, strlen(text));
-    free(text);
-    return U_CALLBACK_COMPLETE;
+    return hms_rest_json(response, 200, body);
 }
 
 //  GET /stats
@@ -312,7 +291,7 @@ static int s_get_stats(hms_rest_t *self, const struct _u_request *request,
     (void)request;
     (void)arg;
     hms_api_args_t args = {.kind = HMS_API_STATS};
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  GET and PUT /config
@@ -322,7 +301,7 @@ static int s_config(hms_rest_t *self, const struct _u_request *request,
     (void)arg;
     hms_api_args_t args = {.kind = HMS_API_CONFIG};
     if (strcmp(request->http_verb, "PUT") != 0) //  GET and HEAD
-        return s_call(self, response, &args);
+        return hms_rest_call(self->api, response, &args);
     json_t *body;
     if (hms_rest_body(request, response, &body))
         return U_CALLBACK_COMPLETE;
@@ -332,7 +311,7 @@ static int s_config(hms_rest_t *self, const struct _u_request *request,
     if (rc)
         return hms_rest_error(response, 400, "%s",
                               body ? problem : "send the settings to change as a JSON object");
-    return s_call(self, response, &args);
+    return hms_rest_call(self->api, response, &args);
 }
 
 //  GET of a compiled-in file.
@@ -390,6 +369,9 @@ static const struct {
     {"/healthz", s_get_health, NULL, NULL, NULL, NULL},
     {"/stats", s_get_stats, NULL, NULL, NULL, NULL},
     {"/metrics", s_get_metrics, NULL, NULL, NULL, NULL},
+    {"/alerts", s_get_alerts, NULL, NULL, NULL, NULL},
+    {"/alerts/history", s_get_alert_history, NULL, NULL, NULL, NULL},
+    {"/alerts/test", NULL, NULL, s_post_alert_test, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},
     {"/test", s_test, s_test, s_test, s_test, &s_every_host},
     {"/test/:address", s_test, s_test, s_test, s_test, NULL},

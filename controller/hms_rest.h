@@ -25,9 +25,6 @@
 
 #include <stdbool.h>
 
-//  The largest request timeout (--request-timeout, PUT /config), in ms.
-#define HMS_REQUEST_TIMEOUT_MAX 60000
-
 typedef struct {
     const char *bind;        //  IPv4 address to listen on
     int port;                //  TCP port; 0: a free one (hms_rest_port)

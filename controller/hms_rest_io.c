@@ -1,6 +1,11 @@
 /*  hms_rest_io: what REST handlers read from a request and how they answer. */
 
 #include "hms_rest_io.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+
+#include <errno.h>
 #include "hms_address.h"
 #include "hms_http.h"
 #include "hms_msg.h"
@@ -199,5 +204,97 @@ int hms_rest_key(json_t *body, const char *name, struct _u_response *response,
                               "%s must be a public key: 40 Z85 characters (hmsctl keygen)", name),
                -1;
     snprintf(out, HMS_KEY_LENGTH + 1, "%s", json_string_value(field));
+    return 0;
+}
+
+//  How long a REST thread waits for the loop: the loop answers by then,
+//  since a manager's answer is at most the longest request timeout.
+#define S_CALL_TIMEOUT_MS (HMS_API_TIMEOUT_MAX + 1000)
+
+//  The HTTP status of a result of the loop.
+static int s_status(hms_result_t result)
+{
+    static const int statuses[HMS_RESULT_COUNT] = {
+        [HMS_RESULT_OK] = 200,      [HMS_RESULT_CREATED] = 201,     [HMS_RESULT_DELETED] = 204,
+        [HMS_RESULT_INVALID] = 400, [HMS_RESULT_NOT_FOUND] = 404,   [HMS_RESULT_CONFLICT] = 409,
+        [HMS_RESULT_FAILED] = 500,  [HMS_RESULT_NOT_SERVED] = 501,  [HMS_RESULT_UNAVAILABLE] = 503,
+        [HMS_RESULT_TIMEOUT] = 504, [HMS_RESULT_BAD_VERSION] = 505, [HMS_RESULT_FULL] = 507};
+    return (unsigned)result < HMS_RESULT_COUNT ? statuses[result] : 500;
+}
+
+int hms_rest_call(hms_api_t *api, struct _u_response *response, const hms_api_args_t *args)
+{
+    char *body = NULL, message[HMS_API_MESSAGE_MAX];
+    hms_result_t result =
+        hms_api_call(api, args, S_CALL_TIMEOUT_MS, &body, message, sizeof message);
+    int status = s_status(result);
+    if (!body && status >= 400)
+        return hms_rest_error(response, status, "%s", message);
+    if (body && status >= 400) {
+        json_t *document = json_loads(body, 0, NULL);
+        json_object_set_new(document, "error",
+                            json_pack("{s:i, s:s}", "code", status, "message", message));
+        char *text = document ? json_dumps(document, JSON_COMPACT) : NULL;
+        json_decref(document);
+        free(body);
+        body = text;
+    }
+    if (!body)
+        ulfius_set_empty_body_response(response, (unsigned)status);
+    else
+        hms_rest_send(response, status, body, strlen(body));
+    free(body);
+    return U_CALLBACK_COMPLETE;
+}
+
+int hms_rest_ms(const struct _u_request *request, struct _u_response *response, const char *name,
+                uint64_t *value)
+{
+    const char *text = u_map_get(request->map_url, name);
+    if (!text)
+        return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long number = strtoull(text, &end, 10);
+    if (errno || !*text || *end || *text == '-') {
+        hms_rest_error(response, 400,
+                       "%s: a time in milliseconds (an unsigned integer), not '%.40s'", name, text);
+        return -1;
+    }
+    *value = number;
+    return 0;
+}
+
+int hms_rest_no_history(struct _u_response *response)
+{
+    return hms_rest_error(response, 501,
+                          "this controller keeps no history (--history none, or no state file "
+                          "to name it after)");
+}
+
+int hms_rest_json(struct _u_response *response, int status, json_t *json)
+{
+    char *text = json ? json_dumps(json, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(json);
+    if (!text)
+        return hms_rest_error(response, 500, "out of memory");
+    hms_rest_send(response, status, text, strlen(text));
+    free(text);
+    return U_CALLBACK_COMPLETE;
+}
+
+int hms_rest_range(const struct _u_request *request, struct _u_response *response, uint64_t span,
+                   uint64_t *from, uint64_t *to)
+{
+    *to = (uint64_t)zclock_time();
+    if (hms_rest_ms(request, response, "to", to))
+        return -1;
+    *from = *to > span ? *to - span : 0;
+    if (hms_rest_ms(request, response, "from", from))
+        return -1;
+    if (*from > *to) {
+        hms_rest_error(response, 400, "from (%" PRIu64 ") is after to (%" PRIu64 ")", *from, *to);
+        return -1;
+    }
     return 0;
 }

@@ -5,6 +5,7 @@
 #ifndef HMS_REST_IO_H_INCLUDED
 #define HMS_REST_IO_H_INCLUDED
 
+#include "hms_api.h"
 #include "hms_msg.h"
 #include "hms_transport.h"
 
@@ -12,6 +13,30 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <ulfius.h>
+
+//  Hands args to the loop (api); its answer becomes the response: the
+//  body, with the failure in "error" when a command for every host failed
+//  somewhere. Returns U_CALLBACK_COMPLETE.
+int hms_rest_call(hms_api_t *api, struct _u_response *response, const hms_api_args_t *args);
+
+//  The query parameter name, a time or length in milliseconds (an unsigned
+//  integer), into *value, kept when absent. Returns 0, or -1 after
+//  answering 400.
+int hms_rest_ms(const struct _u_request *request, struct _u_response *response, const char *name,
+                uint64_t *value);
+
+//  Sends json (taken over; NULL: out of memory, 500) with status.
+//  Returns U_CALLBACK_COMPLETE.
+int hms_rest_json(struct _u_response *response, int status, json_t *json);
+
+//  The time range of a request: ?to= (default now) and ?from= (default
+//  span before to), in ms. Returns 0, or -1 after answering 400 (not a
+//  number, or from after to).
+int hms_rest_range(const struct _u_request *request, struct _u_response *response, uint64_t span,
+                   uint64_t *from, uint64_t *to);
+
+//  Answers 501: this controller keeps no history. Returns U_CALLBACK_COMPLETE.
+int hms_rest_no_history(struct _u_response *response);
 
 //  Sends body (JSON) with status. Returns U_CALLBACK_COMPLETE.
 int hms_rest_send(struct _u_response *response, int status, const char *body, size_t size);

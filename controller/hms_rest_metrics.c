@@ -26,26 +26,6 @@ int hms_rest_prometheus(hms_view_store_t *views, struct _u_response *response)
     return U_CALLBACK_COMPLETE;
 }
 
-//  A query parameter in milliseconds into *value (kept when absent).
-//  Returns 0, or -1 after answering 400.
-static int s_ms(const struct _u_request *request, struct _u_response *response, const char *name,
-                uint64_t *value)
-{
-    const char *text = u_map_get(request->map_url, name);
-    if (!text)
-        return 0;
-    char *end = NULL;
-    errno = 0;
-    unsigned long long number = strtoull(text, &end, 10);
-    if (errno || !*text || *end || *text == '-') {
-        hms_rest_error(response, 400,
-                       "%s: a time in milliseconds (an unsigned integer), not '%.40s'", name, text);
-        return -1;
-    }
-    *value = number;
-    return 0;
-}
-
 int hms_rest_history(hms_view_store_t *views, const char *history, const struct _u_request *request,
                      struct _u_response *response)
 {
@@ -60,17 +40,12 @@ int hms_rest_history(hms_view_store_t *views, const char *history, const struct 
                               "metric: one of cpu, cpu_throttled, memory, memory_usage, "
                               "memory_limit, pids, pids_max, net_rx, net_tx, net_rx_packets, "
                               "net_tx_packets, io_read, io_write, oom_kills, loss, rtt");
-    uint64_t now = (uint64_t)zclock_time(), to = now, from = 0, step = 0;
-    if (s_ms(request, response, "to", &to) || s_ms(request, response, "step", &step))
+    uint64_t now = (uint64_t)zclock_time(), from, to, step = 0;
+    if (hms_rest_range(request, response, 3600000, &from, &to) ||
+        hms_rest_ms(request, response, "step", &step))
         return U_CALLBACK_COMPLETE;
-    from = to > 3600000 ? to - 3600000 : 0;
-    if (s_ms(request, response, "from", &from))
-        return U_CALLBACK_COMPLETE;
-    if (from > to)
-        return hms_rest_error(response, 400, "from (%" PRIu64 ") is after to (%" PRIu64 ")", from,
-                              to);
     if (!*history)
-        return hms_rest_error(response, 501, "this controller keeps no history (--history \"\")");
+        return hms_rest_no_history(response);
     hms_view_t *view = hms_view_store_acquire(views);
     const hms_view_host_t *host = hms_view_host(view, address);
     int code = HMS_CODE_NOT_FOUND;

@@ -98,6 +98,47 @@ const hms_metrics_entry_t *hms_metrics_block_find(const hms_metrics_block_t *blo
     return bsearch(&key, block->entries, block->count, sizeof key, s_by_id);
 }
 
+static int s_by_since(const void *a, const void *b)
+{
+    const hms_alert_t *x = a, *y = b;
+    if (x->since_ms != y->since_ms)
+        return x->since_ms < y->since_ms ? -1 : 1;
+    int order = strcmp(x->rule, y->rule);
+    return order ? order : strcmp(x->container, y->container);
+}
+
+hms_alert_block_t *hms_alert_block_new(hms_alert_t *alerts, size_t count)
+{
+    hms_alert_block_t *block = calloc(1, sizeof *block);
+    if (!block) {
+        free(alerts);
+        return NULL;
+    }
+    atomic_init(&block->refs, 1);
+    if (count)
+        qsort(alerts, count, sizeof *alerts, s_by_since);
+    block->alerts = alerts;
+    block->count = count;
+    return block;
+}
+
+hms_alert_block_t *hms_alert_block_ref(hms_alert_block_t *block)
+{
+    if (block)
+        atomic_fetch_add(&block->refs, 1);
+    return block;
+}
+
+void hms_alert_block_release(hms_alert_block_t **block_p)
+{
+    hms_alert_block_t *block = *block_p;
+    *block_p = NULL;
+    if (block && atomic_fetch_sub(&block->refs, 1) == 1) {
+        free(block->alerts);
+        free(block);
+    }
+}
+
 static int s_by_address(const void *a, const void *b)
 {
     return strcmp(((const hms_view_host_t *)a)->address, ((const hms_view_host_t *)b)->address);
@@ -118,6 +159,7 @@ hms_view_t *hms_view_new(const hms_view_host_t *hosts, size_t count)
         copy[i] = hosts[i];
         copy[i].content = hms_content_block_ref(hosts[i].content);
         copy[i].metrics = hms_metrics_block_ref(hosts[i].metrics);
+        copy[i].alerts = hms_alert_block_ref(hosts[i].alerts);
     }
     if (count) //  glibc declares the array non-null even when empty
         qsort(copy, count, sizeof *copy, s_by_address);
@@ -134,6 +176,7 @@ void hms_view_release(hms_view_t **view_p)
         for (size_t i = 0; i < view->count; i++) {
             hms_content_block_release(&view->hosts[i].content);
             hms_metrics_block_release(&view->hosts[i].metrics);
+            hms_alert_block_release(&view->hosts[i].alerts);
         }
         free(atomic_load(&view->rendered));
         free(view->hosts);

@@ -40,6 +40,20 @@ void hms_metrics_block_release(hms_metrics_block_t **block_p);
 //  The entry of container id in a block, or NULL.
 const hms_metrics_entry_t *hms_metrics_block_find(const hms_metrics_block_t *block, const char *id);
 
+//  The alerts of a host now pending or firing, shared like a metrics
+//  block: sorted by since_ms, then rule and container.
+typedef struct {
+    atomic_int refs;
+    hms_alert_t *alerts; //  owned
+    size_t count;
+} hms_alert_block_t;
+
+//  A new block of count alerts (taken over; freed on failure); NULL when
+//  out of memory.
+hms_alert_block_t *hms_alert_block_new(hms_alert_t *alerts, size_t count);
+hms_alert_block_t *hms_alert_block_ref(hms_alert_block_t *block);
+void hms_alert_block_release(hms_alert_block_t **block_p);
+
 typedef struct {
     atomic_int refs;
     hms_container_t *containers; //  owned
@@ -68,8 +82,10 @@ typedef struct {
     uint64_t manager_restarts;         //  new manager instances seen after the first
     uint64_t snapshots;                //  give_content answers taken (not updates)
     bool pending;                      //  an update is known and not applied yet
+    uint64_t bytes_in, bytes_out;      //  control-plane bytes from and to the manager
     hms_content_block_t *content;      //  NULL until the first give_content answer
     hms_metrics_block_t *metrics;      //  NULL until the first metrics message
+    hms_alert_block_t *alerts;         //  NULL: none yet
 } hms_view_host_t;
 
 typedef struct {
@@ -80,7 +96,8 @@ typedef struct {
     size_t rendered_size;     //  its length, set before rendered is published
 } hms_view_t;
 
-//  A new view of count hosts (copied; content and metrics blocks are referenced).
+//  A new view of count hosts (copied; content, metrics and alert blocks
+//  are referenced).
 hms_view_t *hms_view_new(const hms_view_host_t *hosts, size_t count);
 void hms_view_release(hms_view_t **view_p);
 

@@ -57,9 +57,9 @@ static const char s_usage[] =
     "                           probe_interval_ms (1..10000), probe_timeout_ms (1..60000),\n"
     "                           probe_period_ms and heartbeat_ms (10..3600000),\n"
     "                           grace_ms (0..3600000), backoff_max_ms (0..86400000)\n"
-    "  watch                    print heartbeats, updates and metrics as they come, one a\n"
-    "                           line with the local time, until SIGINT or SIGTERM,\n"
-    "                           --count or --duration\n"
+    "  watch                    print heartbeats, updates, metrics and alerts as they\n"
+    "                           come, one a line with the local time, until SIGINT or\n"
+    "                           SIGTERM, --count or --duration\n"
     "\n"
     "Antagonist commands (-H names the antagonist):\n"
     "  antagonist ping          as ping\n"
@@ -310,7 +310,8 @@ static int s_receive(zsock_t *sub, hms_msg_t *msg, int wait_ms)
     else if (hms_msg_decode(msg, zframe_data(body), zframe_size(body)) != 0)
         fprintf(stderr, "hmsctl: dropped a message: %s\n", msg->decode_text);
     else if (msg->type != HMS_MSG_HB && msg->type != HMS_MSG_UPDATE &&
-             msg->type != HMS_MSG_METRICS && msg->type != HMS_MSG_ATTACK)
+             msg->type != HMS_MSG_METRICS && msg->type != HMS_MSG_ALERT &&
+             msg->type != HMS_MSG_ATTACK)
         fprintf(stderr, "hmsctl: dropped a %s: not a published message\n",
                 hms_msg_type_name(msg->type));
     else if (!zframe_streq(topic, hms_msg_type_name(msg->type)))
@@ -337,6 +338,7 @@ static int s_watch(const options_t *options, const command_t *command)
         zsock_set_subscribe(sub, "hb");
         zsock_set_subscribe(sub, "update");
         zsock_set_subscribe(sub, "metrics");
+        zsock_set_subscribe(sub, "alert");
         zsock_set_subscribe(sub, "attack");
     }
     if (!sub || hms_transport_connect(transport, sub, endpoint) != 0) {

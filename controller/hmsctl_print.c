@@ -310,6 +310,12 @@ json_t *hmsctl_json_message(const hms_msg_t *msg)
 {
     if (msg->type == HMS_MSG_HB || msg->type == HMS_MSG_UPDATE)
         return s_json_published(msg);
+    if (msg->type == HMS_MSG_ALERT) {
+        json_t *json = hms_json_alert(&msg->alert);
+        json_object_set_new(json, "v", json_integer(HMS_PROTOCOL_VERSION));
+        json_object_set_new(json, "command", json_string("alert"));
+        return json;
+    }
     if (msg->type == HMS_MSG_METRICS) {
         json_t *entries = json_array();
         for (size_t i = 0; entries && i < msg->metrics.count; i++)
@@ -399,6 +405,13 @@ void hmsctl_print_event(const hms_msg_t *msg)
                    isnan(entry->rollups[HMS_METRIC_MEMORY].mean) ? "-" : memory);
         }
         printf("\n");
+    } else if (msg->type == HMS_MSG_ALERT) {
+        const hms_alert_t *alert = &msg->alert;
+        printf("seq=%" PRIu64 " %s %s %s: %s (%.12s) %s=%g threshold=%g\n", alert->seq,
+               hmsctl_safe(alert->rule), hms_alert_state_name(alert->state),
+               hms_severity_name(alert->severity), *alert->name ? hmsctl_safe(alert->name) : "-",
+               hmsctl_safe(alert->container), hmsctl_safe(alert->metric), alert->value,
+               alert->threshold);
     } else {
         const hms_attack_t *attack = &msg->attack;
         printf("%s seq=%" PRIu64 " attack_id=%" PRIu64 " %s %s %s (%.12s)",

@@ -9,6 +9,7 @@
 
 #include "hms_manager.h"
 #include "hms_client.h"
+#include "hms_alerts.h"
 #include "hms_collector.h"
 #include "hms_docker.h"
 #include "hms_file.h"
@@ -87,6 +88,9 @@ const hms_option_t hms_manager_options[] = {
      "no metrics"},
     {"metrics-interval", 0, HMS_OPT_INT, offsetof(hms_manager_config_t, metrics_interval_ms),
      "10000", 1000, HMS_PERIOD_MAX, "MS", "between two publications of the metrics (rollups)"},
+    {"rules", 0, HMS_OPT_STRING, offsetof(hms_manager_config_t, rules_file), "", 0, 0, "FILE",
+     "alert rules, JSON (docs/ALERTS.md); empty: the built-in ones (a container stopped, crash "
+     "looping, OOM-killed); none: no alerts"},
     HMS_TRANSPORT_OPTIONS(hms_manager_config_t, transport),
     HMS_DAEMON_OPTIONS(hms_manager_config_t, "the endpoints bound and the address"),
     {NULL}};
@@ -117,6 +121,7 @@ struct _hms_manager_t {
     hms_table_t *table;         //  containers and healing policy
     hms_sync_t *sync;           //  the table as followers hold it
     hms_collector_t *collector; //  resource metrics; NULL: none (--metrics-window 0)
+    hms_alerts_t *alerts;       //  alert rules; NULL: none (--rules none)
     bool notify_only;           //  --sync notify: updates carry no content
     hms_container_t *content;   //  the table now, for hms_sync_diff
     size_t content_capacity;
@@ -929,6 +934,43 @@ static int s_start_metrics(hms_manager_t *self, const hms_manager_config_t *conf
     return 0;
 }
 
+//  Alerts callback: an alert to publish.
+static void s_publish_alert(const hms_alert_t *alert, void *arg)
+{
+    hms_msg_t msg;
+    hms_msg_init(&msg, HMS_MSG_ALERT);
+    msg.alert = *alert;
+    hms_notice("alert %s %s: %s %s %g (threshold %g)", alert->rule,
+               hms_alert_state_name(alert->state), alert->name, alert->metric, alert->value,
+               alert->threshold);
+    s_publish(arg, &msg);
+}
+
+//  The alert rules, unless --rules none. Returns 0, or -1 (logged).
+static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *config)
+{
+    if (strcmp(config->rules_file, "none") == 0)
+        return 0;
+    hms_rule_t rules[HMS_RULES_MAX];
+    char why[512];
+    int count = *config->rules_file ? hms_rules_load(config->rules_file, rules, why, sizeof why)
+                                    : (int)hms_rules_builtin(rules);
+    if (count < 0) {
+        hms_error("--rules: %s", why);
+        return -1;
+    }
+    self->alerts = hms_alerts_new(self->address, rules, (size_t)count, s_publish_alert, self);
+    if (!self->alerts ||
+        hms_alerts_start(self->alerts, self->loop, self->table,
+                         self->collector ? hms_collector_store(self->collector) : NULL) != 0) {
+        hms_error("cannot start the alert rules");
+        return -1;
+    }
+    hms_info("%d alert rules%s%s", count, *config->rules_file ? " from " : " (built-in)",
+             config->rules_file);
+    return 0;
+}
+
 //  The sockets, the engine, the prober, the timers. Returns 0, or -1 (logged).
 static int s_start(hms_manager_t *self, const hms_manager_config_t *config)
 {
@@ -939,7 +981,8 @@ static int s_start(hms_manager_t *self, const hms_manager_config_t *config)
     self->probe = hms_probe_new(self->loop);
     if (!self->probe)
         hms_error("cannot open an ICMP socket: run as root or with CAP_NET_RAW");
-    if (!self->docker || !self->probe || s_start_metrics(self, config) != 0)
+    if (!self->docker || !self->probe || s_start_metrics(self, config) != 0 ||
+        s_start_alerts(self, config) != 0)
         return -1;
     zloop_reader(self->loop, self->router, s_router_reader, self);
     zloop_reader_set_tolerant(self->loop, self->router);
@@ -959,7 +1002,7 @@ hms_manager_t *hms_manager_new(const hms_manager_config_t *config)
     self->config = *config;
     self->config.pub_endpoint = self->config.router_endpoint = self->config.address = NULL;
     self->config.docker_socket = self->config.state_file = self->config.label = NULL;
-    self->config.ready_file = self->config.sync = NULL;
+    self->config.ready_file = self->config.sync = self->config.rules_file = NULL;
     self->config.transport = (hms_transport_config_t){NULL, NULL, config->transport.insecure};
     self->heartbeat_timer = self->probe_timer = self->watch_timer = -1;
     self->started_ms = (uint64_t)zclock_time();
@@ -1005,7 +1048,8 @@ void hms_manager_destroy(hms_manager_t **self_p)
     hms_manager_t *self = *self_p;
     hms_docker_destroy(&self->docker); //  no callback after this
     hms_probe_destroy(&self->probe);
-    hms_collector_destroy(&self->collector); //  before the loop that holds its timers
+    hms_alerts_destroy(&self->alerts);       //  before the loop that holds its timer
+    hms_collector_destroy(&self->collector); //  and this one's
     zlistx_destroy(&self->requests);
     zsock_destroy(&self->router);
     zsock_destroy(&self->pub);

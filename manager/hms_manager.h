@@ -61,6 +61,7 @@ typedef struct {
     int stop_timeout_s;               //  what a restart gives a container to stop
     int metrics_window_s;             //  seconds of metrics kept per container; 0: no metrics
     int metrics_interval_ms;          //  between two metrics publications
+    char *rules_file;                 //  alert rules (JSON); "": the built-in ones; "none": none
     hms_transport_config_t transport; //  keys, allowed clients, --insecure
     char *ready_file; //  where the bound endpoints are written once serving; "": none
     int log_level;    //  hms_log level

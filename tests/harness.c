@@ -442,3 +442,14 @@ long harness_http(const char *method, const char *url, const char *body, const c
     const char *headers[] = {body ? header : NULL, NULL};
     return harness_http_raw(method, url, body, headers, response, timeout_ms);
 }
+
+int harness_listening_port(pid_t pid)
+{
+    char *table = harness_sh_output("ss -Htlnp 2>/dev/null | grep 'pid=%d,' || true", (int)pid);
+    int port = 0;
+    const char *colon = table ? strstr(table, "127.0.0.1:") : NULL;
+    if (colon)
+        port = atoi(colon + strlen("127.0.0.1:"));
+    free(table);
+    return port;
+}

@@ -44,6 +44,11 @@ const char *harness_started_at(const char *id);
 //  Removes every container of this run, and the test's iptables rules.
 void harness_cleanup(void);
 
+//  The TCP port of 127.0.0.1 the process pid listens on (0: none yet),
+//  from the socket table: for peers that pick their port (":0") and do not
+//  say which.
+int harness_listening_port(pid_t pid);
+
 //  Calls cond(arg) every 20 ms until it is true or timeout_ms passed.
 //  Returns true when the condition held in time.
 bool harness_wait(bool (*cond)(void *arg), void *arg, int timeout_ms);

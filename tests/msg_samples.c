@@ -12,6 +12,7 @@ const msg_sample_t msg_samples[] = {
     {"attack_start", HMS_MSG_ATTACK, HMS_MSG_NONE},
     {"attack_end", HMS_MSG_ATTACK, HMS_MSG_NONE},
     {"metrics", HMS_MSG_METRICS, HMS_MSG_NONE},
+    {"alert", HMS_MSG_ALERT, HMS_MSG_NONE},
     {"ping", HMS_MSG_PING, HMS_MSG_NONE},
     {"give_content", HMS_MSG_GIVE_CONTENT, HMS_MSG_NONE},
     {"give_metrics", HMS_MSG_GIVE_METRICS, HMS_MSG_NONE},
@@ -218,6 +219,22 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
         }
         break;
     case HMS_MSG_METRICS: s_metrics(&msg->metrics); break;
+    case HMS_MSG_ALERT:
+        strcpy(msg->alert.address, address);
+        msg->alert.seq = 4;
+        strcpy(msg->alert.rule, "memory_high");
+        msg->alert.state = HMS_ALERT_FIRING;
+        msg->alert.severity = HMS_SEVERITY_WARNING;
+        strcpy(msg->alert.container,
+               "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d");
+        strcpy(msg->alert.name, "web-1");
+        strcpy(msg->alert.metric, "memory");
+        msg->alert.value = 93.75;
+        msg->alert.threshold = 90;
+        msg->alert.since_ms = 1795000001000;
+        msg->alert.ts_ms = 1795000011000;
+        strcpy(msg->alert.summary, "memory near its limit");
+        break;
     case HMS_MSG_GIVE_METRICS:
         strcpy(msg->query.container, "web-1");
         msg->query.from_ms = 1795000000000;

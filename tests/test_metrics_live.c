@@ -144,24 +144,12 @@ static void test_promtool(void **state)
     free(lint);
 }
 
-//  The port the process pid listens on (0: none yet), from the socket table.
-static int s_listening_port(pid_t pid)
-{
-    char *table = harness_sh_output("ss -Htlnp 2>/dev/null | grep 'pid=%d,' || true", (int)pid);
-    int port = 0;
-    const char *colon = table ? strstr(table, "127.0.0.1:") : NULL;
-    if (colon)
-        port = atoi(colon + strlen("127.0.0.1:"));
-    free(table);
-    return port;
-}
-
 static bool s_prometheus_ready(void *arg)
 {
     (void)arg;
     if (!harness_alive(s_env.server))
         fail_msg("prometheus exited: see its log in %s", s_env.dir);
-    int port = s_listening_port(s_env.server);
+    int port = harness_listening_port(s_env.server);
     if (port <= 0)
         return false;
     snprintf(s_env.prometheus, sizeof s_env.prometheus, "http://127.0.0.1:%d", port);

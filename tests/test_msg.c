@@ -112,8 +112,8 @@ static void test_round_trip_every_message(void **state)
         free(second.data);
     }
     //  Every request has an ok reply sample, plus the PUB messages (an update
-    //  as a delta and as a notice, two attacks, metrics) and error.
-    assert_int_equal(count, 33);
+    //  as a delta and as a notice, two attacks, metrics, an alert) and error.
+    assert_int_equal(count, 34);
 }
 
 //  The decoded fields are the ones sent, including optional and NAN fields.
@@ -427,6 +427,9 @@ static bool s_optional(const char *vector, const char *key)
         {"conf_antagonist", "name"},
         {"conf_antagonist", "seed"},
         {"conf_antagonist", "mode"},
+        {"alert", "name"},
+        {"alert", "value"},
+        {"alert", "summary"},
     };
     for (size_t i = 0; i < sizeof optional / sizeof optional[0]; i++)
         if (strcmp(optional[i][0], vector) == 0 && strcmp(optional[i][1], key) == 0)

@@ -75,6 +75,11 @@ static const char *const s_served[][2] = {
     {"HEAD", "/stats"},
     {"GET", "/metrics"},
     {"HEAD", "/metrics"},
+    {"GET", "/alerts"},
+    {"HEAD", "/alerts"},
+    {"GET", "/alerts/history"},
+    {"HEAD", "/alerts/history"},
+    {"POST", "/alerts/test"},
     {"GET", "/config"},
     {"HEAD", "/config"},
     {"PUT", "/config"},
@@ -94,6 +99,14 @@ static const char *const s_served[][2] = {
     {"HEAD", "/docs"},
     {"GET", "/docs.js"},
     {"HEAD", "/docs.js"},
+    {"GET", "/vendor/swagger-ui-bundle.js"},
+    {"HEAD", "/vendor/swagger-ui-bundle.js"},
+    {"GET", "/vendor/swagger-ui.css"},
+    {"HEAD", "/vendor/swagger-ui.css"},
+    {"GET", "/vendor/uPlot.iife.min.js"},
+    {"HEAD", "/vendor/uPlot.iife.min.js"},
+    {"GET", "/vendor/uPlot.min.css"},
+    {"HEAD", "/vendor/uPlot.min.css"},
     {"GET", "/"},
     {"HEAD", "/"},
     {"GET", "/app.js"},
@@ -491,9 +504,10 @@ static void s_check_answer(const char *method, const char *path, const http_t *h
 //  Setup.
 
 //  A controller on a free HTTP port, with a token file when token is not
-//  NULL. Writes its base URL into base (64 bytes) and returns its pid.
+//  NULL and an alert webhook when webhook is not NULL. Writes its base URL
+//  into base (64 bytes) and returns its pid.
 static pid_t s_start_controller(const char *token, const char *hosts, const char *state,
-                                const char *name, char *base)
+                                const char *webhook, const char *name, char *base)
 {
     char ready[128], token_file[128], port[16], key[128], secret[160], allow[128];
     snprintf(ready, sizeof ready, "%s/%s.ready", s_env.dir, name);
@@ -523,6 +537,10 @@ static pid_t s_start_controller(const char *token, const char *hosts, const char
     argv[argc++] = secret;
     argv[argc++] = "--curve-allow";
     argv[argc++] = allow;
+    if (webhook) {
+        argv[argc++] = "--webhook";
+        argv[argc++] = (char *)webhook;
+    }
     if (token) {
         assert_int_equal(harness_sh("umask 077; echo '%s' > %s", token, token_file), 0);
         argv[argc++] = "--token-file";
@@ -642,7 +660,11 @@ static int s_setup(void **state)
 
     char controller_state[128];
     snprintf(controller_state, sizeof controller_state, "%s/controller.state", s_env.dir);
-    s_env.controller = s_start_controller(NULL, hosts, controller_state, "controller", s_env.base);
+    //  A receiver that refuses: POST /alerts/test queues for it all the same.
+    char webhook[64];
+    snprintf(webhook, sizeof webhook, "http://127.0.0.1:%d/hook", harness_dead_port(1));
+    s_env.controller =
+        s_start_controller(NULL, hosts, controller_state, webhook, "controller", s_env.base);
 
     assert_true(harness_wait(s_healthy, s_env.base, 5000));
     if (!harness_wait(s_container_active, NULL, 10000))
@@ -1262,7 +1284,8 @@ static void test_token(void **state)
 {
     (void)state;
     char base[64];
-    s_env.token_controller = s_start_controller("s3cret-s3cret-s3cret", "", "", "token", base);
+    s_env.token_controller =
+        s_start_controller("s3cret-s3cret-s3cret", "", "", NULL, "token", base);
     assert_true(harness_wait(s_healthy, base, 5000));
 
     char *problems = NULL;

@@ -2,7 +2,8 @@
     (hms_prometheus), and the per-host cache of the last metrics
     (hms_metrics_cache): families grouped with their HELP and TYPE,
     cAdvisor's names and labels, values from the readings, label escaping,
-    ignored containers, hosts without metrics, stale containers dropped.
+    ignored containers, hosts without metrics, stale containers dropped,
+    alerts.
     promtool's own check runs in test_metrics_live.
 */
 #include <stdarg.h>
@@ -108,15 +109,23 @@ static hms_view_t *s_view(void)
     hosts[0].status = HMS_HOST_ONLINE;
     hosts[0].last_seen_ms = 1795000000500;
     hosts[0].snapshots = 3;
+    hosts[0].bytes_in = 1234;
+    hosts[0].bytes_out = 56;
     hosts[0].content = hms_content_block_new(containers, 3);
     hms_metrics_entry_t *entries = malloc(sizeof *entries);
     entries[0] = s_entry(WEB, 84172430000, 61046784);
     hosts[0].metrics = hms_metrics_block_new(entries, 1, 1795000000000);
     snprintf(hosts[1].address, sizeof hosts[1].address, "10.0.0.6");
     hosts[1].status = HMS_HOST_OFFLINE;
+    hms_alert_t *alerts = calloc(1, sizeof *alerts);
+    assert_non_null(alerts);
+    *alerts = (hms_alert_t){.state = HMS_ALERT_FIRING, .severity = HMS_SEVERITY_CRITICAL};
+    snprintf(alerts->rule, sizeof alerts->rule, "host_offline");
+    hosts[1].alerts = hms_alert_block_new(alerts, 1);
     hms_view_t *view = hms_view_new(hosts, 2);
     hms_content_block_release(&hosts[0].content);
     hms_metrics_block_release(&hosts[0].metrics);
+    hms_alert_block_release(&hosts[1].alerts);
     return view;
 }
 
@@ -157,6 +166,15 @@ static void test_render(void **state)
     assert_null(strstr(text, "hms_container_heals_total{host=\"10.0.0.5\",name=\"skip\""));
     assert_non_null(strstr(text, "hms_host_online{host=\"10.0.0.5\"} 1\n"));
     assert_non_null(strstr(text, "hms_host_online{host=\"10.0.0.6\"} 0\n"));
+    assert_non_null(strstr(text,
+                           "hms_control_plane_bytes_total{host=\"10.0.0.5\",direction=\"in\"} "
+                           "1234\n"));
+    assert_non_null(strstr(text,
+                           "hms_control_plane_bytes_total{host=\"10.0.0.5\",direction=\"out\"} "
+                           "56\n"));
+    assert_non_null(strstr(text, "hms_alerts{alertname=\"host_offline\",alertstate=\"firing\","
+                                 "severity=\"critical\",host=\"10.0.0.6\",name=\"\",id=\"\"} "
+                                 "1\n"));
     assert_non_null(strstr(text, "hms_host_last_seen_timestamp_seconds{host=\"10.0.0.5\"} "
                                  "1795000000.500\n"));
     //  Each family once, its samples right after its TYPE line.

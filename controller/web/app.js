@@ -167,6 +167,9 @@ const view = {
   lastOk: 0,        // when it came
   error: null,      // the last poll's error, null when it succeeded
   config: null,     // last GET /config answer
+  alerts: null,     // last GET /alerts list; null when unknown
+  timeline: [],     // last GET /alerts/history list
+  timelineAt: 0,    // when it was asked
   hosts: new Map(), // address -> rendered host
   timer: 0,
   polling: false,   // a GET /containers is under way
@@ -277,7 +280,7 @@ function renderRows(host, containers, threshold, now) {
       row = createRow(host);
       host.rows.set(key, row);
     }
-    updateRow(row, c, threshold, now);
+    updateRow(row, c, threshold, now, host);
     const expected = previous ? previous.tr.nextSibling : host.tbody.firstChild;
     if (expected !== row.tr) host.tbody.insertBefore(row.tr, expected);
     previous = row;
@@ -296,6 +299,7 @@ function createRow(host) {
     status: el('td'),
     loss: el('td', { className: 'num' }),
     rtt: el('td', { className: 'num' }),
+    spark: el('td', { className: 'spark' }),
     restarts: el('td', { className: 'num' }),
     since: el('td', { className: 'since' }),
     ip: el('td', { className: 'mono' }),
@@ -307,9 +311,11 @@ function createRow(host) {
   const state = el('span', { className: 'state' });
   cells.status.append(badge, state);
   const button = el('button', { type: 'button', className: 'small' });
-  cells.action.append(button);
+  const chartsButton = el('button', { type: 'button', className: 'small quiet' }, 'Charts');
+  cells.action.append(chartsButton, button);
   const tr = el('tr', {}, ...Object.values(cells));
-  const row = { tr, cells, badge, state, button, container: null };
+  const row = { tr, cells, badge, state, button, charts: chartsButton, container: null };
+  chartsButton.addEventListener('click', () => openCharts(host.address, row.container.name || row.container.id));
   button.addEventListener('click', () => {
     const c = row.container;
     const ref = c.id || c.name;
@@ -325,7 +331,7 @@ function createRow(host) {
   return row;
 }
 
-function updateRow(row, c, threshold, now) {
+function updateRow(row, c, threshold, now, host) {
   row.container = c;
   const status = String(c.status || 'unknown');
   row.tr.className = statusClass(status);
@@ -351,6 +357,10 @@ function updateRow(row, c, threshold, now) {
   setText(row.button, ignored ? 'Watch' : 'Ignore');
   row.button.title = ignored ? 'Monitor and heal this container again' : 'Stop monitoring and healing this container';
   row.button.setAttribute('aria-label', `${ignored ? 'Watch' : 'Ignore'} ${c.name || id}`);
+  row.charts.hidden = ignored;
+  row.key = `${host.address}/${c.name || id}`;
+  drawSpark(row);
+  row.charts.setAttribute('aria-label', `Charts of ${c.name || id}`);
 }
 
 // Rendering of the page.
@@ -410,6 +420,184 @@ function render() {
   renderClock();
 }
 
+// Alerts pending or firing (GET /alerts), most severe first.
+const SEVERITY_ORDER = ['critical', 'warning', 'info'];
+
+function renderAlerts(now = Date.now()) {
+  const alerts = Array.isArray(view.alerts) ? view.alerts.slice() : null;
+  const changes = Array.isArray(view.timeline) ? view.timeline : [];
+  const section = $('alerts');
+  section.hidden = (!alerts || alerts.length === 0) && changes.length === 0;
+  $('timeline').hidden = changes.length === 0;
+  $('timeline-list').replaceChildren(...changes.map((a) => el('li', { className: `alert-${a.severity}` },
+    el('time', { dateTime: new Date(a.ts_ms).toISOString() }, fmtClock(a.ts_ms)), ' ',
+    el('strong', {}, a.rule), ` ${a.state}: ${a.name || a.address}`)));
+  const firing = alerts ? alerts.filter((a) => a.state === 'firing') : [];
+  setText($('sum-alerts'), alerts ? String(firing.length) : '–');
+  $('sum-alerts').parentElement.className = !alerts ? '' : firing.some((a) => a.severity === 'critical') ? 'bad'
+    : firing.length ? 'warn' : 'good';
+  if (!alerts) return;
+  alerts.sort((a, b) => SEVERITY_ORDER.indexOf(a.severity) - SEVERITY_ORDER.indexOf(b.severity)
+    || a.since_ms - b.since_ms);
+  $('alert-list').replaceChildren(...alerts.map((a) => {
+    const what = a.container ? `${a.name || a.container.slice(0, 12)} on ${a.address}` : a.address;
+    const value = a.value === null || a.value === undefined ? '' : ` = ${Number(a.value).toPrecision(4)}`;
+    return el('li', { className: `alert alert-${a.severity} alert-${a.state}` },
+      el('span', { className: 'badge' }, `${a.severity} · ${a.state}`), ' ',
+      el('strong', {}, a.rule), ` ${what}: ${a.metric}${value} (threshold ${a.threshold}) `,
+      el('small', { title: fmtTime(a.since_ms) }, `since ${fmtAgo(a.since_ms, now)}`),
+      a.summary ? el('span', { className: 'alert-summary' }, ` — ${a.summary}`) : '');
+  }));
+}
+
+// Sparklines: each container's CPU over the last 15 minutes, from the
+// history, fetched again every 30 s for at most SPARKS_MAX containers.
+const SPARKS_MAX = 50;
+const SPARK_MS = 30000;
+const sparks = new Map(); // "address/container" -> { values, at }
+
+function drawSpark(row) {
+  const spark = sparks.get(row.key);
+  const cell = row.cells.spark;
+  const values = spark ? spark.values : [];
+  const known = values.filter((v) => v !== null);
+  if (known.length < 2) {
+    cell.replaceChildren('—');
+    return;
+  }
+  const max = Math.max(...known, 0.01);
+  const w = 90;
+  const h = 22;
+  const step = w / (values.length - 1);
+  const d = values.map((v, i) => (v === null ? null : `${(i * step).toFixed(1)},${(h - 1 - (v / max) * (h - 2)).toFixed(1)}`))
+    .filter(Boolean).join(' ');
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', `0 0 ${w} ${h}`);
+  svg.setAttribute('width', String(w));
+  svg.setAttribute('height', String(h));
+  svg.setAttribute('role', 'img');
+  const last = known[known.length - 1];
+  svg.setAttribute('aria-label', `CPU over 15 minutes, now ${last.toFixed(1)} %, at most ${max.toFixed(1)} %`);
+  const line = document.createElementNS(ns, 'polyline');
+  line.setAttribute('points', d);
+  line.setAttribute('class', 'spark-line');
+  svg.append(line);
+  cell.replaceChildren(svg);
+  cell.title = `CPU now ${last.toFixed(1)} %, at most ${max.toFixed(1)} % in 15 min`;
+}
+
+async function loadSparks() {
+  const now = Date.now();
+  const rows = [...view.hosts.values()].flatMap((host) => [...host.rows.values()]
+    .filter((row) => row.container && row.container.status !== 'ignored')
+    .map((row) => ({ host, row }))).slice(0, SPARKS_MAX);
+  for (const { host, row } of rows) {
+    const spark = sparks.get(row.key);
+    if (spark && now - spark.at < SPARK_MS) continue;
+    const c = row.container;
+    try {
+      const answer = await api('GET', `${containerPath(host.address, c.name || c.id)}/metrics?metric=cpu&from=${now - 15 * 60e3}&to=${now}&step=${SPARK_MS}`);
+      const mean = answer && Array.isArray(answer.mean) ? answer.mean : [];
+      sparks.set(row.key, { values: mean.map((v) => (typeof v === 'number' ? v * 100 : null)), at: now });
+    } catch (e) {
+      sparks.set(row.key, { values: [], at: now }); // no history: tried again later
+    }
+    drawSpark(row);
+  }
+}
+
+// Charts of one container (uPlot), from the controller's history:
+// GET /containers/{address}/{container}/metrics, one series a request.
+const RANGES = { '15m': 15 * 60e3, '1h': 3600e3, '24h': 24 * 3600e3 };
+const CHARTS = [
+  { key: 'cpu', title: 'CPU', unit: '%', series: [['cpu', 'CPU', 100]] },
+  { key: 'memory', title: 'Memory', unit: 'MiB',
+    series: [['memory', 'working set', 1 / 1048576], ['memory_limit', 'limit', 1 / 1048576]] },
+  { key: 'network', title: 'Network', unit: 'KiB/s',
+    series: [['net_rx', 'received', 1 / 1024], ['net_tx', 'sent', 1 / 1024]] },
+  { key: 'probe', title: 'Probe', unit: '% lost · ms',
+    series: [['loss', 'loss %', 1], ['rtt', 'RTT ms', 1]] },
+];
+const COLORS = ['#2563eb', '#b91c1c', '#15803d', '#a16207'];
+
+const charts = { address: '', container: '', range: '15m', timer: 0, plots: new Map() };
+
+function openCharts(address, container, range) {
+  charts.address = address;
+  charts.container = container;
+  if (range && RANGES[range]) charts.range = range;
+  history.replaceState(null, '', `#charts=${encodeURIComponent(address)}/${encodeURIComponent(container)}&range=${charts.range}`);
+  const section = $('charts');
+  section.hidden = false;
+  setText($('charts-title'), `${container} on ${address}`);
+  for (const b of section.querySelectorAll('[data-range]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.range === charts.range));
+  }
+  loadCharts();
+  section.scrollIntoView({ block: 'nearest' });
+}
+
+function closeCharts() {
+  clearTimeout(charts.timer);
+  charts.address = '';
+  for (const plot of charts.plots.values()) plot.destroy();
+  charts.plots.clear();
+  $('charts').hidden = true;
+  history.replaceState(null, '', location.pathname);
+}
+
+async function loadCharts() {
+  clearTimeout(charts.timer);
+  if (!charts.address) return;
+  const { address, container, range } = charts;
+  const to = Date.now();
+  const from = to - RANGES[range];
+  const step = Math.floor(RANGES[range] / 300);
+  const names = CHARTS.flatMap((c) => c.series.map(([m]) => m));
+  let answers;
+  try {
+    answers = await Promise.all(names.map((metric) => api('GET',
+      `${containerPath(address, container)}/metrics?metric=${metric}&from=${from}&to=${to}&step=${step}`)));
+  } catch (e) {
+    setText($('charts-note'), `No history: ${e.message}`);
+    $('charts-note').hidden = false;
+    charts.timer = setTimeout(loadCharts, 10000);
+    return;
+  }
+  if (charts.address !== address || charts.container !== container || charts.range !== range) return;
+  $('charts-note').hidden = true;
+  const byMetric = new Map(names.map((m, i) => [m, answers[i]]));
+  for (const chart of CHARTS) drawChart(chart, byMetric);
+  charts.timer = setTimeout(loadCharts, 10000);
+}
+
+function drawChart(chart, byMetric) {
+  const box = $(`chart-${chart.key}`);
+  const first = byMetric.get(chart.series[0][0]) || {};
+  const xs = (Array.isArray(first.t) ? first.t : []).map((t) => t / 1000);
+  const ys = chart.series.map(([metric, , scale]) => {
+    const answer = byMetric.get(metric) || {};
+    const mean = Array.isArray(answer.mean) ? answer.mean : [];
+    return xs.map((_, i) => (typeof mean[i] === 'number' ? mean[i] * scale : null));
+  });
+  box.dataset.points = String(ys[0].filter((v) => v !== null).length);
+  const old = charts.plots.get(chart.key);
+  if (old) old.destroy();
+  const opts = {
+    title: `${chart.title} (${chart.unit})`,
+    width: Math.max(280, box.clientWidth || 560),
+    height: 180,
+    scales: { x: { time: true } },
+    series: [{}, ...chart.series.map(([, label], i) => ({
+      label, stroke: COLORS[i], width: 1.5, spanGaps: false,
+      value: (u, v) => (v === null || v === undefined ? '—' : Number(v).toPrecision(3)),
+    }))],
+    axes: [{}, { size: 56 }],
+  };
+  charts.plots.set(chart.key, new uPlot(opts, [xs, ...ys], box));
+}
+
 // The parts that change with time alone: connection state, ages.
 function renderClock() {
   const now = Date.now();
@@ -454,6 +642,22 @@ async function poll(now = false) {
     view.lastOk = Date.now();
     view.error = null;
     render();
+    try {
+      const alerts = await api('GET', '/alerts');
+      view.alerts = alerts && Array.isArray(alerts.alerts) ? alerts.alerts : null;
+    } catch (e) {
+      view.alerts = null;
+    }
+    if (Date.now() - view.timelineAt > 10000) {
+      view.timelineAt = Date.now();
+      try {
+        const history = await api('GET', '/alerts/history?limit=20');
+        view.timeline = history && Array.isArray(history.alerts) ? history.alerts : [];
+      } catch (e) {
+        view.timeline = []; // no history kept (501)
+      }
+    }
+    renderAlerts();
   } catch (e) {
     view.error = e;
     renderClock();
@@ -558,8 +762,18 @@ function setup() {
     if (!document.hidden) poll(true);
   });
 
+  for (const b of $('charts').querySelectorAll('[data-range]')) {
+    b.addEventListener('click', () => openCharts(charts.address, charts.container, b.dataset.range));
+  }
+  $('charts-close').addEventListener('click', closeCharts);
+  // A link to a container's charts: #charts=ADDRESS/CONTAINER&range=1h
+  const link = /^#charts=([^/&]+)\/([^&]+)(?:&range=(\w+))?$/.exec(location.hash);
+  if (link) openCharts(decodeURIComponent(link[1]), decodeURIComponent(link[2]), link[3]);
+
   renderToken();
   poll();
+  setTimeout(loadSparks, 2000);
+  setInterval(loadSparks, SPARK_MS);
   loadConfig();
   setInterval(loadConfig, CONFIG_MS);
   setInterval(() => (view.data ? render() : renderClock()), 1000);

@@ -4,17 +4,19 @@
 #
 #   tests/web/screenshot.sh BUILD_DIR [SCREENSHOT]   (default /tmp/hms-web.png)
 #
-# Starts three containers (hms/testbox:1) labelled for this run, an
-# hms-manager watching them and two hms-controllers following that manager,
-# one serving HTTP and one HTTPS (a certificate made for the run), all on
-# loopback and on ports they pick; waits until GET /containers shows the
-# three active; then has headless Chromium render / (screenshot and DOM)
-# and /docs (DOM, and a screenshot next to the first: NAME-docs.png) of
-# each. Checks that the page shows the containers, the host and their
-# status, that the explorer lists every path of the served /openapi.json,
-# that every answer carries the security headers, and that the browser
-# reports no violation of the Content-Security-Policy. Cleans up all it
-# started.
+# Starts three containers (hms/testbox:1) labelled for this run, one of
+# them spinning a CPU, an hms-manager watching them and two hms-controllers
+# following that manager, one serving HTTP and one HTTPS (a certificate
+# made for the run), all on loopback and on ports they pick; waits until
+# GET /containers shows the three active; then has headless Chromium render
+# / (screenshot and DOM), /docs (DOM, and a screenshot next to the first:
+# NAME-docs.png) and the charts of the loaded container (DOM and
+# NAME-charts.png) of each. Checks that the page shows the containers, the
+# host and their status, that the explorer (Swagger UI) lists every path
+# and operation of the served /openapi.json, that the charts hold points
+# and are drawn and the host table has sparklines, that every answer carries the security headers, and that
+# the browser reports no violation of the Content-Security-Policy. Cleans
+# up all it started.
 set -euo pipefail
 
 build=${1:?usage: screenshot.sh BUILD_DIR [SCREENSHOT]}
@@ -85,7 +87,9 @@ for name in "${names[@]}"; do
 done
 
 start manager "$manager_bin" --label "hms.test=$tag" --pub 'tcp://127.0.0.1:*' \
-    --state-file "$work/manager.state" --address web-test
+    --state-file "$work/manager.state" --address web-test --metrics-interval 1000
+# A container under load, for the charts: one shell spinning.
+docker exec -d "${names[0]}" sh -c 'while :; do :; done' || fail "cannot load ${names[0]}"
 address=$(ready manager pub)
 address=${address#tcp://}
 
@@ -177,8 +181,9 @@ operations = sum(1 for item in paths.values() for m in item if m in methods)
 if not paths or not operations:
     print("screenshot: /openapi.json has no operations", file=sys.stderr)
     sys.exit(1)
-missing = [p for p in paths if f'class="op-path">{html.escape(p, quote=False)}<' not in dom]
-shown = dom.count('<details class="op m-')
+# Swagger UI: one block per operation, its path in data-path.
+missing = [p for p in paths if f'data-path="{html.escape(p)}"' not in dom]
+shown = dom.count('class="opblock opblock-')
 if missing or shown < operations:
     print(f"screenshot: /docs lacks {missing}; {shown} of {operations} operations shown",
           file=sys.stderr)
@@ -188,6 +193,32 @@ print(f"screenshot: /docs lists the {len(paths)} paths and {shown} operations",
 EOF
     browse --screenshot="$docs_shot" "$base/docs" >/dev/null || fail "chromium could not take the screenshot of $base/docs"
     say "screenshot of $base/docs: $docs_shot"
+
+    # The charts of the loaded container, once its history holds seconds
+    # of CPU: non-empty, drawn (uPlot's canvas).
+    local charts_shot=${2%.png}-charts.png series link
+    deadline=$((SECONDS + 60))
+    until series=$(curl -sfk --max-time 2 "$base/containers/$address/${names[0]}/metrics?metric=cpu") &&
+        python3 -c 'import json, sys; m = json.loads(sys.argv[1])["mean"]; sys.exit(0 if sum(1 for v in m if v) >= 3 else 1)' "$series"; do
+        [ "$SECONDS" -lt "$deadline" ] || fail "$base: no CPU history of ${names[0]} after 60 s: ${series:-no answer}"
+        sleep 0.5
+    done
+    link="$base/#charts=$(python3 -c 'import sys, urllib.parse as u; print(u.quote(sys.argv[1], safe="") + "/" + u.quote(sys.argv[2], safe=""))' "$address" "${names[0]}")&range=15m"
+    browse --dump-dom "$link" >"$work/charts.dom" || fail "chromium could not render $link"
+    python3 - "$work/charts.dom" <<'EOF' || fail "$base: the charts of ${names[0]} are empty (DOM: $work/charts.dom)"
+import re, sys
+dom = open(sys.argv[1], encoding="utf-8").read()
+points = {k: int(v) for k, v in re.findall(r'id="chart-(\w+)" class="chart" data-points="(\d+)"', dom)}
+canvases = dom.count("<canvas")
+sparklines = dom.count('class="spark-line"')
+if points.get("cpu", 0) < 3 or points.get("memory", 0) < 3 or canvases < 4 or sparklines < 1:
+    print(f"screenshot: chart points {points}, {canvases} canvases, {sparklines} sparklines",
+          file=sys.stderr)
+    sys.exit(1)
+print(f"screenshot: charts drawn, points {points}; {sparklines} sparklines", file=sys.stderr)
+EOF
+    browse --screenshot="$charts_shot" "$link" >/dev/null || fail "chromium could not take the screenshot of the charts"
+    say "screenshot of the charts: $charts_shot"
     # The browser reports what the policy blocked as "Refused to ...".
     if grep -q "Refused to" "$work/chromium.log"; then
         grep "Refused to" "$work/chromium.log" | head -n 5 >&2

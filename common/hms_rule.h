@@ -1,0 +1,97 @@
+/*  hms_rule: alert rules, as the manager evaluates them and the controller
+    shows them.
+
+    A rule compares one series of a container (hms_metric_t, or one of the
+    container's states: "down", "backoff") with a threshold, each second.
+    It fires when the comparison has held for for_s seconds and resolves
+    when the value is back past the clear threshold (hysteresis, as
+    Netdata's alarms: a value that wavers about the threshold does not
+    flap). With of_limit, the value is a percentage of the container's own
+    limit (memory and memory_usage: its memory limit; pids: pids.max), and
+    a container without that limit is not judged by the rule.
+
+    Rules are JSON (a rules file, docs/ALERTS.md):
+
+        {"rules": [{"name": "memory_high", "metric": "memory", "of_limit": true,
+                    "op": ">", "threshold": 90, "clear": 80, "for_s": 10,
+                    "severity": "warning", "summary": "memory near its limit"}]}
+
+    Every field but name, metric and threshold has a default: op ">",
+    clear = threshold, for_s 0, severity "warning", summary "".
+*/
+#ifndef HMS_RULE_H_INCLUDED
+#define HMS_RULE_H_INCLUDED
+
+#include "hms_metric.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HMS_RULE_NAME_MAX    63   //  bytes of a rule's name: [A-Za-z0-9_.-]
+#define HMS_RULE_SUMMARY_MAX 200  //  bytes of its summary
+#define HMS_RULES_MAX        64   //  rules in one set
+#define HMS_RULE_FOR_MAX     3600 //  seconds a condition may have to hold
+
+//  What a rule reads besides the catalog's series (hms_metric_t): the
+//  container's state, 1 or 0 each second.
+typedef enum {
+    HMS_RULE_DOWN = HMS_METRIC_COUNT, //  not running at some moment of the second
+    HMS_RULE_BACKOFF,                 //  restarts keep failing: heals wait (crash loop)
+    HMS_RULE_INPUTS                   //  series a rule may read
+} hms_rule_input_t;
+
+//  From 1: the wire's enumerations leave 0 for "none".
+typedef enum { HMS_SEVERITY_INFO = 1, HMS_SEVERITY_WARNING, HMS_SEVERITY_CRITICAL } hms_severity_t;
+
+typedef struct {
+    char name[HMS_RULE_NAME_MAX + 1];
+    int input;        //  hms_metric_t or hms_rule_input_t
+    bool above;       //  fires above threshold (op ">"), else below (op "<")
+    bool of_limit;    //  the value is a % of the container's limit
+    double threshold; //  fires past it
+    double clear;     //  resolves back past it (at or before threshold)
+    uint32_t for_s;   //  seconds the condition must hold before firing
+    hms_severity_t severity;
+    char summary[HMS_RULE_SUMMARY_MAX + 1];
+} hms_rule_t;
+
+//  The rules a manager starts with when no rules file is given: a watched
+//  container that stops, crashes or is restarted (warning, resolved once
+//  it runs again: HMS heals it), one that crash-loops (critical: healing
+//  does not help), one whose process the OOM killer killed (warning). Fills rules (HMS_RULES_MAX) and returns their
+//  count.
+size_t hms_rules_builtin(hms_rule_t *rules);
+
+//  Reads {"rules": [...]} into rules (HMS_RULES_MAX). Returns the count, or
+//  -1 with why (the rule's index and field): an unknown series or key, a
+//  wrong type, a duplicate name, a clear threshold on the wrong side, ...
+int hms_rules_parse(json_t *json, hms_rule_t *rules, char *why, size_t size);
+
+//  The same from a file. Returns the count, or -1 with why.
+int hms_rules_load(const char *path, hms_rule_t *rules, char *why, size_t size);
+
+//  rules as {"rules": [...]}, every field given (new reference).
+json_t *hms_rules_json(const hms_rule_t *rules, size_t count);
+
+//  The name of an input ("memory", "down", ...) and the input a name
+//  names (-1: none).
+const char *hms_rule_input_name(int input);
+int hms_rule_input_from_name(const char *name);
+
+//  The severity named "info", "warning" or "critical" (-1: none); the
+//  names are hms_severity_name's (hms_msg.h).
+int hms_severity_from_name(const char *name);
+
+//  The state of a rule for one container.
+typedef enum {
+    HMS_ALERT_INACTIVE = 1, //  no longer pending: the condition ended before for_s
+    HMS_ALERT_PENDING,      //  the condition holds, not yet for for_s
+    HMS_ALERT_FIRING,       //  it held for for_s and has not cleared
+    HMS_ALERT_RESOLVED,     //  it was firing and cleared (published once)
+} hms_alert_state_t;
+
+//  Their names: hms_alert_state_name (hms_msg.h).
+
+#endif

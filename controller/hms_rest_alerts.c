@@ -1,0 +1,55 @@
+/*  hms_rest_alerts: the alert routes of the REST API.  */
+
+#include "hms_rest_alerts.h"
+
+#include "hms_history.h"
+#include "hms_json.h"
+#include "hms_rest_io.h"
+
+#include <czmq.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+int hms_rest_alerts(hms_view_store_t *views, const struct _u_request *request,
+                    struct _u_response *response)
+{
+    const char *state = u_map_get(request->map_url, "state");
+    const char *severity = u_map_get(request->map_url, "severity");
+    if (state && strcmp(state, "pending") != 0 && strcmp(state, "firing") != 0)
+        return hms_rest_error(response, 400, "state: pending or firing, not '%.40s'", state);
+    if (severity && hms_severity_from_name(severity) < 0)
+        return hms_rest_error(response, 400, "severity: info, warning or critical, not '%.40s'",
+                              severity);
+    json_t *alerts = json_array();
+    hms_view_t *view = hms_view_store_acquire(views);
+    for (size_t h = 0; alerts && h < view->count; h++) {
+        const hms_alert_block_t *block = view->hosts[h].alerts;
+        for (size_t i = 0; block && i < block->count; i++) {
+            const hms_alert_t *alert = &block->alerts[i];
+            if ((!state || strcmp(state, hms_alert_state_name(alert->state)) == 0) &&
+                (!severity || strcmp(severity, hms_severity_name(alert->severity)) == 0))
+                json_array_append_new(alerts, hms_json_alert(alert));
+        }
+    }
+    hms_view_release(&view);
+    return hms_rest_json(response, 200, alerts ? json_pack("{s:o}", "alerts", alerts) : NULL);
+}
+
+int hms_rest_alert_history(const char *history, const struct _u_request *request,
+                           struct _u_response *response)
+{
+    uint64_t from, to, limit = 1000;
+    if (hms_rest_range(request, response, 86400000, &from, &to) ||
+        hms_rest_ms(request, response, "limit", &limit))
+        return U_CALLBACK_COMPLETE;
+    if (limit < 1 || limit > 10000)
+        return hms_rest_error(response, 400, "limit: 1 to 10000, not %" PRIu64, limit);
+    if (!*history)
+        return hms_rest_no_history(response);
+    char error[512] = "";
+    json_t *alerts = hms_history_alerts(history, from, to, (size_t)limit, error, sizeof error);
+    if (!alerts)
+        return hms_rest_error(response, 500, "%s", *error ? error : "out of memory");
+    return hms_rest_json(response, 200, alerts);
+}

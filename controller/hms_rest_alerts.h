@@ -1,0 +1,27 @@
+/*  hms_rest_alerts: the alert routes of the REST API.
+
+    GET /alerts: every alert pending or firing now, of every host (the
+    managers' rules and the controller's host_offline), from the view the
+    REST thread holds; ?state=firing or pending and ?severity= filter
+    them. It does not ask the loop. GET /alerts/history: the alerts'
+    changes of state from the history file.
+*/
+#ifndef HMS_REST_ALERTS_H_INCLUDED
+#define HMS_REST_ALERTS_H_INCLUDED
+
+#include "hms_view.h"
+
+#include <ulfius.h>
+
+//  GET /alerts[?state=pending|firing][&severity=info|warning|critical].
+//  Returns U_CALLBACK_COMPLETE.
+int hms_rest_alerts(hms_view_store_t *views, const struct _u_request *request,
+                    struct _u_response *response);
+
+//  GET /alerts/history?from=MS&to=MS&limit=N from history ("": none kept,
+//  501): newest first; to defaults to now, from to a day before to, limit
+//  to 1,000 (at most 10,000). Returns U_CALLBACK_COMPLETE.
+int hms_rest_alert_history(const char *history, const struct _u_request *request,
+                           struct _u_response *response);
+
+#endif
