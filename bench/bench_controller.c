@@ -33,91 +33,6 @@
 #define REF_PORT  21991
 #define CLIENTS   4
 
-typedef struct {
-    int managers, containers;
-    zsock_t **pubs, **routers;
-    uint64_t *update_seq;
-    hms_container_t *content; //  the same table for every manager
-    uint64_t digest;          //  its digest
-} sim_t;
-
-//  The table every manager gives: sim's, one container in 50 ignored.
-static void s_fill_content(sim_t *sim)
-{
-    sim->content = sim_content(sim->containers);
-    for (int i = 0; i < sim->containers; i += 50) {
-        hms_container_t *c = &sim->content[i];
-        c->status = HMS_STATUS_IGNORED;
-        c->id[12] = '\0';
-        c->image[0] = c->ip[0] = c->state[0] = '\0';
-        c->loss = c->rtt_ms = NAN;
-        c->restarts = c->since_ms = 0;
-    }
-}
-
-static void s_address(char *address, size_t size, int i)
-{
-    snprintf(address, size, "127.0.0.1:%d", BASE_PORT + 2 * i);
-}
-
-//  Every second: a heartbeat from every manager, and an update notice from
-//  one manager in ten, so that the controller keeps fetching while measured.
-static int s_sim_tick(zloop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    (void)timer_id;
-    sim_t *sim = arg;
-    static int turn;
-    for (int i = 0; i < sim->managers; i++) {
-        bool notice = i % 10 == turn % 10;
-        if (notice)
-            ++sim->update_seq[i];
-        sim_publish(sim->pubs[i], sim->update_seq[i], sim->digest, notice);
-    }
-    turn++;
-    return 0;
-}
-
-static int s_sim_router(zloop_t *loop, zsock_t *router, void *arg)
-{
-    (void)loop;
-    sim_t *sim = arg;
-    int i = 0;
-    while (i < sim->managers && sim->routers[i] != router)
-        i++;
-    char address[32];
-    s_address(address, sizeof address, i);
-    sim_answer(router, sim->content, (size_t)sim->containers, address, sim->update_seq[i]);
-    return 0;
-}
-
-//  The simulated managers, in their own thread.
-static void s_sim_actor(zsock_t *pipe, void *arg)
-{
-    sim_t *sim = arg;
-    zloop_t *loop = zloop_new();
-    for (int i = 0; i < sim->managers; i++) {
-        sim->pubs[i] = zsock_new(ZMQ_PUB);
-        sim->routers[i] = zsock_new(ZMQ_ROUTER);
-        if (zsock_bind(sim->pubs[i], "tcp://127.0.0.1:%d", BASE_PORT + 2 * i) < 0 ||
-            zsock_bind(sim->routers[i], "tcp://127.0.0.1:%d", BASE_PORT + 2 * i + 1) < 0) {
-            fprintf(stderr, "bench_controller: port %d or %d in use\n", BASE_PORT + 2 * i,
-                    BASE_PORT + 2 * i + 1);
-            exit(1);
-        }
-        zloop_reader(loop, sim->routers[i], s_sim_router, sim);
-    }
-    zloop_reader(loop, pipe, sim_pipe, NULL);
-    zloop_timer(loop, 1000, 0, s_sim_tick, sim);
-    zsock_signal(pipe, 0);
-    zloop_start(loop);
-    zloop_destroy(&loop);
-    for (int i = 0; i < sim->managers; i++) {
-        zsock_destroy(&sim->pubs[i]);
-        zsock_destroy(&sim->routers[i]);
-    }
-}
-
 //  HTTP.
 
 typedef struct {
@@ -217,27 +132,15 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
-    sim_t sim = {.managers = argc > 2 ? atoi(argv[2]) : 100,
-                 .containers = argc > 3 ? atoi(argv[3]) : 100};
+    sim_fleet_t sim = {.managers = argc > 2 ? atoi(argv[2]) : 100,
+                       .containers = argc > 3 ? atoi(argv[3]) : 100,
+                       .base_port = BASE_PORT};
     int requests = argc > 4 ? atoi(argv[4]) : 1000;
     hms_log_init("bench", HMS_LOG_WARNING, false);
-    sim.pubs = calloc((size_t)sim.managers, sizeof *sim.pubs);
-    sim.routers = calloc((size_t)sim.managers, sizeof *sim.routers);
-    sim.update_seq = calloc((size_t)sim.managers, sizeof *sim.update_seq);
-    s_fill_content(&sim);
-    sim.digest = sim_digest(sim.content, (size_t)sim.containers);
-    zsys_set_max_sockets(0); //  no limit: 2 sockets per simulated manager
-    zactor_t *managers = zactor_new(s_sim_actor, &sim);
+    zactor_t *managers = sim_fleet_start(&sim);
 
     //  The controller, following every simulated manager.
-    size_t list_size = (size_t)sim.managers * 24 + 1;
-    char *hosts = calloc(1, list_size);
-    for (int i = 0; i < sim.managers; i++) {
-        char address[32];
-        s_address(address, sizeof address, i);
-        strcat(hosts, i ? "," : "");
-        strcat(hosts, address);
-    }
+    char *hosts = sim_fleet_hosts(&sim);
     char port[16];
     snprintf(port, sizeof port, "%d", HTTP_PORT);
     pid_t controller = fork();
@@ -301,7 +204,7 @@ int main(int argc, char **argv)
     //  give_content of one manager: msgpack against the same data in JSON.
     hms_msg_t reply;
     hms_msg_ok(&reply, HMS_MSG_GIVE_CONTENT, 1);
-    s_address(reply.content.address, sizeof reply.content.address, 0);
+    sim_fleet_address(&sim, 0, reply.content.address, sizeof reply.content.address);
     reply.content.threshold = 50;
     reply.content.update_seq = 1;
     reply.content.content = sim.content;
@@ -343,9 +246,6 @@ int main(int argc, char **argv)
     zactor_destroy(&managers);
     free(s_reference_body.data);
     free(hosts);
-    free(sim.content);
-    free(sim.pubs);
-    free(sim.routers);
-    free(sim.update_seq);
+    sim_fleet_free(&sim);
     return 0;
 }

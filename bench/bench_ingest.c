@@ -1,0 +1,201 @@
+/*  bench_ingest: what following the managers' metrics costs the controller.
+
+    Simulates M managers of C containers each (sim_fleet: heartbeats every
+    second, update notices, give_content answers) and runs a real
+    hms-controller following them, with its history in a temporary file,
+    twice: once with the managers publishing no metrics (the reference: the
+    control plane alone), once with every container's metrics published
+    every INTERVAL ms (24 containers a message, as managers do). Prints the
+    controller's CPU (ms per second, from /proc), its resident memory, the
+    metrics messages it took per second and the history file's size.
+
+    bench_ingest CONTROLLER [MANAGERS] [CONTAINERS] [SECONDS] [INTERVAL_MS]
+*/
+
+#include "hms_log.h"
+#include "sim.h"
+
+#include <curl/curl.h>
+#include <czmq.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BASE_PORT 22000
+
+static size_t s_collect(char *data, size_t size, size_t count, void *arg)
+{
+    size_t bytes = size * count;
+    char **body = arg;
+    size_t had = *body ? strlen(*body) : 0;
+    char *grown = realloc(*body, had + bytes + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + had, data, bytes);
+    grown[had + bytes] = '\0';
+    *body = grown;
+    return bytes;
+}
+
+//  GET url as JSON, or NULL.
+static json_t *s_get(const char *url)
+{
+    CURL *curl = curl_easy_init();
+    char *body = NULL;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
+    json_t *json = curl_easy_perform(curl) == CURLE_OK && body ? json_loads(body, 0, NULL) : NULL;
+    curl_easy_cleanup(curl);
+    free(body);
+    return json;
+}
+
+//  CPU ticks (utime + stime) and resident KB of pid.
+static void s_usage(pid_t pid, long *ticks, long *rss_kb)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *file = fopen(path, "r");
+    *ticks = 0;
+    if (file && fgets(text, sizeof text, file)) {
+        const char *after = strrchr(text, ')');
+        unsigned long utime = 0, stime = 0;
+        if (after && sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                            &utime, &stime) == 2)
+            *ticks = (long)(utime + stime);
+    }
+    if (file)
+        fclose(file);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    file = fopen(path, "r");
+    *rss_kb = 0;
+    while (file && fgets(text, sizeof text, file))
+        if (sscanf(text, "VmRSS: %ld", rss_kb) == 1)
+            break;
+    if (file)
+        fclose(file);
+}
+
+static uint64_t s_metrics_msgs(const char *base)
+{
+    char url[128];
+    snprintf(url, sizeof url, "%s/stats", base);
+    json_t *stats = s_get(url);
+    uint64_t msgs = 0;
+    size_t i;
+    json_t *host;
+    json_array_foreach(json_object_get(stats, "hosts"), i, host) msgs +=
+        (uint64_t)json_integer_value(json_object_get(host, "metrics_msgs"));
+    json_decref(stats);
+    return msgs;
+}
+
+//  One run: the fleet with metrics every interval_ms (0: none) and a
+//  controller; prints a row of the table. Returns 0, or 1.
+static int s_run(const char *controller_bin, int managers, int containers, int seconds,
+                 uint64_t interval_ms)
+{
+    sim_fleet_t fleet = {.managers = managers,
+                         .containers = containers,
+                         .base_port = BASE_PORT,
+                         .metrics_ms = interval_ms};
+    zactor_t *actor = sim_fleet_start(&fleet);
+    char dir[] = "/tmp/hms-ingest-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    char history[128], ready[128];
+    snprintf(history, sizeof history, "%s/history.db", dir);
+    snprintf(ready, sizeof ready, "%s/ready", dir);
+    char *hosts = sim_fleet_hosts(&fleet);
+    pid_t controller = fork();
+    if (controller == 0) {
+        execl(controller_bin, controller_bin, "--http-bind", "127.0.0.1", "--http-port", "0",
+              "--router", "none", "--state-file", "", "--history", history, "--hosts", hosts,
+              "--ready-file", ready, "--log-level", "warning", (char *)NULL);
+        _exit(127);
+    }
+    //  Its port from its ready file, then every manager online.
+    char base[64] = "";
+    int64_t deadline = zclock_mono() + 60000;
+    json_t *health = NULL;
+    while (zclock_mono() < deadline) {
+        FILE *file = *base ? NULL : fopen(ready, "r");
+        char line[128];
+        while (file && fgets(line, sizeof line, file))
+            if (strncmp(line, "http_port=", 10) == 0)
+                snprintf(base, sizeof base, "http://127.0.0.1:%d", atoi(line + 10));
+        if (file)
+            fclose(file);
+        char url[128];
+        snprintf(url, sizeof url, "%s/healthz", base);
+        json_decref(health);
+        health = *base ? s_get(url) : NULL;
+        if (json_integer_value(json_object_get(health, "online")) == managers)
+            break;
+        zclock_sleep(200);
+    }
+    int rc = json_integer_value(json_object_get(health, "online")) == managers ? 0 : 1;
+    json_decref(health);
+    if (rc == 0) {
+        zclock_sleep(2000); //  past the first snapshots
+        long t0, t1, rss;
+        uint64_t m0 = s_metrics_msgs(base);
+        s_usage(controller, &t0, &rss);
+        zclock_sleep(seconds * 1000);
+        s_usage(controller, &t1, &rss);
+        uint64_t m1 = s_metrics_msgs(base);
+        struct stat db = {0}, wal = {0};
+        stat(history, &db);
+        char wal_path[160];
+        snprintf(wal_path, sizeof wal_path, "%s-wal", history);
+        stat(wal_path, &wal);
+        printf("| %s | %d x %d | %.1f | %.1f | %.1f | %.2f |\n",
+               interval_ms ? "metrics every interval" : "no metrics (reference)", managers,
+               containers, (double)(t1 - t0) * 1000 / (double)sysconf(_SC_CLK_TCK) / seconds,
+               (double)rss / 1024, (double)(m1 - m0) / seconds,
+               (double)(db.st_size + wal.st_size) / 1048576);
+    } else
+        fprintf(stderr, "bench_ingest: the controller does not follow the %d managers\n", managers);
+    kill(controller, SIGTERM);
+    waitpid(controller, NULL, 0);
+    zactor_destroy(&actor);
+    sim_fleet_free(&fleet);
+    free(hosts);
+    char command[160];
+    snprintf(command, sizeof command, "rm -rf %s", dir);
+    if (system(command) != 0)
+        fprintf(stderr, "bench_ingest: cannot remove %s\n", dir);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: bench_ingest CONTROLLER [MANAGERS] [CONTAINERS] [SECONDS] "
+                        "[INTERVAL_MS]\n");
+        return 2;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    int managers = argc > 2 ? atoi(argv[2]) : 100;
+    int containers = argc > 3 ? atoi(argv[3]) : 100;
+    int seconds = argc > 4 ? atoi(argv[4]) : 30;
+    uint64_t interval = argc > 5 ? (uint64_t)atoll(argv[5]) : 10000;
+    hms_log_init("bench", HMS_LOG_WARNING, false);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    printf("The controller following %d simulated managers of %d containers (%d containers), "
+           "history on, over %d s; metrics every %llu ms.\n\n",
+           managers, containers, managers * containers, seconds, (unsigned long long)interval);
+    printf("| run | managers x containers | controller CPU, ms/s | resident, MB | metrics "
+           "messages/s | history file, MB |\n|---|---|---|---|---|---|\n");
+    int rc = s_run(argv[1], managers, containers, seconds, 0);
+    rc |= s_run(argv[1], managers, containers, seconds, interval);
+    curl_global_cleanup();
+    return rc;
+}
