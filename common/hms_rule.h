@@ -60,8 +60,8 @@ typedef struct {
 //  The rules a manager starts with when no rules file is given: a watched
 //  container that stops, crashes or is restarted (warning, resolved once
 //  it runs again: HMS heals it), one that crash-loops (critical: healing
-//  does not help), one whose process the OOM killer killed (warning). Fills rules (HMS_RULES_MAX) and returns their
-//  count.
+//  does not help), one whose process the OOM killer killed (warning).
+//  Fills rules (HMS_RULES_MAX) and returns their count.
 size_t hms_rules_builtin(hms_rule_t *rules);
 
 //  Reads {"rules": [...]} into rules (HMS_RULES_MAX). Returns the count, or
