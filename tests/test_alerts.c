@@ -2,8 +2,8 @@
     built-in rules) and their evaluation in the manager (hms_alerts):
     pending for for_s then firing, hysteresis, a pending alert that ends,
     limits, resends, containers that go, rules replaced. In the
-    controller: the alerts a follower keeps (hms_alert_cache) and their
-    Alertmanager forms (hms_alertmanager).
+    controller: the alerts a follower keeps (hms_alert_cache, hms_monitor)
+    and their Alertmanager forms (hms_alertmanager).
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +14,7 @@
 #include "hms_alert_cache.h"
 #include "hms_alertmanager.h"
 #include "hms_alerts.h"
+#include "hms_monitor.h"
 
 #include <math.h>
 #include <string.h>
@@ -355,6 +356,31 @@ static void test_alert_cache(void **state)
     hms_alert_cache_destroy(&cache);
 }
 
+//  What a follower keeps: the view's block changes with the alerts' set,
+//  not with a firing alert sent again.
+static void test_monitor(void **state)
+{
+    (void)state;
+    hms_monitor_t *monitor = hms_monitor_new();
+    assert_null(hms_monitor_alert_block(monitor));
+    hms_alert_t pending = s_alert(HMS_ALERT_PENDING, T0, T0);
+    assert_true(hms_monitor_alert(monitor, &pending));
+    assert_int_equal(hms_monitor_alert_block(monitor)->count, 1);
+    hms_alert_t firing = s_alert(HMS_ALERT_FIRING, T0, T0 + 2000);
+    assert_true(hms_monitor_alert(monitor, &firing));
+    assert_int_equal(hms_monitor_alert_block(monitor)->alerts[0].state, HMS_ALERT_FIRING);
+    firing.ts_ms += 60000;
+    assert_false(hms_monitor_alert(monitor, &firing));
+    //  Another manager process: resolved through fn, the block emptied.
+    s_count = 0;
+    hms_monitor_restart(monitor, T0 + 90000, (void (*)(const hms_alert_t *, void *))s_emit, NULL);
+    assert_int_equal(s_count, 1);
+    assert_int_equal(s_seen[0].state, HMS_ALERT_RESOLVED);
+    assert_int_equal(hms_monitor_alert_block(monitor)->count, 0);
+    hms_monitor_destroy(&monitor);
+    assert_null(monitor);
+}
+
 static void test_alertmanager_bodies(void **state)
 {
     (void)state;
@@ -418,6 +444,7 @@ int main(void)
         cmocka_unit_test(test_resend_and_gone),
         cmocka_unit_test(test_states_and_rules_replaced),
         cmocka_unit_test(test_alert_cache),
+        cmocka_unit_test(test_monitor),
         cmocka_unit_test(test_alertmanager_bodies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
