@@ -563,11 +563,14 @@ static void test_watch(void **state)
     (void)state;
     run_t run = s_hmsctl("-H %s watch --count 3", s_env.address);
     s_expect(&run, 0);
-    //  Heartbeats, and the alerts of the earlier tests' container changes
-    //  that may still be resolving.
+    //  Heartbeats, and what the earlier tests' container changes may still
+    //  publish (updates, alerts) or the metrics: every line one of them.
     int heartbeats = s_count_lines(run.out, " hb update_seq=");
     assert_true(heartbeats >= 1);
-    assert_int_equal(heartbeats + s_count_lines(run.out, " alert seq="), 3);
+    assert_int_equal(heartbeats + s_count_lines(run.out, " update update_seq=") +
+                         s_count_lines(run.out, " alert seq=") +
+                         s_count_lines(run.out, " metrics seq="),
+                     3);
     assert_int_equal(s_count_lines(run.out, ""), 3);
     s_run_free(&run);
 
