@@ -122,6 +122,8 @@ static const char *const s_type_names[] = {"",
                                            "container_add",
                                            "get_config",
                                            "set_config",
+                                           "get_rules",
+                                           "set_rules",
                                            "conf_antagonist",
                                            "start_antagonist",
                                            "stop_antagonist",
@@ -269,6 +271,8 @@ static const field_t s_container_fields[] = {
     DBL("rtt_ms", hms_container_t, rtt_ms, 0, 0, 3600000),
     UINT("restarts", hms_container_t, restarts, 0, 0, U64MAX),
     UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
+    UINT("loss_heals", hms_container_t, loss_heals, 0, 0, U64MAX),
+    UINT("health_heals", hms_container_t, health_heals, 0, 0, U64MAX),
 };
 static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1,
                                    true};
@@ -286,6 +290,8 @@ static const field_t s_change_fields[] = {
     DBL("rtt_ms", hms_container_t, rtt_ms, 0, 0, 3600000),
     UINT("restarts", hms_container_t, restarts, 0, 0, U64MAX),
     UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
+    UINT("loss_heals", hms_container_t, loss_heals, 0, 0, U64MAX),
+    UINT("health_heals", hms_container_t, health_heals, 0, 0, U64MAX),
 };
 static const spec_t s_change = {"change", s_change_fields, N(s_change_fields), -1, true};
 
@@ -456,6 +462,25 @@ static const field_t s_range_fields[] = {
 };
 static const spec_t s_range = {"give_metrics", s_range_fields, N(s_range_fields), -1, false};
 
+//  Alert rules (hms_rule.h), every field given.
+static const field_t s_rule_fields[] = {
+    STR("name", hms_rule_wire_t, name, REQNE),
+    STR("metric", hms_rule_wire_t, metric, REQNE),
+    STR("op", hms_rule_wire_t, op, REQNE),
+    BOOL("of_limit", hms_rule_wire_t, of_limit, REQ),
+    DBL("threshold", hms_rule_wire_t, threshold, REQ, -1e300, 1e300),
+    DBL("clear", hms_rule_wire_t, clear, REQ, -1e300, 1e300),
+    UINT("for_s", hms_rule_wire_t, for_s, REQ, 0, HMS_RULE_FOR_MAX),
+    ENUM("severity", hms_rule_wire_t, severity, REQ, s_severity_names),
+    STR("summary", hms_rule_wire_t, summary, 0),
+};
+static const spec_t s_rule = {"rule", s_rule_fields, N(s_rule_fields), -1, false};
+
+static const field_t s_rules_fields[] = {
+    ARRAY("rules", hms_rules_msg_t, rules, count, hms_rule_wire_t, REQ, HMS_RULES_MAX, s_rule),
+};
+static const spec_t s_rules = {"rules", s_rules_fields, N(s_rules_fields), -1, false};
+
 //  The body of a request, or of a PUB message.
 static const spec_t *s_request_spec(hms_msg_type_t type)
 {
@@ -470,11 +495,13 @@ static const spec_t *s_request_spec(hms_msg_type_t type)
     case HMS_MSG_CONTAINER_IGNORE:
     case HMS_MSG_CONTAINER_ADD: return &s_container_request;
     case HMS_MSG_SET_CONFIG: return &s_config;
+    case HMS_MSG_SET_RULES: return &s_rules;
     case HMS_MSG_CONF_ANTAGONIST: return &s_antagonist;
     case HMS_MSG_ERROR: return &s_error;
     case HMS_MSG_PING:
     case HMS_MSG_GIVE_CONTENT:
     case HMS_MSG_GET_CONFIG:
+    case HMS_MSG_GET_RULES:
     case HMS_MSG_START_ANTAGONIST:
     case HMS_MSG_STOP_ANTAGONIST:
     case HMS_MSG_ANTAGONIST_STATUS:
@@ -495,6 +522,8 @@ static const spec_t *s_reply_spec(hms_msg_type_t re)
     case HMS_MSG_CONTAINER_ADD: return &s_container_reply;
     case HMS_MSG_GET_CONFIG:
     case HMS_MSG_SET_CONFIG: return &s_config;
+    case HMS_MSG_GET_RULES:
+    case HMS_MSG_SET_RULES: return &s_rules;
     case HMS_MSG_CONF_ANTAGONIST:
     case HMS_MSG_START_ANTAGONIST:
     case HMS_MSG_STOP_ANTAGONIST:

@@ -70,6 +70,8 @@ typedef enum {
     HMS_MSG_CONTAINER_ADD,
     HMS_MSG_GET_CONFIG,
     HMS_MSG_SET_CONFIG,
+    HMS_MSG_GET_RULES,
+    HMS_MSG_SET_RULES,
     HMS_MSG_CONF_ANTAGONIST,
     HMS_MSG_START_ANTAGONIST,
     HMS_MSG_STOP_ANTAGONIST,
@@ -151,6 +153,9 @@ typedef struct {
     double rtt_ms;                 //  mean round-trip time of that round; NAN: none
     uint64_t restarts;             //  heals done by HMS
     uint64_t since_ms;             //  Unix time (ms) of the last status change
+    uint64_t loss_heals;           //  of the restarts, those for loss above the threshold
+    uint64_t health_heals;         //  and those for Docker's unhealthy status (the rest
+                                   //  started the container after it stopped)
 } hms_container_t;
 
 //  Ranges of the settings, shared by the codec and the command-line options.
@@ -347,6 +352,13 @@ typedef struct {
     size_t count;
 } hms_hosts_t;
 
+//  set_rules, and the ok of get_rules and set_rules: a manager's alert
+//  rules, all of them (at most HMS_RULES_MAX).
+typedef struct {
+    hms_rule_wire_t *rules; //  array of count rules
+    size_t count;
+} hms_rules_msg_t;
+
 typedef struct {
     uint64_t code;                  //  HMS_CODE_*
     char message[HMS_TEXT_MAX + 1]; //  for people
@@ -367,6 +379,7 @@ typedef struct {
         double threshold;                          //  container_threshold, and its ok
         hms_container_ref_t container;             //  container_ignore / _add, and their ok
         hms_settings_t settings;                   //  set_config; ok of get_config / set_config
+        hms_rules_msg_t rules;                     //  set_rules; ok of get_rules / set_rules
         hms_antagonist_conf_t antagonist;          //  conf_antagonist
         hms_pong_t pong;                           //  ok of ping
         hms_content_t content;                     //  ok of give_content

@@ -254,3 +254,46 @@ json_t *hms_rules_json(const hms_rule_t *rules, size_t count)
     }
     return json_pack("{s:o}", "rules", list);
 }
+
+void hms_rules_to_wire(const hms_rule_t *rules, size_t count, hms_rule_wire_t *wire)
+{
+    for (size_t i = 0; i < count; i++) {
+        const hms_rule_t *rule = &rules[i];
+        hms_rule_wire_t *out = &wire[i];
+        *out = (hms_rule_wire_t){.of_limit = rule->of_limit,
+                                 .threshold = rule->threshold,
+                                 .clear = rule->clear,
+                                 .for_s = rule->for_s,
+                                 .severity = rule->severity};
+        snprintf(out->name, sizeof out->name, "%s", rule->name);
+        snprintf(out->metric, sizeof out->metric, "%s", hms_rule_input_name(rule->input));
+        snprintf(out->op, sizeof out->op, "%s", rule->above ? ">" : "<");
+        snprintf(out->summary, sizeof out->summary, "%s", rule->summary);
+    }
+}
+
+int hms_rules_from_wire(const hms_rule_wire_t *wire, size_t count, hms_rule_t *rules, char *why,
+                        size_t size)
+{
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < count; i++) {
+        const hms_rule_wire_t *in = &wire[i];
+        json_t *rule = json_pack(
+            "{s:s, s:s, s:s, s:b, s:f, s:f, s:I, s:s, s:s}", "name", in->name, "metric", in->metric,
+            "op", in->op, "of_limit", in->of_limit, "threshold", in->threshold, "clear", in->clear,
+            "for_s", (json_int_t)(in->for_s > INT32_MAX ? INT32_MAX : in->for_s), "severity",
+            hms_severity_name(in->severity), "summary", in->summary);
+        if (!rule || json_array_append_new(list, rule) != 0) {
+            json_decref(list);
+            list = NULL;
+        }
+    }
+    json_t *json = list ? json_pack("{s:o}", "rules", list) : NULL;
+    if (!json) {
+        snprintf(why, size, "out of memory");
+        return -1;
+    }
+    int rc = hms_rules_parse(json, rules, why, size);
+    json_decref(json);
+    return rc;
+}

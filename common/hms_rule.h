@@ -75,6 +75,28 @@ int hms_rules_load(const char *path, hms_rule_t *rules, char *why, size_t size);
 //  rules as {"rules": [...]}, every field given (new reference).
 json_t *hms_rules_json(const hms_rule_t *rules, size_t count);
 
+//  A rule as get_rules and set_rules carry it (proto §6.3): every field
+//  given, the series and the comparison by name.
+typedef struct {
+    char name[HMS_RULE_NAME_MAX + 1];
+    char metric[HMS_RULE_NAME_MAX + 1]; //  hms_rule_input_name
+    char op[2];                         //  ">" or "<"
+    bool of_limit;
+    double threshold;
+    double clear;
+    uint64_t for_s;
+    hms_severity_t severity;
+    char summary[HMS_RULE_SUMMARY_MAX + 1];
+} hms_rule_wire_t;
+
+//  rules as they travel.
+void hms_rules_to_wire(const hms_rule_t *rules, size_t count, hms_rule_wire_t *wire);
+
+//  Rules from the wire, checked as a rules file is (hms_rules_parse, the
+//  one judge of a rule). Returns the count, or -1 with why.
+int hms_rules_from_wire(const hms_rule_wire_t *wire, size_t count, hms_rule_t *rules, char *why,
+                        size_t size);
+
 //  The name of an input ("memory", "down", ...) and the input a name
 //  names (-1: none).
 const char *hms_rule_input_name(int input);

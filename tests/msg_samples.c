@@ -21,6 +21,8 @@ const msg_sample_t msg_samples[] = {
     {"container_add", HMS_MSG_CONTAINER_ADD, HMS_MSG_NONE},
     {"get_config", HMS_MSG_GET_CONFIG, HMS_MSG_NONE},
     {"set_config", HMS_MSG_SET_CONFIG, HMS_MSG_NONE},
+    {"get_rules", HMS_MSG_GET_RULES, HMS_MSG_NONE},
+    {"set_rules", HMS_MSG_SET_RULES, HMS_MSG_NONE},
     {"conf_antagonist", HMS_MSG_CONF_ANTAGONIST, HMS_MSG_NONE},
     {"start_antagonist", HMS_MSG_START_ANTAGONIST, HMS_MSG_NONE},
     {"stop_antagonist", HMS_MSG_STOP_ANTAGONIST, HMS_MSG_NONE},
@@ -34,6 +36,8 @@ const msg_sample_t msg_samples[] = {
     {"ok_container_add", HMS_MSG_OK, HMS_MSG_CONTAINER_ADD},
     {"ok_get_config", HMS_MSG_OK, HMS_MSG_GET_CONFIG},
     {"ok_set_config", HMS_MSG_OK, HMS_MSG_SET_CONFIG},
+    {"ok_get_rules", HMS_MSG_OK, HMS_MSG_GET_RULES},
+    {"ok_set_rules", HMS_MSG_OK, HMS_MSG_SET_RULES},
     {"ok_conf_antagonist", HMS_MSG_OK, HMS_MSG_CONF_ANTAGONIST},
     {"ok_start_antagonist", HMS_MSG_OK, HMS_MSG_START_ANTAGONIST},
     {"ok_stop_antagonist", HMS_MSG_OK, HMS_MSG_STOP_ANTAGONIST},
@@ -47,6 +51,29 @@ static hms_container_t s_changes[2];
 static hms_host_t s_hosts[2];
 static hms_metrics_entry_t s_entries[2];
 static hms_metrics_row_t s_rows[3];
+static hms_rule_wire_t s_rules[2];
+
+//  A memory rule with every field, and a crash-loop rule without a summary.
+static void s_rules_sample(hms_rules_msg_t *rules)
+{
+    s_rules[0] = (hms_rule_wire_t){.name = "memory_high",
+                                   .metric = "memory",
+                                   .op = ">",
+                                   .of_limit = true,
+                                   .threshold = 90,
+                                   .clear = 80,
+                                   .for_s = 10,
+                                   .severity = HMS_SEVERITY_WARNING,
+                                   .summary = "memory near its limit"};
+    s_rules[1] = (hms_rule_wire_t){.name = "crash_loop",
+                                   .metric = "backoff",
+                                   .op = ">",
+                                   .threshold = 0.5,
+                                   .clear = 0.5,
+                                   .severity = HMS_SEVERITY_CRITICAL};
+    rules->rules = s_rules;
+    rules->count = 2;
+}
 
 #define WEB_ID "4f2c9d0e8b7a6c5d4e3f2a1b0c9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d"
 
@@ -248,6 +275,7 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
         msg->settings.threshold = 75;
         msg->settings.probe_period_ms = 500;
         break;
+    case HMS_MSG_SET_RULES: s_rules_sample(&msg->rules); break;
     case HMS_MSG_CONF_ANTAGONIST: s_antagonist_conf(&msg->antagonist); break;
     case HMS_MSG_ERROR:
         msg->corr_id = 7;
@@ -274,6 +302,7 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             web->loss = 5;
             web->rtt_ms = 0.05;
             web->restarts = 2;
+            web->loss_heals = 1;
             web->since_ms = 1795000000500;
             hms_container_t *db = &s_content[1];
             strcpy(db->id, "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b");
@@ -311,6 +340,8 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             break;
         case HMS_MSG_GET_CONFIG:
         case HMS_MSG_SET_CONFIG: s_settings(&msg->settings); break;
+        case HMS_MSG_GET_RULES:
+        case HMS_MSG_SET_RULES: s_rules_sample(&msg->rules); break;
         case HMS_MSG_CONF_ANTAGONIST:
         case HMS_MSG_START_ANTAGONIST:
         case HMS_MSG_STOP_ANTAGONIST:

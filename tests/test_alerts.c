@@ -117,6 +117,68 @@ static void test_parse(void **state)
     }
 }
 
+//  get_rules and set_rules carry rules with every field: back from the
+//  wire, the same rules; a wire rule is judged as a rules file's is.
+static void test_wire(void **state)
+{
+    (void)state;
+    hms_rule_t rules[HMS_RULES_MAX], again[HMS_RULES_MAX];
+    size_t count = hms_rules_builtin(rules);
+    hms_rule_wire_t wire[HMS_RULES_MAX];
+    hms_rules_to_wire(rules, count, wire);
+    assert_string_equal(wire[0].metric, hms_rule_input_name(rules[0].input));
+    char why[300];
+    assert_int_equal(hms_rules_from_wire(wire, count, again, why, sizeof why), (int)count);
+    for (size_t i = 0; i < count; i++)
+        assert_memory_equal(&rules[i], &again[i], sizeof rules[i]);
+    //  Through the codec too.
+    hms_msg_t msg, decoded;
+    hms_msg_init(&msg, HMS_MSG_SET_RULES);
+    msg.corr_id = 9;
+    msg.rules = (hms_rules_msg_t){wire, count};
+    msgpack_sbuffer buffer;
+    msgpack_sbuffer_init(&buffer);
+    assert_int_equal(hms_msg_encode(&msg, &buffer), 0);
+    assert_int_equal(hms_msg_decode(&decoded, buffer.data, buffer.size), 0);
+    msgpack_sbuffer_destroy(&buffer);
+    assert_int_equal(decoded.rules.count, count);
+    assert_int_equal(hms_rules_from_wire(decoded.rules.rules, count, again, why, sizeof why),
+                     (int)count);
+    hms_msg_reset(&decoded);
+    assert_memory_equal(&rules[0], &again[0], sizeof rules[0]);
+
+    //  What the codec lets through and the rules refuse.
+    static const struct {
+        const char *metric, *op;
+        double threshold, clear;
+        const char *why;
+    } bad[] = {
+        {"disk", ">", 1, 1, "rule 0: metric"},
+        {"cpu", "=", 1, 1, "rule 0: op"},
+        {"cpu", ">", 1, 2, "rule 0: clear"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        hms_rule_wire_t one = wire[0];
+        snprintf(one.metric, sizeof one.metric, "%s", bad[i].metric);
+        snprintf(one.op, sizeof one.op, "%s", bad[i].op);
+        one.of_limit = false;
+        one.threshold = bad[i].threshold;
+        one.clear = bad[i].clear;
+        why[0] = '\0';
+        assert_int_equal(hms_rules_from_wire(&one, 1, again, why, sizeof why), -1);
+        if (strncmp(why, bad[i].why, strlen(bad[i].why)) != 0)
+            fail_msg("'%s', not '%s...'", why, bad[i].why);
+    }
+    hms_rule_wire_t none = wire[0];
+    none.severity = 0;
+    assert_int_equal(hms_rules_from_wire(&none, 1, again, why, sizeof why), -1);
+    assert_non_null(strstr(why, "severity"));
+    //  Duplicate names across the set.
+    hms_rule_wire_t twice[2] = {wire[0], wire[0]};
+    assert_int_equal(hms_rules_from_wire(twice, 2, again, why, sizeof why), -1);
+    assert_non_null(strstr(why, "is taken"));
+}
+
 static void test_builtin(void **state)
 {
     (void)state;
@@ -438,6 +500,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse),
+        cmocka_unit_test(test_wire),
         cmocka_unit_test(test_builtin),
         cmocka_unit_test(test_pending_firing_resolved),
         cmocka_unit_test(test_pending_ends),

@@ -113,7 +113,7 @@ static void test_round_trip_every_message(void **state)
     }
     //  Every request has an ok reply sample, plus the PUB messages (an update
     //  as a delta and as a notice, two attacks, metrics, an alert) and error.
-    assert_int_equal(count, 34);
+    assert_int_equal(count, 38);
 }
 
 //  The decoded fields are the ones sent, including optional and NAN fields.
