@@ -122,8 +122,11 @@ struct _hms_manager_t {
     hms_sync_t *sync;           //  the table as followers hold it
     hms_collector_t *collector; //  resource metrics; NULL: none (--metrics-window 0)
     hms_alerts_t *alerts;       //  alert rules; NULL: none (--rules none)
-    bool notify_only;           //  --sync notify: updates carry no content
-    hms_container_t *content;   //  the table now, for hms_sync_diff
+    json_t *saved_rules;        //  rules set by command ({"rules": [...]}), kept in the
+                                //  state file; NULL: the --rules ones are in force
+    hms_rule_wire_t rules_reply[HMS_RULES_MAX]; //  get_rules and set_rules replies
+    bool notify_only;                           //  --sync notify: updates carry no content
+    hms_container_t *content;                   //  the table now, for hms_sync_diff
     size_t content_capacity;
     zlistx_t *requests;  //  request_t of Docker calls in flight
     int heartbeat_timer; //  zloop timer ids
@@ -188,8 +191,8 @@ static void s_save_state(hms_manager_t *self)
     const char **ignore = hms_table_ignore_list(self->table);
     const char **watch = hms_table_watch_list(self->table);
     char error[512];
-    if (hms_state_save(self->state_file, self->settings.threshold, ignore, watch, error,
-                       sizeof error))
+    if (hms_state_save(self->state_file, self->settings.threshold, ignore, watch, self->saved_rules,
+                       error, sizeof error))
         hms_error("state not saved: %s", error);
     free(ignore);
     free(watch);
@@ -768,6 +771,46 @@ static void s_set_config(hms_manager_t *self, const hms_settings_t *in)
     hms_notice("settings changed by command");
 }
 
+//  The ok of get_rules and set_rules: the rules in force (none when
+//  alerts are off).
+static void s_rules_reply(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply)
+{
+    size_t count = 0;
+    const hms_rule_t *rules = self->alerts ? hms_alerts_rules(self->alerts, &count) : NULL;
+    hms_rules_to_wire(rules, count, self->rules_reply);
+    hms_msg_ok(reply, request->type, request->corr_id);
+    reply->rules.rules = self->rules_reply;
+    reply->rules.count = count;
+}
+
+//  set_rules: every rule checked as a rules file is, then all at once;
+//  they are kept in the state file and win over --rules at the next start.
+static void s_set_rules(hms_manager_t *self, const hms_msg_t *request, hms_msg_t *reply)
+{
+    hms_rule_t rules[HMS_RULES_MAX];
+    char why[300];
+    int count =
+        hms_rules_from_wire(request->rules.rules, request->rules.count, rules, why, sizeof why);
+    json_t *saved = count >= 0 ? hms_rules_json(rules, (size_t)count) : NULL;
+    if (!self->alerts)
+        hms_msg_error(reply, request->corr_id, HMS_CODE_CONFLICT,
+                      "alerts are off on this manager (--rules none)");
+    else if (count < 0)
+        hms_msg_error(reply, request->corr_id, HMS_CODE_BAD_REQUEST, "%s", why);
+    else if (!saved ||
+             hms_alerts_set_rules(self->alerts, rules, (size_t)count, (uint64_t)zclock_time()) != 0)
+        hms_msg_error(reply, request->corr_id, HMS_CODE_INTERNAL, "out of memory");
+    else {
+        json_decref(self->saved_rules);
+        self->saved_rules = saved;
+        saved = NULL;
+        s_save_state(self);
+        hms_notice("%d alert rules set by command", count);
+        s_rules_reply(self, request, reply);
+    }
+    json_decref(saved);
+}
+
 //  Answers one request into reply.
 static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
 {
@@ -807,6 +850,8 @@ static void s_handle(void *arg, const hms_msg_t *request, hms_msg_t *reply)
         reply->settings = self->settings;
         reply->settings.present = HMS_SETTINGS_ALL;
         return;
+    case HMS_MSG_GET_RULES: s_rules_reply(self, request, reply); return;
+    case HMS_MSG_SET_RULES: s_set_rules(self, request, reply); return;
     default: hms_server_not_served(reply, request, "a manager"); return;
     }
 }
@@ -844,6 +889,8 @@ static void s_load_state(hms_manager_t *self)
             watched++;
         hms_table_set_lists(self->table, (const char *const *)state.ignore, ignored,
                             (const char *const *)state.watch, watched);
+        self->saved_rules = state.rules;
+        state.rules = NULL;
         hms_notice("state loaded from %s: threshold %g%%, %zu ignored", self->state_file,
                    self->settings.threshold, ignored);
     }
@@ -953,7 +1000,21 @@ static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *confi
         return 0;
     hms_rule_t rules[HMS_RULES_MAX];
     char why[512];
-    int count = *config->rules_file ? hms_rules_load(config->rules_file, rules, why, sizeof why)
+    int count = -1;
+    const char *from = *config->rules_file ? config->rules_file : "built-in";
+    if (self->saved_rules) {
+        //  Set by command: they win, as the threshold of the state file does.
+        count = hms_rules_parse(self->saved_rules, rules, why, sizeof why);
+        if (count >= 0)
+            from = "set by command, from the state file";
+        else {
+            hms_warning("rules of the state file ignored: %s", why);
+            json_decref(self->saved_rules);
+            self->saved_rules = NULL;
+        }
+    }
+    if (count < 0)
+        count = *config->rules_file ? hms_rules_load(config->rules_file, rules, why, sizeof why)
                                     : (int)hms_rules_builtin(rules);
     if (count < 0) {
         hms_error("--rules: %s", why);
@@ -966,8 +1027,7 @@ static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *confi
         hms_error("cannot start the alert rules");
         return -1;
     }
-    hms_info("%d alert rules%s%s", count, *config->rules_file ? " from " : " (built-in)",
-             config->rules_file);
+    hms_info("%d alert rules (%s)", count, from);
     return 0;
 }
 
@@ -1048,7 +1108,8 @@ void hms_manager_destroy(hms_manager_t **self_p)
     hms_manager_t *self = *self_p;
     hms_docker_destroy(&self->docker); //  no callback after this
     hms_probe_destroy(&self->probe);
-    hms_alerts_destroy(&self->alerts);       //  before the loop that holds its timer
+    hms_alerts_destroy(&self->alerts); //  before the loop that holds its timer
+    json_decref(self->saved_rules);
     hms_collector_destroy(&self->collector); //  and this one's
     zlistx_destroy(&self->requests);
     zsock_destroy(&self->router);

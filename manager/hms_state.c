@@ -23,8 +23,10 @@ void hms_state_free(hms_state_t *state)
         free(*list);
     free(state->ignore);
     free(state->watch);
+    json_decref(state->rules);
     state->ignore = NULL;
     state->watch = NULL;
+    state->rules = NULL;
 }
 
 //  Copies a JSON array of id strings; -1 when it is not one.
@@ -82,8 +84,16 @@ int hms_state_load(hms_state_t *state, const char *path, char *error, size_t err
                s_ids(json_object_get(root, "watch"), &state->watch)) {
         snprintf(error, error_size, "%s: ignore and watch must be arrays of container ids", path);
         rc = -1;
-    } else if (threshold)
-        state->threshold = json_number_value(threshold);
+    } else if (json_object_get(root, "rules") && !json_is_array(json_object_get(root, "rules"))) {
+        snprintf(error, error_size, "%s: rules must be an array of rules", path);
+        rc = -1;
+    } else {
+        if (threshold)
+            state->threshold = json_number_value(threshold);
+        json_t *rules = json_object_get(root, "rules");
+        if (rules)
+            state->rules = json_pack("{s:O}", "rules", rules);
+    }
     json_decref(root);
     if (rc) {
         hms_state_free(state);
@@ -101,10 +111,14 @@ static json_t *s_array(const char *const *ids)
 }
 
 int hms_state_save(const char *path, double threshold, const char *const *ignore,
-                   const char *const *watch, char *error, size_t error_size)
+                   const char *const *watch, json_t *rules, char *error, size_t error_size)
 {
     json_t *root = json_pack("{s:i, s:f, s:o, s:o}", "v", 1, "threshold", threshold, "ignore",
                              s_array(ignore), "watch", s_array(watch));
+    if (root && rules && json_object_set(root, "rules", json_object_get(rules, "rules")) != 0) {
+        json_decref(root);
+        root = NULL;
+    }
     char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     json_decref(root);
     if (!text) {

@@ -491,6 +491,33 @@ static void test_bad_requests(void **state)
 }
 
 //  SIGKILL and a new manager: threshold and ignore list are kept.
+//  set_rules with rules (count), answered into reply.
+static void s_set_rules(const hms_rule_t *rules, size_t count, hms_msg_t *reply)
+{
+    hms_rule_wire_t wire[HMS_RULES_MAX];
+    hms_rules_to_wire(rules, count, wire);
+    hms_msg_t request;
+    hms_msg_init(&request, HMS_MSG_SET_RULES);
+    request.rules = (hms_rules_msg_t){wire, count};
+    s_ask(&request, reply);
+}
+
+//  The names of the manager's rules, comma-separated, into out.
+static void s_rule_names(char *out, size_t size)
+{
+    hms_msg_t request, reply;
+    hms_msg_init(&request, HMS_MSG_GET_RULES);
+    s_ask(&request, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    out[0] = '\0';
+    for (size_t i = 0; i < reply.rules.count; i++)
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? "," : "",
+                 reply.rules.rules[i].name);
+    hms_msg_reset(&reply);
+}
+
+//  Rules set by command are in force at once, refused whole when one is
+//  wrong, and kept across a SIGKILL like the threshold and the lists.
 static void test_state_survives_sigkill(void **state)
 {
     (void)state;
@@ -500,6 +527,31 @@ static void test_state_survives_sigkill(void **state)
     s_ask(&request, &reply);
     s_ask_container(HMS_MSG_CONTAINER_IGNORE, s_env.calm, &reply);
     assert_int_equal(reply.type, HMS_MSG_OK);
+    char names[512];
+    s_rule_names(names, sizeof names);
+    assert_string_equal(names, "container_exited,container_crash_loop,container_oom_killed");
+    hms_rule_t rules[HMS_RULES_MAX];
+    size_t builtin = hms_rules_builtin(rules);
+    rules[0] = (hms_rule_t){.name = "cpu_hot",
+                            .input = HMS_METRIC_CPU,
+                            .above = true,
+                            .threshold = 0.9,
+                            .clear = 0.5,
+                            .for_s = 5,
+                            .severity = HMS_SEVERITY_CRITICAL};
+    s_set_rules(rules, 1, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    assert_int_equal(reply.rules.count, 1);
+    assert_string_equal(reply.rules.rules[0].metric, "cpu");
+    hms_msg_reset(&reply);
+    //  A set with one wrong rule (clear past the threshold) changes nothing.
+    rules[1] = rules[0];
+    snprintf(rules[1].name, sizeof rules[1].name, "cpu_odd");
+    rules[1].clear = 2;
+    s_set_rules(rules, 2, &reply);
+    s_expect_error(&reply, HMS_CODE_BAD_REQUEST);
+    s_rule_names(names, sizeof names);
+    assert_string_equal(names, "cpu_hot");
 
     harness_stop(s_env.pid, SIGKILL, 1000);
     s_start_manager();
@@ -507,10 +559,16 @@ static void test_state_survives_sigkill(void **state)
     assert_true(s_threshold() == 42);
     assert_int_equal(s_entry(s_env.calm).status, HMS_STATUS_IGNORED);
     assert_int_equal(s_entry(s_env.web).status, HMS_STATUS_ACTIVE);
+    s_rule_names(names, sizeof names);
+    assert_string_equal(names, "cpu_hot");
 
     s_ask_container(HMS_MSG_CONTAINER_ADD, s_env.calm, &reply);
     assert_int_equal(reply.type, HMS_MSG_OK);
     assert_int_equal(reply.container.status, HMS_STATUS_ACTIVE);
+    hms_rules_builtin(rules);
+    s_set_rules(rules, builtin, &reply);
+    assert_int_equal(reply.type, HMS_MSG_OK);
+    hms_msg_reset(&reply);
 }
 
 static bool s_docker_answers(void *arg)

@@ -78,7 +78,7 @@ static void test_round_trip(void **state)
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 1);
     const char *ignore[] = {ID_A, ID_B, NULL};
     const char *watch[] = {ID_B, NULL};
-    assert_int_equal(hms_state_save(path, 72.5, ignore, watch, error, sizeof error), 0);
+    assert_int_equal(hms_state_save(path, 72.5, ignore, watch, NULL, error, sizeof error), 0);
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
     assert_true(loaded.threshold == 72.5);
     assert_string_equal(loaded.ignore[0], ID_A);
@@ -92,11 +92,24 @@ static void test_round_trip(void **state)
     assert_int_equal(s_leftovers(path), 0);
     assert_int_equal(zsys_file_mode(path) & 0777, 0600);
     //  Empty lists.
-    assert_int_equal(hms_state_save(path, 0, NULL, NULL, error, sizeof error), 0);
+    assert_int_equal(hms_state_save(path, 0, NULL, NULL, NULL, error, sizeof error), 0);
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
     assert_true(loaded.threshold == 0);
     assert_null(loaded.ignore[0]);
+    assert_null(loaded.rules);
     hms_state_free(&loaded);
+    //  Rules set by command come back as they were written.
+    json_t *rules = json_loads("{\"rules\": [{\"name\": \"hot\", \"metric\": \"cpu\", "
+                               "\"threshold\": 0.9}]}",
+                               0, NULL);
+    assert_non_null(rules);
+    assert_int_equal(hms_state_save(path, 50, NULL, NULL, rules, error, sizeof error), 0);
+    assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), 0);
+    assert_non_null(loaded.rules);
+    assert_true(json_equal(loaded.rules, rules));
+    hms_state_free(&loaded);
+    assert_null(loaded.rules);
+    json_decref(rules);
 }
 
 static void test_corrupt(void **state)
@@ -115,6 +128,7 @@ static void test_corrupt(void **state)
         "{\"v\": 1, \"ignore\": [\"../../etc/passwd\"]}",   //  not an id
         "{\"v\": 1, \"ignore\": [42]}",                     //  not a string
         "{\"v\": 1, \"threshold\": 60, \"threshold\": 70}", //  duplicate key
+        "{\"v\": 1, \"rules\": {\"name\": \"x\"}}",         //  rules not an array
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         s_write(path, bad[i]);
@@ -135,7 +149,7 @@ static void test_atomic(void **state)
     char path[128], error[256];
     snprintf(path, sizeof path, "%s/keep.state", s_dir);
     const char *ignore[] = {ID_A, NULL};
-    assert_int_equal(hms_state_save(path, 40, ignore, NULL, error, sizeof error), 0);
+    assert_int_equal(hms_state_save(path, 40, ignore, NULL, NULL, error, sizeof error), 0);
     //  A write that cannot happen leaves the old file as it was: here the
     //  file size limit (which binds root too) stops it, and the temporary
     //  file goes.
@@ -144,7 +158,7 @@ static void test_atomic(void **state)
     struct rlimit small = {16, limit.rlim_max};
     signal(SIGXFSZ, SIG_IGN);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &small), 0);
-    int rc = hms_state_save(path, 90, NULL, NULL, error, sizeof error);
+    int rc = hms_state_save(path, 90, NULL, NULL, NULL, error, sizeof error);
     assert_int_equal(setrlimit(RLIMIT_FSIZE, &limit), 0);
     assert_int_equal(rc, -1);
     assert_int_equal(s_leftovers(path), 0);
@@ -156,7 +170,7 @@ static void test_atomic(void **state)
     //  A path under a regular file cannot be created.
     char under[160];
     snprintf(under, sizeof under, "%s/sub/x.state", path);
-    assert_int_equal(hms_state_save(under, 10, NULL, NULL, error, sizeof error), -1);
+    assert_int_equal(hms_state_save(under, 10, NULL, NULL, NULL, error, sizeof error), -1);
 }
 
 //  Symlinks planted where the state is written or read are not followed.
@@ -170,7 +184,7 @@ static void test_symlinks(void **state)
     //  At a temporary name (the one a fixed-name writer would use).
     snprintf(planted, sizeof planted, "%s.tmp", path);
     assert_int_equal(symlink(victim, planted), 0);
-    assert_int_equal(hms_state_save(path, 33, NULL, NULL, error, sizeof error), 0);
+    assert_int_equal(hms_state_save(path, 33, NULL, NULL, NULL, error, sizeof error), 0);
     char *text = NULL;
     size_t size;
     assert_int_equal(hms_file_read(victim, 1024, &text, &size, error, sizeof error), 0);
@@ -187,7 +201,7 @@ static void test_symlinks(void **state)
     assert_int_equal(hms_state_load(&loaded, path, error, sizeof error), -1);
     assert_non_null(strstr(error, "symbolic link"));
     hms_state_free(&loaded);
-    assert_int_equal(hms_state_save(path, 44, NULL, NULL, error, sizeof error), 0);
+    assert_int_equal(hms_state_save(path, 44, NULL, NULL, NULL, error, sizeof error), 0);
     assert_int_equal(lstat(path, &info), 0);
     assert_true(S_ISREG(info.st_mode));
     assert_int_equal(hms_file_read(victim, 1024, &text, &size, error, sizeof error), 0);
