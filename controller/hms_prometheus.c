@@ -101,15 +101,15 @@ static void s_family(FILE *out, const char *name, const char *type, const char *
 
 //  name{host=...,name=...,id=...,image=...[,status=...]}
 static void s_container_sample(FILE *out, const char *family, const hms_view_host_t *host,
-                               const hms_container_t *container, bool status)
+                               const hms_container_t *container, const char *key, const char *value)
 {
     fprintf(out, "%s{", family);
     s_label(out, "host", host->address, true);
     s_label(out, "name", container->name, false);
     s_label(out, "id", container->id, false);
     s_label(out, "image", container->image, false);
-    if (status)
-        s_label(out, "status", hms_status_name(container->status), false);
+    if (key)
+        s_label(out, key, value, false);
     fputs("} ", out);
 }
 
@@ -141,14 +141,14 @@ static void s_readings(FILE *out, const hms_view_t *view)
                     continue;
                 uint64_t value =
                     *(const uint64_t *)((const char *)&entry->reading + family->offset);
-                s_container_sample(out, family->name, host, container, false);
+                s_container_sample(out, family->name, host, container, NULL, NULL);
                 s_number(out, (double)value * family->scale);
             }
         }
     }
 }
 
-//  What the managers say of each container: status, probing, heals.
+//  What the managers say of each container: status, probing.
 static void s_containers(FILE *out, const hms_view_t *view)
 {
     static const struct {
@@ -157,7 +157,6 @@ static void s_containers(FILE *out, const hms_view_t *view)
         {"hms_container_info", "gauge", "A container HMS knows of; its status as a label."},
         {"hms_probe_loss_ratio", "gauge", "Share of the echoes lost in the last judging round."},
         {"hms_probe_rtt_seconds", "gauge", "Mean round-trip time of the last judging round."},
-        {"hms_container_heals_total", "counter", "Starts and restarts HMS made of the container."},
     };
     for (size_t f = 0; f < sizeof families / sizeof *families; f++) {
         s_family(out, families[f].name, families[f].type, families[f].help);
@@ -167,12 +166,39 @@ static void s_containers(FILE *out, const hms_view_t *view)
                 const hms_container_t *container = &host->content->containers[c];
                 double value = f == 0   ? 1
                                : f == 1 ? container->loss / 100
-                               : f == 2 ? container->rtt_ms / 1000
-                                        : (double)container->restarts;
-                if (isnan(value) || (f == 3 && container->status == HMS_STATUS_IGNORED))
+                                        : container->rtt_ms / 1000;
+                if (isnan(value))
                     continue;
-                s_container_sample(out, families[f].name, host, container, f == 0);
+                s_container_sample(out, families[f].name, host, container, f == 0 ? "status" : NULL,
+                                   hms_status_name(container->status));
                 s_number(out, value);
+            }
+        }
+    }
+}
+
+//  The heals HMS made of each watched container, by reason: it stopped
+//  (a start), its probes lost too much, or Docker called it unhealthy.
+static void s_heals(FILE *out, const hms_view_t *view)
+{
+    static const char *const reasons[] = {"stopped", "loss", "unhealthy"};
+    s_family(out, "hms_container_heals_total", "counter",
+             "Starts and restarts HMS made of the container, by reason.");
+    for (size_t h = 0; h < view->count; h++) {
+        const hms_view_host_t *host = &view->hosts[h];
+        for (size_t c = 0; host->content && c < host->content->count; c++) {
+            const hms_container_t *container = &host->content->containers[c];
+            if (container->status == HMS_STATUS_IGNORED)
+                continue;
+            uint64_t loss = container->loss_heals, health = container->health_heals;
+            uint64_t stopped =
+                container->restarts -
+                (loss + health <= container->restarts ? loss + health : container->restarts);
+            const uint64_t counts[] = {stopped, loss, health};
+            for (size_t r = 0; r < sizeof reasons / sizeof *reasons; r++) {
+                s_container_sample(out, "hms_container_heals_total", host, container, "reason",
+                                   reasons[r]);
+                fprintf(out, "%" PRIu64 "\n", counts[r]);
             }
         }
     }
@@ -246,6 +272,7 @@ char *hms_prometheus_render(const hms_view_t *view, size_t *size)
     s_hosts(out, view);
     s_alerts(out, view);
     s_containers(out, view);
+    s_heals(out, view);
     s_readings(out, view);
     if (fclose(out) != 0) {
         free(text);

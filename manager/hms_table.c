@@ -32,6 +32,9 @@ typedef struct {
     char reason[64];               //  why that heal, for the log
     uint64_t due_at;               //  when a waiting heal is queued
     uint64_t restarts;             //  heals that Docker accepted
+    uint64_t loss_heals;           //  of which for loss
+    uint64_t health_heals;         //  and for Docker's unhealthy status
+    hms_heal_cause_t cause;        //  of the heal pending or in flight
     uint64_t failures;             //  quick failures in a row
     bool judged_well;              //  a probe round since the last heal was under the threshold
     uint64_t kill_ns;              //  the engine's kill event since the last start; 0: none
@@ -202,14 +205,16 @@ static void s_queue(hms_table_t *self, container_t *c, hms_heal_t kind)
 //  not the container's own (own false: it was stopped or killed through the
 //  engine's API) is healed at once and leaves the count as it is: backoff
 //  is for containers that keep failing by themselves.
-static void s_need_heal(hms_table_t *self, container_t *c, hms_heal_t kind, uint64_t now,
+static void s_need_heal(hms_table_t *self, container_t *c, hms_heal_cause_t cause, uint64_t now,
                         const char *reason, bool own)
 {
     if (!c->watched || s_ignored(self, c) || c->queued || c->in_flight || c->waiting) {
         s_refresh(self, c);
         return;
     }
+    hms_heal_t kind = cause == HMS_CAUSE_STOPPED ? HMS_HEAL_START : HMS_HEAL_RESTART;
     snprintf(c->reason, sizeof c->reason, "%s", reason);
+    c->cause = cause;
     const hms_table_policy_t *policy = &self->policy;
     if (!own) {
         s_queue(self, c, kind);
@@ -303,7 +308,7 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
         if (!c)
             continue;
         if (self->synced && !stale && c->watched && !s_running(c))
-            s_need_heal(self, c, HMS_HEAL_START, now, "found stopped", true);
+            s_need_heal(self, c, HMS_CAUSE_STOPPED, now, "found stopped", true);
         else
             s_refresh(self, c);
     }
@@ -336,7 +341,7 @@ void hms_table_on_die(hms_table_t *self, const char *id, uint64_t time_ns, uint6
     c->rtt_ms = NAN;
     bool stopped = c->kill_ns != 0;
     c->kill_ns = 0;
-    s_need_heal(self, c, HMS_HEAL_START, now, stopped ? "stopped" : "died", !stopped);
+    s_need_heal(self, c, HMS_CAUSE_STOPPED, now, stopped ? "stopped" : "died", !stopped);
 }
 
 void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns)
@@ -369,7 +374,7 @@ void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns,
     if (!c || time_ns <= c->heal_done_ns || !s_running(c))
         return;
     c->touched_at = now;
-    s_need_heal(self, c, HMS_HEAL_RESTART, now, "unhealthy", true);
+    s_need_heal(self, c, HMS_CAUSE_UNHEALTHY, now, "unhealthy", true);
 }
 
 void hms_table_on_destroy(hms_table_t *self, const char *id)
@@ -412,7 +417,7 @@ void hms_table_on_probe(hms_table_t *self, const char *id, double loss, double r
             c->last_heal_at = 0;
         char reason[64];
         snprintf(reason, sizeof reason, "loss %.0f%% above %g%%", loss, self->policy.threshold);
-        s_need_heal(self, c, HMS_HEAL_RESTART, now, reason, true);
+        s_need_heal(self, c, HMS_CAUSE_LOSS, now, reason, true);
     }
 }
 
@@ -461,6 +466,8 @@ void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status
     c->touched_at = now;
     if (ok) {
         c->restarts++;
+        c->loss_heals += c->cause == HMS_CAUSE_LOSS;
+        c->health_heals += c->cause == HMS_CAUSE_UNHEALTHY;
         c->last_heal_at = now;
         c->judged_well = false;
         c->heal_done_ns = done_ns;
@@ -546,7 +553,7 @@ hms_status_t hms_table_watch(hms_table_t *self, const char *id, uint64_t now)
     if (!s_running(c)) {
         c->last_heal_at = 0; //  a command, not a failure
         c->failures = 0;
-        s_need_heal(self, c, HMS_HEAL_START, now, "added", false);
+        s_need_heal(self, c, HMS_CAUSE_STOPPED, now, "added", false);
     } else
         s_refresh(self, c);
     return c->status;
@@ -642,6 +649,8 @@ size_t hms_table_content(hms_table_t *self, hms_container_t *out, size_t max)
         entry->loss = c->loss;
         entry->rtt_ms = c->rtt_ms;
         entry->restarts = c->restarts;
+        entry->loss_heals = c->loss_heals;
+        entry->health_heals = c->health_heals;
         entry->since_ms = c->since_ms;
     }
     if (count) //  glibc declares the array non-null even when empty

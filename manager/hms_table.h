@@ -33,6 +33,10 @@ typedef struct {
 
 typedef enum { HMS_HEAL_START, HMS_HEAL_RESTART } hms_heal_t;
 
+//  Why a container is healed: it stopped (a start), or it runs but its
+//  probes lost too much, or Docker's healthcheck says unhealthy (restarts).
+typedef enum { HMS_CAUSE_STOPPED, HMS_CAUSE_LOSS, HMS_CAUSE_UNHEALTHY } hms_heal_cause_t;
+
 //  What Docker says of a container (from a list or an inspect).
 typedef struct {
     const char *id;    //  full id

@@ -95,6 +95,7 @@ static hms_view_t *s_view(void)
     containers[0].loss = 5;
     containers[0].rtt_ms = 0.05;
     containers[0].restarts = 2;
+    containers[0].loss_heals = 1;
     snprintf(containers[1].id, sizeof containers[1].id, "%s", DB);
     snprintf(containers[1].name, sizeof containers[1].name, "db");
     containers[1].status = HMS_STATUS_ACTIVE;
@@ -152,7 +153,14 @@ static void test_render(void **state)
     assert_non_null(strstr(text, line));
     snprintf(line, sizeof line, "hms_probe_loss_ratio%s 0.05\n", labels);
     assert_non_null(strstr(text, line));
-    snprintf(line, sizeof line, "hms_container_heals_total%s 2\n", labels);
+    //  Two heals: one after a stop, one for loss.
+    const char *heal_labels =
+        "{host=\"10.0.0.5\",name=\"web-\\\"1\\\"\",id=\"" WEB "\",image=\"hms/testbox:1\",reason=";
+    snprintf(line, sizeof line, "hms_container_heals_total%s\"stopped\"} 1\n", heal_labels);
+    assert_non_null(strstr(text, line));
+    snprintf(line, sizeof line, "hms_container_heals_total%s\"loss\"} 1\n", heal_labels);
+    assert_non_null(strstr(text, line));
+    snprintf(line, sizeof line, "hms_container_heals_total%s\"unhealthy\"} 0\n", heal_labels);
     assert_non_null(strstr(text, line));
     //  No block I/O nor pids in that reading: none of their families' samples.
     assert_null(strstr(text, "container_fs_reads_bytes_total{"));

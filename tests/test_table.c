@@ -69,15 +69,20 @@ static void s_expect_no_heal(hms_table_t *table)
     assert_false(hms_table_next_heal(table, got, &kind, NULL));
 }
 
-static uint64_t s_restarts(hms_table_t *table, const char *name)
+static hms_container_t s_content_of(hms_table_t *table, const char *name)
 {
     hms_container_t content[8];
     size_t count = hms_table_content(table, content, 8);
     for (size_t i = 0; i < count; i++)
         if (strcmp(content[i].name, name) == 0)
-            return content[i].restarts;
+            return content[i];
     fail_msg("no %s", name);
-    return 0;
+    return content[0];
+}
+
+static uint64_t s_restarts(hms_table_t *table, const char *name)
+{
+    return s_content_of(table, name).restarts;
 }
 
 static void test_discovery(void **state)
@@ -116,6 +121,8 @@ static void test_die_heals_once(void **state)
     hms_table_heal_done(table, ID_WEB, true, 204, 5600000000, 5600);
     assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_ACTIVE);
     assert_int_equal(s_restarts(table, "web"), 1);
+    assert_int_equal(
+        s_content_of(table, "web").loss_heals + s_content_of(table, "web").health_heals, 0);
     //  Events of HMS's own heal, delivered late, are not new failures.
     hms_table_on_die(table, ID_WEB, 5500000000, 5700);
     s_expect_no_heal(table);
@@ -150,6 +157,11 @@ static void test_loss(void **state)
     hms_table_on_probe(table, ID_WEB, 90, 0.1, 3002 - 300, 3002);
     s_expect_no_heal(table);
     hms_table_heal_done(table, ID_WEB, true, 204, 3500000000, 3500);
+    //  Counted as a heal for loss.
+    hms_container_t entry = s_content_of(table, "web");
+    assert_int_equal(entry.restarts, 1);
+    assert_int_equal(entry.loss_heals, 1);
+    assert_int_equal(entry.health_heals, 0);
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 4000), 1);
     //  Past the grace, web waits for its address, which the restart may
     //  have changed: a view asked for before the heal ended does not count.
@@ -488,6 +500,9 @@ static void test_unhealthy(void **state)
     hms_table_on_unhealthy(table, ID_DB, 5000000000, 5000);
     s_expect_heal(table, ID_DB, HMS_HEAL_RESTART);
     hms_table_heal_done(table, ID_DB, true, 204, 6000000000, 6000);
+    hms_container_t entry = s_content_of(table, "db");
+    assert_int_equal(entry.health_heals, 1);
+    assert_int_equal(entry.loss_heals, 0);
     //  The health status of before the restart does not count.
     hms_table_on_unhealthy(table, ID_DB, 5900000000, 6100);
     s_expect_no_heal(table);
