@@ -30,6 +30,7 @@ typedef enum {
     HMS_API_STATS,      //  control-plane counters
     HMS_API_ALERT_TEST, //  a test alert through every receiver
     HMS_API_ANTAGONIST, //  the antagonist of address, or of every host ("")
+    HMS_API_RULES,      //  the alert rules of address, or of every host (""): read, or set
 } hms_api_kind_t;
 
 typedef enum {
@@ -105,6 +106,9 @@ typedef struct {
     hms_api_operation_t operation;           //  antagonist
     hms_antagonist_conf_t conf;              //  antagonist conf
     hms_api_settings_t settings;             //  config; present == 0: read
+    bool set_rules;                          //  rules: set these (else read)
+    size_t rule_count;
+    hms_rule_t rules[HMS_RULES_MAX];
 } hms_api_args_t;
 
 typedef struct _hms_api_t hms_api_t;

@@ -274,16 +274,22 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
     static const hms_msg_type_t operations[] = {HMS_MSG_ANTAGONIST_STATUS, HMS_MSG_CONF_ANTAGONIST,
                                                 HMS_MSG_START_ANTAGONIST, HMS_MSG_STOP_ANTAGONIST};
     hms_msg_t message;
+    hms_rule_wire_t rules[HMS_RULES_MAX];
     hms_msg_type_t type = args->kind == HMS_API_THRESHOLD ? HMS_MSG_CONTAINER_THRESHOLD
                           : args->kind == HMS_API_IGNORE  ? HMS_MSG_CONTAINER_IGNORE
                           : args->kind == HMS_API_WATCH   ? HMS_MSG_CONTAINER_ADD
-                                                          : operations[args->operation];
+                          : args->kind == HMS_API_RULES
+                              ? (args->set_rules ? HMS_MSG_SET_RULES : HMS_MSG_GET_RULES)
+                              : operations[args->operation];
     hms_msg_init(&message, type);
     if (type == HMS_MSG_CONTAINER_THRESHOLD)
         message.threshold = args->threshold;
-    else if (type == HMS_MSG_CONF_ANTAGONIST)
+    else if (type == HMS_MSG_SET_RULES) {
+        hms_rules_to_wire(args->rules, args->rule_count, rules);
+        message.rules = (hms_rules_msg_t){rules, args->rule_count};
+    } else if (type == HMS_MSG_CONF_ANTAGONIST)
         message.antagonist = args->conf;
-    else if (!hms_follower_for_antagonist(type))
+    else if (type != HMS_MSG_GET_RULES && !hms_follower_for_antagonist(type))
         snprintf(message.container.container, sizeof message.container.container, "%s",
                  args->container);
     bool every_host = !*args->address;

@@ -85,6 +85,19 @@ static void s_finish(hms_forward_t *self, command_t *command)
     free(command);
 }
 
+//  The rules of a get_rules or set_rules answer as JSON (new reference),
+//  or NULL when they are not valid rules.
+static json_t *s_rules_json(const hms_rules_msg_t *reply)
+{
+    hms_rule_t rules[HMS_RULES_MAX];
+    char why[300];
+    int count = hms_rules_from_wire(reply->rules, reply->count, rules, why, sizeof why);
+    json_t *document = count >= 0 ? hms_rules_json(rules, (size_t)count) : NULL;
+    json_t *list = json_incref(json_object_get(document, "rules"));
+    json_decref(document);
+    return list;
+}
+
 //  One host's outcome: its answer (reply), or code and why when it has none.
 static void s_outcome(hms_forward_t *self, command_t *command, hms_follower_t *host,
                       const hms_msg_t *reply, uint64_t code, const char *why)
@@ -96,7 +109,10 @@ static void s_outcome(hms_forward_t *self, command_t *command, hms_follower_t *h
             json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
         } else if (command->type == HMS_MSG_CONTAINER_THRESHOLD)
             json_object_set_new(result, "threshold", json_real(reply->threshold));
-        else {
+        else if (command->type == HMS_MSG_GET_RULES || command->type == HMS_MSG_SET_RULES) {
+            json_t *rules = s_rules_json(&reply->rules);
+            json_object_set_new(result, "rules", rules ? rules : json_array());
+        } else {
             json_object_set_new(result, "id", json_string(reply->container.container));
             json_object_set_new(result, "status",
                                 json_string(hms_status_name(reply->container.status)));

@@ -135,6 +135,13 @@ static int s_post_threshold(hms_rest_t *self, const struct _u_request *request,
     return hms_rest_call(self->api, response, &args);
 }
 
+//  GET and PUT /rules and /rules/{address}.
+static int s_rules(hms_rest_t *self, const struct _u_request *request, struct _u_response *response,
+                   const void *arg)
+{
+    return hms_rest_rules(self->api, request, response, arg != NULL);
+}
+
 //  GET /containers/{address}
 static int s_get_host(hms_rest_t *self, const struct _u_request *request,
                       struct _u_response *response, const void *arg)
@@ -372,6 +379,8 @@ static const struct {
     {"/alerts", s_get_alerts, NULL, NULL, NULL, NULL},
     {"/alerts/history", s_get_alert_history, NULL, NULL, NULL, NULL},
     {"/alerts/test", NULL, NULL, s_post_alert_test, NULL, NULL},
+    {"/rules", s_rules, s_rules, NULL, NULL, &s_every_host},
+    {"/rules/:address", s_rules, s_rules, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},
     {"/test", s_test, s_test, s_test, s_test, &s_every_host},
     {"/test/:address", s_test, s_test, s_test, s_test, NULL},

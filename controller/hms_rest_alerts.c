@@ -53,3 +53,37 @@ int hms_rest_alert_history(const char *history, const struct _u_request *request
         return hms_rest_error(response, 500, "%s", *error ? error : "out of memory");
     return hms_rest_json(response, 200, alerts);
 }
+
+//  The rules of a PUT /rules body into args. Returns 0, or -1 after
+//  answering 400.
+static int s_rules_body(const struct _u_request *request, struct _u_response *response,
+                        hms_api_args_t *args)
+{
+    json_t *body;
+    if (hms_rest_body(request, response, &body) != 0)
+        return -1;
+    if (!body)
+        return hms_rest_error(response, 400, "the body must be {\"rules\": [...]}"), -1;
+    char why[300];
+    int count = hms_rules_parse(body, args->rules, why, sizeof why);
+    json_decref(body);
+    if (count < 0)
+        return hms_rest_error(response, 400, "%s", why), -1;
+    args->rule_count = (size_t)count;
+    return 0;
+}
+
+int hms_rest_rules(hms_api_t *api, const struct _u_request *request, struct _u_response *response,
+                   bool every_host)
+{
+    hms_api_args_t *args = calloc(1, sizeof *args); //  about 20 KB: not on the stack
+    if (!args)
+        return hms_rest_error(response, 500, "out of memory");
+    args->kind = HMS_API_RULES;
+    args->set_rules = strcmp(request->http_verb, "PUT") == 0;
+    if ((every_host || hms_rest_address(request, response, args->address)) &&
+        (!args->set_rules || s_rules_body(request, response, args) == 0))
+        hms_rest_call(api, response, args);
+    free(args);
+    return U_CALLBACK_COMPLETE;
+}

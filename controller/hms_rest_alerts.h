@@ -4,12 +4,16 @@
     managers' rules and the controller's host_offline), from the view the
     REST thread holds; ?state=firing or pending and ?severity= filter
     them. It does not ask the loop. GET /alerts/history: the alerts'
-    changes of state from the history file.
+    changes of state from the history file. GET and PUT /rules: the
+    managers' alert rules, asked of them.
 */
 #ifndef HMS_REST_ALERTS_H_INCLUDED
 #define HMS_REST_ALERTS_H_INCLUDED
 
+#include "hms_api.h"
 #include "hms_view.h"
+
+#include <stdbool.h>
 
 #include <ulfius.h>
 
@@ -23,5 +27,12 @@ int hms_rest_alerts(hms_view_store_t *views, const struct _u_request *request,
 //  to 1,000 (at most 10,000). Returns U_CALLBACK_COMPLETE.
 int hms_rest_alert_history(const char *history, const struct _u_request *request,
                            struct _u_response *response);
+
+//  GET and PUT /rules (every_host) and /rules/{address}: the alert rules of
+//  every host, or of one, asked of the managers through api; PUT replaces
+//  them all at once, with {"rules": [...]} as a rules file holds them,
+//  checked here first (400). Returns U_CALLBACK_COMPLETE.
+int hms_rest_rules(hms_api_t *api, const struct _u_request *request, struct _u_response *response,
+                   bool every_host);
 
 #endif

@@ -57,6 +57,9 @@ static const char s_usage[] =
     "                           probe_interval_ms (1..10000), probe_timeout_ms (1..60000),\n"
     "                           probe_period_ms and heartbeat_ms (10..3600000),\n"
     "                           grace_ms (0..3600000), backoff_max_ms (0..86400000)\n"
+    "  rules                    its alert rules: RULE WHEN FOR SEVERITY SUMMARY\n"
+    "  rules FILE               replace them with the rules of FILE (JSON, as --rules\n"
+    "                           reads; docs/ALERTS.md); the manager keeps them\n"
     "  watch                    print heartbeats, updates, metrics and alerts as they\n"
     "                           come, one a line with the local time, until SIGINT or\n"
     "                           SIGTERM, --count or --duration\n"
@@ -163,6 +166,8 @@ static const command_t s_commands[] = {
     {"top", "", PEER_MANAGER, HMS_MSG_GIVE_CONTENT, 0, 0, NULL, NULL, hmsctl_top},
     {"config", "[KEY=VALUE]...", PEER_MANAGER, HMS_MSG_GET_CONFIG, 0, -1, hmsctl_build_config,
      hmsctl_print_settings, NULL},
+    {"rules", "[FILE]", PEER_MANAGER, HMS_MSG_GET_RULES, 0, 1, hmsctl_build_rules,
+     hmsctl_print_rules, NULL},
     {"watch", "", PEER_MANAGER, HMS_MSG_NONE, 0, 0, NULL, NULL, NULL},
     {"antagonist ping", "", PEER_ANTAGONIST, HMS_MSG_PING, 0, 0, NULL, hmsctl_print_pong, NULL},
     {"antagonist status", "", PEER_ANTAGONIST, HMS_MSG_ANTAGONIST_STATUS, 0, 0, NULL,

@@ -66,6 +66,7 @@ int hmsctl_build_threshold(hms_msg_t *request, int argc, char **argv);       // 
 int hmsctl_build_container(hms_msg_t *request, int argc, char **argv);       //  CONTAINER
 int hmsctl_build_metrics(hms_msg_t *request, int argc, char **argv);         //  CONTAINER [SECONDS]
 int hmsctl_build_config(hms_msg_t *request, int argc, char **argv);          //  [KEY=VALUE]...
+int hmsctl_build_rules(hms_msg_t *request, int argc, char **argv);           //  [FILE]
 int hmsctl_build_antagonist_conf(hms_msg_t *request, int argc, char **argv); //  KEY=VALUE...
 
 //  Local time of a Unix time in ms, to the second.
@@ -79,6 +80,7 @@ void hmsctl_print_container(const hms_msg_t *reply);
 void hmsctl_print_settings(const hms_msg_t *reply);
 void hmsctl_print_antagonist(const hms_msg_t *reply);
 void hmsctl_print_hosts(const hms_msg_t *reply);
+void hmsctl_print_rules(const hms_msg_t *reply);
 void hmsctl_print_metrics(const hms_msg_t *reply);
 
 //  msg as a JSON object (caller owns it), or NULL.

@@ -235,6 +235,26 @@ int hmsctl_build_config(hms_msg_t *request, int argc, char **argv)
                                     argv, &request->settings.present);
 }
 
+//  rules FILE: set_rules with the rules of FILE (a rules file, checked
+//  here first); without FILE, get_rules.
+int hmsctl_build_rules(hms_msg_t *request, int argc, char **argv)
+{
+    static hms_rule_wire_t wire[HMS_RULES_MAX]; //  sent after this returns
+    if (argc == 0)
+        return 0;
+    hms_rule_t rules[HMS_RULES_MAX];
+    char why[600];
+    int count = hms_rules_load(argv[0], rules, why, sizeof why);
+    if (count < 0) {
+        fprintf(stderr, "hmsctl: %s\n", why);
+        return -1;
+    }
+    hms_rules_to_wire(rules, (size_t)count, wire);
+    hms_msg_init(request, HMS_MSG_SET_RULES);
+    request->rules = (hms_rules_msg_t){wire, (size_t)count};
+    return 0;
+}
+
 int hmsctl_build_antagonist_conf(hms_msg_t *request, int argc, char **argv)
 {
     hms_antagonist_conf_t *config = &request->antagonist;

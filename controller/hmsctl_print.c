@@ -224,6 +224,27 @@ void hmsctl_print_hosts(const hms_msg_t *reply)
     s_print_table(headers, 4, reply->hosts.hosts, reply->hosts.count, s_host_cell);
 }
 
+static void s_rule_cell(const void *rows, size_t row, int column, char *cell)
+{
+    const hms_rule_wire_t *rule = (const hms_rule_wire_t *)rows + row;
+    switch (column) {
+    case 0: snprintf(cell, CELL_MAX, "%s", rule->name); break;
+    case 1:
+        snprintf(cell, CELL_MAX, "%s%s %s %g (clear %g)", rule->metric,
+                 rule->of_limit ? " % of limit" : "", rule->op, rule->threshold, rule->clear);
+        break;
+    case 2: snprintf(cell, CELL_MAX, "%" PRIu64 " s", rule->for_s); break;
+    case 3: snprintf(cell, CELL_MAX, "%s", hms_severity_name(rule->severity)); break;
+    default: snprintf(cell, CELL_MAX, "%s", rule->summary);
+    }
+}
+
+void hmsctl_print_rules(const hms_msg_t *reply)
+{
+    static const char *const headers[] = {"RULE", "WHEN", "FOR", "SEVERITY", "SUMMARY"};
+    s_print_table(headers, 5, reply->rules.rules, reply->rules.count, s_rule_cell);
+}
+
 //  JSON: a message is encoded again (canonically, so exactly as on the
 //  wire) and its msgpack objects are mapped to JSON ones: no printer per
 //  message, and every key keeps its protocol name.

@@ -238,14 +238,14 @@ static int s_setup(void **state)
     snprintf(s_env.name, sizeof s_env.name, "%s-mem", harness_tag());
     s_env.id = harness_container("mem", "--memory 64m");
 
-    //  Memory above 40 % of the limit for 2 s fires; under 30 % resolves.
+    //  The manager starts with a rules file; test_rules_api replaces it
+    //  through the REST API with the memory rule the other tests use.
     char rules[128];
     snprintf(rules, sizeof rules, "%s/rules.json", s_env.dir);
     FILE *file = fopen(rules, "w");
     assert_non_null(file);
-    fputs("{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", \"of_limit\": true, "
-          "\"threshold\": 40, \"clear\": 30, \"for_s\": 2, \"severity\": \"warning\", "
-          "\"summary\": \"memory near its limit\"}]}\n",
+    fputs("{\"rules\": [{\"name\": \"cpu_busy\", \"metric\": \"cpu\", \"threshold\": 0.95, "
+          "\"for_s\": 30}]}\n",
           file);
     fclose(file);
     char label[64], log[128], ready[128], pub[64];
@@ -370,6 +370,68 @@ static bool s_listed(void *arg)
 static bool s_unlisted(void *arg)
 {
     return !s_listed(arg);
+}
+
+//  GET /rules/{address} answers with the rule names of the host's manager.
+static bool s_rules_are(void *arg)
+{
+    char url[256], *body = NULL;
+    snprintf(url, sizeof url, "%s/rules/%s", s_env.base, s_env.hosts);
+    bool same = false;
+    if (harness_http("GET", url, NULL, NULL, &body, 2000) == 200) {
+        json_t *json = json_loads(body, 0, NULL);
+        char names[256] = "";
+        size_t i;
+        json_t *rule;
+        json_array_foreach(json_object_get(json, "rules"), i, rule)
+        {
+            snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "," : "",
+                     json_string_value(json_object_get(rule, "name")));
+        }
+        same = strcmp(names, (const char *)arg) == 0;
+        json_decref(json);
+    }
+    free(body);
+    return same;
+}
+
+//  The rules file's rule, then memory above 40 % of the limit for 2 s
+//  (resolved under 30 %) through PUT /rules; a wrong set is refused by the
+//  controller and changes nothing.
+static void test_rules_api(void **state)
+{
+    (void)state;
+    assert_true(harness_wait(s_rules_are, "cpu_busy", 10000));
+    char url[160], *body = NULL;
+    snprintf(url, sizeof url, "%s/rules", s_env.base);
+    assert_int_equal(harness_http("PUT", url,
+                                  "{\"rules\": [{\"name\": \"m\", \"metric\": \"memory\", "
+                                  "\"threshold\": 40, \"clear\": 50}]}",
+                                  "application/json", &body, 5000),
+                     400);
+    assert_non_null(strstr(body, "rule 0: clear"));
+    free(body);
+    assert_int_equal(harness_http("PUT", url, "{\"rules\": {}}", "application/json", &body, 5000),
+                     400);
+    free(body);
+    assert_true(s_rules_are("cpu_busy"));
+
+    assert_int_equal(
+        harness_http("PUT", url,
+                     "{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", "
+                     "\"of_limit\": true, \"threshold\": 40, \"clear\": 30, \"for_s\": 2, "
+                     "\"severity\": \"warning\", \"summary\": \"memory near its limit\"}]}",
+                     "application/json", &body, 5000),
+        200);
+    json_t *answer = json_loads(body, 0, NULL);
+    free(body);
+    json_t *host = json_array_get(json_object_get(answer, "hosts"), 0);
+    assert_string_equal(json_string_value(json_object_get(host, "address")), s_env.hosts);
+    json_t *rule = json_array_get(json_object_get(host, "rules"), 0);
+    assert_string_equal(json_string_value(json_object_get(rule, "name")), "memory_high");
+    assert_true(json_number_value(json_object_get(rule, "clear")) == 30);
+    json_decref(answer);
+    assert_true(s_rules_are("memory_high"));
 }
 
 static void test_fire_and_resolve(void **state)
@@ -510,9 +572,8 @@ static void test_bad_rules(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fire_and_resolve),
-        cmocka_unit_test(test_receiver_down),
-        cmocka_unit_test(test_test_alert),
+        cmocka_unit_test(test_rules_api),     cmocka_unit_test(test_fire_and_resolve),
+        cmocka_unit_test(test_receiver_down), cmocka_unit_test(test_test_alert),
         cmocka_unit_test(test_bad_rules),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

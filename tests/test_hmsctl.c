@@ -334,10 +334,10 @@ static void test_usage(void **state)
     }
     run_t run = s_hmsctl("--help");
     s_expect(&run, 0);
-    const char *documented[] = {"--host",  "--endpoint", "--pub",  "--timeout", "--json",
-                                "--count", "--duration", "ping",   "status",    "threshold",
-                                "ignore",  "add",        "config", "watch",     "antagonist conf",
-                                "hosts",   "Exit status"};
+    const char *documented[] = {
+        "--host",     "--endpoint", "--pub",  "--timeout",       "--json", "--count",
+        "--duration", "ping",       "status", "threshold",       "ignore", "add",
+        "config",     "rules",      "watch",  "antagonist conf", "hosts",  "Exit status"};
     for (size_t i = 0; i < sizeof documented / sizeof documented[0]; i++)
         if (!strstr(run.out, documented[i]))
             fail_msg("--help does not mention %s", documented[i]);
@@ -471,6 +471,51 @@ static void test_threshold_and_config(void **state)
     assert_int_equal(json_integer_value(json_object_get(config, "probe_period_ms")), 500);
     assert_true(json_number_value(json_object_get(config, "threshold")) == 70);
     json_decref(reply);
+    s_run_free(&run);
+}
+
+//  rules FILE replaces the manager's rules, rules lists them; a file with
+//  a mistake is refused before anything is sent.
+static void test_rules(void **state)
+{
+    (void)state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/rules.json", s_env.dir);
+    FILE *file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", \"of_limit\": "
+          "true, \"threshold\": 90, \"clear\": 80, \"for_s\": 10, \"summary\": \"near "
+          "its limit\"}]}",
+          file);
+    fclose(file);
+    run_t run = s_hmsctl("-H %s rules %s", s_env.address, path);
+    s_expect(&run, 0);
+    assert_non_null(strstr(run.out, "memory_high"));
+    assert_non_null(strstr(run.out, "memory % of limit > 90 (clear 80)"));
+    s_run_free(&run);
+    run = s_hmsctl("-H %s rules", s_env.address);
+    s_expect(&run, 0);
+    assert_non_null(strstr(run.out, "memory_high"));
+    assert_null(strstr(run.out, "container_exited"));
+    s_run_free(&run);
+
+    file = fopen(path, "w");
+    assert_non_null(file);
+    fputs("{\"rules\": [{\"name\": \"x\", \"metric\": \"disk\", \"threshold\": 1}]}", file);
+    fclose(file);
+    run = s_hmsctl("-H %s rules %s", s_env.address, path);
+    s_expect(&run, 2);
+    assert_non_null(strstr(run.err, "rule 0: metric"));
+    s_run_free(&run);
+
+    //  Back to the built-in rules.
+    hms_rule_t rules[HMS_RULES_MAX];
+    json_t *builtin = hms_rules_json(rules, hms_rules_builtin(rules));
+    assert_int_equal(json_dump_file(builtin, path, 0), 0);
+    json_decref(builtin);
+    run = s_hmsctl("-H %s rules %s", s_env.address, path);
+    s_expect(&run, 0);
+    assert_non_null(strstr(run.out, "container_exited"));
     s_run_free(&run);
 }
 
@@ -906,6 +951,7 @@ int main(void)
         cmocka_unit_test(test_status),
         cmocka_unit_test(test_status_json),
         cmocka_unit_test(test_threshold_and_config),
+        cmocka_unit_test(test_rules),
         cmocka_unit_test(test_peer_errors),
         cmocka_unit_test(test_ignore_and_add),
         cmocka_unit_test(test_watch),
