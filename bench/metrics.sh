@@ -23,7 +23,9 @@
 #     update every 1 s, memory mode ram, no web server): its CPU and its
 #     children's.
 #
-# Also the manager's resident memory (VmRSS) with metrics on. Results:
+# Also the manager's resident memory (VmRSS) with metrics on, after SECONDS,
+# and at the largest count once its 600 s window of per-second values has
+# filled (the manager is then kept 610 s; set FULL_WINDOW=0 to skip). Results:
 # bench/results/metrics.md. Needs root, Docker, python3, netdata
 # (scripts/setup --with-bench installs it).
 set -euo pipefail
@@ -161,6 +163,13 @@ for n in ${counts//,/ }; do
         else
             on=$(cpu_ms_per_s manager_pid)
             rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+            if [ "$n" = "${counts##*,}" ] && [ "${FULL_WINDOW:-1}" = 1 ]; then
+                echo "metrics.sh: $n: waiting for the manager's 600 s window to fill" >&2
+                sleep $((610 - 3 - seconds))
+                full_rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
+                full_anon=$(awk '/RssAnon/ {print $2}' "/proc/$pid/status")
+                full_n=$n
+            fi
         fi
         kill "$pid"
         wait "$pid" 2>/dev/null || true
@@ -209,5 +218,11 @@ done
     echo "| containers | HMS collection | manager, metrics off | manager, metrics on | Docker stats API | engine idle | Netdata cgroups | HMS / Docker stats | manager RSS, metrics on (MB) |"
     echo "|---|---|---|---|---|---|---|---|---|"
     printf '%s\n' "${rows[@]}"
+    if [ -n "${full_rss:-}" ]; then
+        echo
+        echo "Manager with metrics on and $full_n containers, after 610 s (its 600 s window of"
+        echo "per-second values filled): $(awk -v k="$full_rss" 'BEGIN {printf "%.1f", k / 1024}') MB resident (VmRSS), of which"
+        echo "$(awk -v k="$full_anon" 'BEGIN {printf "%.1f", k / 1024}') MB its own allocations (RssAnon)."
+    fi
 } >"$out"
 cat "$out"

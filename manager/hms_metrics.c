@@ -14,15 +14,35 @@
 //  updates in steps give no rate over a few milliseconds.
 #define S_CLOSE_MS 200
 
+//  Seconds are kept in blocks of S_BLOCK, aligned on Unix time. The block
+//  being written is open: every value of every second. A block is closed
+//  when a reading falls in a later one: each series that held one value
+//  all block long (a limit, an idle counter, no loss) keeps that value
+//  alone, the others their S_BLOCK values. An idle container costs about
+//  a tenth of a full ring, a busy one what a ring costs.
+#define S_BLOCK 60
+
+typedef struct {
+    uint64_t have;     //  bit i: second i of the block was recorded; 0: no block
+    uint32_t block;    //  Unix second / S_BLOCK
+    uint16_t constant; //  bit m: series m has one value, data's, all block long
+    float *data;       //  per series in order: 1 value (constant) or S_BLOCK
+} s_block_t;
+
 typedef struct {
     hms_reading_t last; //  the last reading
     uint64_t last_ms;   //  its wall time; 0: none yet
-    uint32_t *stamps;   //  per slot: the second (Unix) its values are of; 0: none
-    float *values;      //  per slot: HMS_METRIC_COUNT values
+    s_block_t open;     //  its data: S_BLOCK x HMS_METRIC_COUNT values
+    s_block_t *closed;  //  ring of closed blocks, by block % rings
+    uint32_t rings;     //  the store's
+    float open_values[S_BLOCK * HMS_METRIC_COUNT];
 } s_series_t;
+
+_Static_assert(HMS_METRIC_COUNT <= 16, "constant is 16 bits");
 
 struct _hms_metrics_t {
     uint32_t window;      //  seconds kept per container
+    uint32_t rings;       //  closed blocks kept: enough for a window
     zhashx_t *containers; //  id -> s_series_t
 };
 
@@ -30,8 +50,9 @@ static void s_series_destroy(void **item)
 {
     s_series_t *series = *item;
     if (series) {
-        free(series->stamps);
-        free(series->values);
+        for (uint32_t i = 0; series->closed && i < series->rings; i++)
+            free(series->closed[i].data);
+        free(series->closed);
         free(series);
         *item = NULL;
     }
@@ -45,6 +66,9 @@ hms_metrics_t *hms_metrics_new(uint32_t window_s)
     if (!self)
         return NULL;
     self->window = window_s;
+    //  The window's seconds span at most window / S_BLOCK + 2 blocks, the
+    //  open one among them.
+    self->rings = window_s / S_BLOCK + 1;
     self->containers = zhashx_new();
     if (!self->containers) {
         free(self);
@@ -70,17 +94,74 @@ static s_series_t *s_series(hms_metrics_t *self, const char *id)
     if (series)
         return series;
     series = calloc(1, sizeof *series);
-    if (!series)
-        return NULL;
-    series->stamps = calloc(self->window, sizeof *series->stamps);
-    series->values = malloc((size_t)self->window * HMS_METRIC_COUNT * sizeof *series->values);
-    if (!series->stamps || !series->values) {
-        void *item = series;
-        s_series_destroy(&item);
+    if (series)
+        series->closed = calloc(self->rings, sizeof *series->closed);
+    if (!series || !series->closed) {
+        free(series);
         return NULL;
     }
+    series->rings = self->rings;
+    series->open.data = series->open_values;
     zhashx_insert(self->containers, id, series);
     return series;
+}
+
+//  Closes the open block into the ring (its values kept as they are when
+//  out of memory: the block is then lost, not the store).
+static void s_close(hms_metrics_t *self, s_series_t *series)
+{
+    const s_block_t *open = &series->open;
+    if (!open->have)
+        return;
+    uint16_t constant = 0;
+    size_t values = 0;
+    int first = __builtin_ctzll(open->have);
+    for (int m = 0; m < HMS_METRIC_COUNT; m++) {
+        const float *v = open->data + m;
+        bool same = true;
+        for (int i = first + 1; same && i < S_BLOCK; i++)
+            same = !(open->have >> i & 1) ||
+                   memcmp(&v[i * HMS_METRIC_COUNT], &v[first * HMS_METRIC_COUNT], sizeof *v) == 0;
+        constant |= (uint16_t)same << m;
+        values += same ? 1 : S_BLOCK;
+    }
+    s_block_t *slot = &series->closed[open->block % self->rings];
+    free(slot->data);
+    *slot = (s_block_t){0};
+    float *data = malloc(values * sizeof *data);
+    if (!data)
+        return;
+    float *out = data;
+    for (int m = 0; m < HMS_METRIC_COUNT; m++)
+        if (constant >> m & 1)
+            *out++ = open->data[first * HMS_METRIC_COUNT + m];
+        else
+            for (int i = 0; i < S_BLOCK; i++)
+                *out++ = open->data[i * HMS_METRIC_COUNT + m];
+    *slot = (s_block_t){open->have, open->block, constant, data};
+}
+
+//  The values of second (Unix) into v; false when that second is not kept.
+static bool s_second(hms_metrics_t *self, s_series_t *series, uint32_t second,
+                     float v[HMS_METRIC_COUNT])
+{
+    uint32_t block = second / S_BLOCK, i = second % S_BLOCK;
+    if (series->open.block == block && series->open.have >> i & 1) {
+        memcpy(v, series->open.data + i * HMS_METRIC_COUNT, HMS_METRIC_COUNT * sizeof *v);
+        return true;
+    }
+    const s_block_t *closed = &series->closed[block % self->rings];
+    if (closed->block != block || !(closed->have >> i & 1))
+        return false;
+    const float *in = closed->data;
+    for (int m = 0; m < HMS_METRIC_COUNT; m++)
+        if (closed->constant >> m & 1)
+            v[m] = *in++;
+        else {
+            v[m] = in[i];
+            in += S_BLOCK;
+        }
+    return true;
 }
 
 //  Per second: (b - a) / dt, NAN when the counter went back (a new life).
@@ -143,11 +224,19 @@ int hms_metrics_record(hms_metrics_t *self, const char *id, uint64_t now_ms,
         return 0;
     bool rates = !fresh && series->last_ms && now_ms > series->last_ms &&
                  now_ms - series->last_ms <= S_GAP_MS;
-    uint32_t second = (uint32_t)(now_ms / 1000);
-    size_t slot = second % self->window;
+    uint32_t second = (uint32_t)(now_ms / 1000), block = second / S_BLOCK;
+    s_block_t *open = &series->open;
+    if (open->have && block < open->block)
+        return 0; //  the clock went back past the open block: not kept
+    if (!open->have || block != open->block) {
+        s_close(self, series);
+        open->have = 0;
+        open->block = block;
+    }
+    uint32_t i = second % S_BLOCK;
     s_derive(rates ? &series->last : NULL, sample, (double)(now_ms - series->last_ms) / 1000.0,
-             loss, rtt_ms, series->values + slot * HMS_METRIC_COUNT);
-    series->stamps[slot] = second;
+             loss, rtt_ms, open->data + i * HMS_METRIC_COUNT);
+    open->have |= 1ull << i;
     series->last = *sample;
     series->last_ms = now_ms;
     return 0;
@@ -168,13 +257,6 @@ const hms_reading_t *hms_metrics_last(hms_metrics_t *self, const char *id, uint6
     return &series->last;
 }
 
-//  The values of second (Unix), or NULL when that second is not kept.
-static const float *s_second(hms_metrics_t *self, s_series_t *series, uint32_t second)
-{
-    size_t slot = second % self->window;
-    return series->stamps[slot] == second ? series->values + slot * HMS_METRIC_COUNT : NULL;
-}
-
 size_t hms_metrics_rollup(hms_metrics_t *self, const char *id, uint64_t from_ms, uint64_t to_ms,
                           hms_rollup_t out[HMS_METRIC_COUNT])
 {
@@ -190,9 +272,9 @@ size_t hms_metrics_rollup(hms_metrics_t *self, const char *id, uint64_t from_ms,
     if (last >= self->window && first < last - self->window + 1)
         first = last - self->window + 1;
     size_t seconds = 0;
+    float v[HMS_METRIC_COUNT];
     for (uint64_t s = first; s <= last; s++) {
-        const float *v = s_second(self, series, (uint32_t)s);
-        if (!v)
+        if (!s_second(self, series, (uint32_t)s, v))
             continue;
         seconds++;
         for (int m = 0; m < HMS_METRIC_COUNT; m++) {
@@ -222,18 +304,37 @@ size_t hms_metrics_range(hms_metrics_t *self, const char *id, uint64_t from_ms, 
     if (last >= self->window && first < last - self->window + 1)
         first = last - self->window + 1;
     //  Start at the first second kept: older slots hold nothing of this range.
-    while (first <= last && !s_second(self, series, (uint32_t)first))
+    float *v = values;
+    while (first <= last && !s_second(self, series, (uint32_t)first, v))
         first++;
     if (first > last)
         return 0;
-    size_t count = 0;
-    for (uint64_t s = first; s <= last && count < max; s++, count++) {
-        const float *v = s_second(self, series, (uint32_t)s);
-        for (int m = 0; m < HMS_METRIC_COUNT; m++)
-            values[count * HMS_METRIC_COUNT + m] = v ? v[m] : NAN;
+    size_t count = 1;
+    for (uint64_t s = first + 1; s <= last && count < max; s++, count++) {
+        v = values + count * HMS_METRIC_COUNT;
+        if (!s_second(self, series, (uint32_t)s, v))
+            for (int m = 0; m < HMS_METRIC_COUNT; m++)
+                v[m] = NAN;
     }
     *start_ms = first * 1000;
     return count;
+}
+
+size_t hms_metrics_bytes(hms_metrics_t *self)
+{
+    size_t bytes = sizeof *self;
+    for (s_series_t *series = zhashx_first(self->containers); series;
+         series = zhashx_next(self->containers)) {
+        bytes += sizeof *series + series->rings * sizeof *series->closed;
+        for (uint32_t i = 0; i < series->rings; i++) {
+            uint16_t constant = series->closed[i].constant;
+            if (series->closed[i].data)
+                bytes += sizeof(float) *
+                         ((size_t)__builtin_popcount(constant) +
+                          S_BLOCK * (size_t)(HMS_METRIC_COUNT - __builtin_popcount(constant)));
+        }
+    }
+    return bytes;
 }
 
 size_t hms_metrics_size(hms_metrics_t *self)

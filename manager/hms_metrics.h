@@ -5,7 +5,9 @@
     figures. Two consecutive readings of one life of a container give the
     second's values (hms_metric.h): CPUs from the CPU time used, rates from
     the counters' differences, levels as read. The last window seconds of
-    each container are kept in a ring, one slot per second of wall time.
+    each container are kept, one slot per second of wall time, in blocks
+    of a minute: a series that held one value all minute long (a limit, an
+    idle counter) keeps it once.
     The store answers a range at full resolution (give_metrics) and
     rollups, the min, mean and max of each series over an interval (the
     metrics topic). A second without a value (the container was not read,
@@ -57,6 +59,9 @@ size_t hms_metrics_rollup(hms_metrics_t *self, const char *id, uint64_t from_ms,
 //  1000. Fills at most max seconds; returns how many (0: none kept).
 size_t hms_metrics_range(hms_metrics_t *self, const char *id, uint64_t from_ms, uint64_t to_ms,
                          uint64_t *start_ms, float *values, size_t max);
+
+//  Bytes the store holds (its allocations, without the allocator's own).
+size_t hms_metrics_bytes(hms_metrics_t *self);
 
 //  Containers in the store.
 size_t hms_metrics_size(hms_metrics_t *self);

@@ -155,12 +155,82 @@ static void test_window(void **state)
     hms_metrics_destroy(&store);
 }
 
+//  A closed block gives back every second as the open block did, a series
+//  that held one value all minute long is kept once, and the window ends
+//  where it ends. Fifteen minutes of a container whose CPU and network
+//  vary and whose memory steps every 100 s, with seconds left out.
+static void test_blocks(void **state)
+{
+    (void)state;
+    enum { SECONDS = 900, WINDOW = 600 };
+    hms_metrics_t *store = hms_metrics_new(WINDOW);
+    static float seen[SECONDS][HMS_METRIC_COUNT];
+    static bool kept[SECONDS];
+    uint64_t cpu = 0, rx = 0;
+    uint32_t random = 12345;
+    for (int i = 0; i < SECONDS; i++) {
+        random = random * 1103515245u + 12345u;
+        cpu += (random >> 8) % 1000000000u;
+        rx += (random >> 4) % 5000u;
+        kept[i] = i % 97 != 13;
+        if (!kept[i])
+            continue;
+        hms_reading_t reading = s_reading(cpu, rx, 0, 0);
+        reading.memory_working_set = (50u + (unsigned)i / 100) << 20;
+        uint64_t now = T0 + (uint64_t)i * 1000;
+        assert_int_equal(hms_metrics_record(store, ID, now, &reading, i == 0, 0, NAN), 0);
+        uint64_t start = 0;
+        //  Read back at once, from the open block.
+        assert_int_equal(hms_metrics_range(store, ID, now, now, &start, seen[i], 1), 1);
+        assert_int_equal(start, now);
+    }
+    static float all[SECONDS * HMS_METRIC_COUNT];
+    uint64_t start = 0, last = T0 + (SECONDS - 1) * 1000ull;
+    size_t count = hms_metrics_range(store, ID, T0, last, &start, all, SECONDS);
+    //  The window: the last 600 seconds, whatever the blocks.
+    assert_int_equal(start, last - (WINDOW - 1) * 1000ull);
+    assert_int_equal(count, WINDOW);
+    for (size_t k = 0; k < count; k++) {
+        int i = SECONDS - WINDOW + (int)k;
+        const float *v = all + k * HMS_METRIC_COUNT;
+        for (int m = 0; m < HMS_METRIC_COUNT; m++)
+            if (kept[i] ? memcmp(&v[m], &seen[i][m], sizeof v[m]) != 0 : !isnan(v[m]))
+                fail_msg("second %d, series %s: %g, not %g", i, hms_metric_name(m), v[m],
+                         kept[i] ? seen[i][m] : NAN);
+    }
+    //  Rollups read closed blocks as well.
+    hms_rollup_t rollup[HMS_METRIC_COUNT];
+    assert_int_equal(hms_metrics_rollup(store, ID, last - 200000, last, rollup), 198);
+    assert_true(rollup[HMS_METRIC_MEMORY].min == 57u << 20);
+    assert_true(rollup[HMS_METRIC_MEMORY].max == 58u << 20);
+    //  CPU and network vary, memory and the rest hold still: less than
+    //  half of a full ring of 600 s x 16 series.
+    size_t full = (size_t)WINDOW * HMS_METRIC_COUNT * sizeof(float);
+    size_t bytes = hms_metrics_bytes(store);
+    print_message("store: %zu bytes, a full ring: %zu\n", bytes, full);
+    assert_true(bytes < full / 2);
+    hms_metrics_destroy(&store);
+
+    //  An idle container costs little more than its open block.
+    store = hms_metrics_new(WINDOW);
+    for (int i = 0; i < SECONDS; i++) {
+        hms_reading_t reading = s_reading(1000, 0, 0, 0);
+        assert_int_equal(
+            hms_metrics_record(store, ID, T0 + (uint64_t)i * 1000, &reading, i == 0, 0, 0.05), 0);
+    }
+    bytes = hms_metrics_bytes(store);
+    print_message("idle: %zu bytes\n", bytes);
+    assert_true(bytes < full / 6);
+    hms_metrics_destroy(&store);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalog),
         cmocka_unit_test(test_derive),
         cmocka_unit_test(test_window),
+        cmocka_unit_test(test_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
