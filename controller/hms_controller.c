@@ -20,6 +20,7 @@
 #include "hms_statefile.h"
 #include "hms_stats.h"
 #include "hms_server.h"
+#include "hms_events.h"
 #include "hms_sinks.h"
 #include "hms_view.h"
 
@@ -50,6 +51,7 @@ struct _hms_controller_t {
     hms_view_store_t *views;       //  published for the REST threads
     hms_rest_t *rest;              //  the HTTP server
     hms_sinks_t *sinks;            //  the history and the notifications
+    hms_events_t *events;          //  heals and attacks, for the history
     char history[PATH_MAX];        //  its file; "": none
     char *state_file;              //  NULL: none
     char *ready_file;              //  NULL: none
@@ -82,6 +84,9 @@ static void s_publish(hms_controller_t *self)
     hms_view_t *view = hms_view_new(hosts, count);
     free(hosts);
     if (view) {
+        hms_view_t *before = hms_view_store_acquire(self->views);
+        hms_events_heals(self->events, before, view, (uint64_t)zclock_time());
+        hms_view_release(&before);
         hms_view_store_publish(self->views, view);
         self->dirty = false;
     }
@@ -304,6 +309,8 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
             hosts[i++] = h;
     else
         hosts[0] = s_host_find(self, args->address);
+    for (i = 0; hms_follower_for_antagonist(type) && hosts[i] && i < count; i++)
+        hms_events_antagonist(self->events, hms_follower_peer(hosts[i]));
     hms_forward_start(self->forward, request, &message, hosts, count, every_host);
     free(hosts);
 }
@@ -459,7 +466,8 @@ static int s_history(hms_controller_t *self, const hms_controller_config_t *conf
 {
     hms_controller_history_path(config, self->history, sizeof self->history);
     self->sinks = hms_sinks_new(config, self->history);
-    return self->sinks ? 0 : -1;
+    self->events = self->sinks ? hms_events_new(self->loop, self->transport, self->sinks) : NULL;
+    return self->events ? 0 : -1;
 }
 
 //  The controller's ROUTER, unless disabled. Returns 0, or -1 (logged).
@@ -574,6 +582,7 @@ void hms_controller_destroy(hms_controller_t **self_p)
     hms_forward_destroy(&self->forward); //  before the hosts its requests name
     hms_rest_destroy(&self->rest);
     zlistx_destroy(&self->hosts);
+    hms_events_destroy(&self->events);
     hms_sinks_destroy(&self->sinks); //  writes what is queued
     zsock_destroy(&self->router);
     hms_transport_destroy(&self->transport); //  after the sockets it guards

@@ -540,6 +540,11 @@ const char *hms_follower_antagonist(const hms_follower_t *self)
     return self->peer.antagonist;
 }
 
+const hms_peer_t *hms_follower_peer(const hms_follower_t *self)
+{
+    return &self->peer;
+}
+
 const char *hms_follower_router(const hms_follower_t *self)
 {
     return self->peer.router;

@@ -83,6 +83,9 @@ const char *hms_follower_address(const hms_follower_t *self);
 //  Its antagonist's address.
 const char *hms_follower_antagonist(const hms_follower_t *self);
 
+//  Where its manager and antagonist are (borrowed).
+const hms_peer_t *hms_follower_peer(const hms_follower_t *self);
+
 //  Its ROUTER endpoint: two followers of one manager are one too many.
 const char *hms_follower_router(const hms_follower_t *self);
 hms_host_status_t hms_follower_status(const hms_follower_t *self);

@@ -34,7 +34,12 @@ static const char *const s_schema[] = {
     "host TEXT NOT NULL, rule TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL, "
     "state TEXT NOT NULL, severity TEXT NOT NULL, metric TEXT NOT NULL, value REAL, "
     "threshold REAL NOT NULL, since INTEGER NOT NULL, summary TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS alert_events_ts ON alert_events (ts)", NULL};
+    "CREATE INDEX IF NOT EXISTS alert_events_ts ON alert_events (ts)",
+    //  Heals and attacks, kept as long.
+    "CREATE TABLE IF NOT EXISTS events (id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, "
+    "host TEXT NOT NULL, kind TEXT NOT NULL, container TEXT NOT NULL, name TEXT NOT NULL, "
+    "detail TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS events_ts ON events (ts)", NULL};
 
 //  A metrics entry waiting for the next flush.
 typedef struct {
@@ -321,11 +326,13 @@ static int s_change(hms_history_t *self, const char *sql, sqlite3_int64 a, sqlit
 int hms_history_prune(hms_history_t *self, uint64_t now_ms)
 {
     uint64_t kept = hms_history_tiers[HMS_HISTORY_TIERS - 1].keep_ms;
-    int deleted = now_ms > kept ? s_change(self, "DELETE FROM alert_events WHERE ts < ?",
-                                           (sqlite3_int64)(now_ms - kept), 0)
-                                : 0;
-    if (deleted < 0)
-        deleted = 0;
+    int deleted = 0;
+    for (int t = 0; t < 2 && now_ms > kept; t++) {
+        int rows = s_change(
+            self, t ? "DELETE FROM events WHERE ts < ?" : "DELETE FROM alert_events WHERE ts < ?",
+            (sqlite3_int64)(now_ms - kept), 0);
+        deleted += rows > 0 ? rows : 0;
+    }
     for (int tier = 0; tier < HMS_HISTORY_TIERS; tier++) {
         uint64_t keep = hms_history_tiers[tier].keep_ms;
         if (now_ms <= keep)
@@ -482,6 +489,38 @@ int hms_history_alert(hms_history_t *self, const hms_alert_t *alert)
     return rc;
 }
 
+//  The rows of statement as JSON objects with keys (count columns), under
+//  name: {name: [...]}; NULL with error. Finalizes statement and closes db.
+static json_t *s_rows(sqlite3 *db, sqlite3_stmt *statement, const char *const *keys, int count,
+                      const char *name, const char *path, char *error, size_t error_size)
+{
+    json_t *rows = json_array();
+    int rc = SQLITE_DONE;
+    while (rows && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
+        json_t *row = json_object();
+        for (int c = 0; row && c < count; c++) {
+            int type = sqlite3_column_type(statement, c);
+            json_object_set_new(
+                row, keys[c],
+                type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(statement, c))
+                : type == SQLITE_FLOAT ? json_real(sqlite3_column_double(statement, c))
+                : type == SQLITE_TEXT ? json_string((const char *)sqlite3_column_text(statement, c))
+                                      : json_null());
+        }
+        json_array_append_new(rows, row);
+    }
+    if (!rows || rc != SQLITE_DONE)
+        snprintf(error, error_size, "history %s: %s", path,
+                 rows ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(statement);
+    sqlite3_close(db);
+    if (!rows || rc != SQLITE_DONE) {
+        json_decref(rows);
+        return NULL;
+    }
+    return json_pack("{s:o}", name, rows);
+}
+
 json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
                            char *error, size_t error_size)
 {
@@ -496,32 +535,49 @@ json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, s
     sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_ms);
     sqlite3_bind_int64(statement, 2, (sqlite3_int64)to_ms);
     sqlite3_bind_int64(statement, 3, (sqlite3_int64)limit);
-    json_t *alerts = json_array();
     static const char *const keys[] = {"ts_ms", "address",   "rule",     "container",
                                        "name",  "state",     "severity", "metric",
                                        "value", "threshold", "since_ms", "summary"};
-    int rc;
-    while (alerts && (rc = sqlite3_step(statement)) == SQLITE_ROW) {
-        json_t *alert = json_object();
-        for (int c = 0; alert && c < 12; c++) {
-            int type = sqlite3_column_type(statement, c);
-            json_object_set_new(
-                alert, keys[c],
-                type == SQLITE_INTEGER ? json_integer(sqlite3_column_int64(statement, c))
-                : type == SQLITE_FLOAT ? json_real(sqlite3_column_double(statement, c))
-                : type == SQLITE_TEXT ? json_string((const char *)sqlite3_column_text(statement, c))
-                                      : json_null());
-        }
-        json_array_append_new(alerts, alert);
+    return s_rows(db, statement, keys, 12, "alerts", path, error, error_size);
+}
+
+int hms_history_event(hms_history_t *self, const hms_event_t *event)
+{
+    sqlite3_stmt *insert = NULL;
+    if (sqlite3_prepare_v2(self->db,
+                           "INSERT INTO events (ts, host, kind, container, name, detail) VALUES "
+                           "(?, ?, ?, ?, ?, ?)",
+                           -1, &insert, NULL) != SQLITE_OK) {
+        hms_warning("history: cannot record an event: %s", sqlite3_errmsg(self->db));
+        return -1;
     }
-    if (!alerts || rc != SQLITE_DONE)
-        snprintf(error, error_size, "history %s: %s", path,
-                 alerts ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_finalize(statement);
-    sqlite3_close(db);
-    if (!alerts || rc != SQLITE_DONE) {
-        json_decref(alerts);
+    const char *texts[] = {event->host, event->kind, event->container, event->name, event->detail};
+    sqlite3_bind_int64(insert, 1, (sqlite3_int64)event->ts_ms);
+    for (int i = 0; i < 5; i++)
+        sqlite3_bind_text(insert, 2 + i, texts[i], -1, SQLITE_STATIC);
+    int rc = sqlite3_step(insert) == SQLITE_DONE ? 0 : -1;
+    if (rc)
+        hms_warning("history: cannot record an event: %s", sqlite3_errmsg(self->db));
+    sqlite3_finalize(insert);
+    return rc;
+}
+
+json_t *hms_history_events(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
+                           char *error, size_t error_size)
+{
+    sqlite3_stmt *statement = NULL;
+    sqlite3 *db = s_reader(path,
+                           "SELECT ts, kind, host, container, name, detail, id FROM events "
+                           "WHERE ts BETWEEN ?1 AND ?2 UNION ALL "
+                           "SELECT ts, 'alert', host, container, name, rule || ' ' || state, id "
+                           "FROM alert_events WHERE ts BETWEEN ?1 AND ?2 "
+                           "ORDER BY 1 DESC, 7 DESC LIMIT ?3",
+                           &statement, error, error_size);
+    if (!db)
         return NULL;
-    }
-    return json_pack("{s:o}", "alerts", alerts);
+    sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_ms);
+    sqlite3_bind_int64(statement, 2, (sqlite3_int64)to_ms);
+    sqlite3_bind_int64(statement, 3, (sqlite3_int64)limit);
+    static const char *const keys[] = {"ts_ms", "kind", "address", "container", "name", "detail"};
+    return s_rows(db, statement, keys, 6, "events", path, error, error_size);
 }

@@ -67,6 +67,28 @@ int hms_history_flush(hms_history_t *self);
 //  the rows deleted, or -1 (logged).
 int hms_history_prune(hms_history_t *self, uint64_t now_ms);
 
+//  An event of the timeline besides alerts: a heal a manager made, or an
+//  antagonist's attack starting or ending.
+typedef struct {
+    uint64_t ts_ms;                 //  Unix ms
+    char host[HMS_ADDRESS_MAX + 1]; //  the manager as followed
+    char kind[8];                   //  "heal" or "attack"
+    char container[HMS_ID_MAX + 1]; //  full id
+    char name[HMS_NAME_MAX + 1];    //  container name
+    char detail[HMS_TEXT_MAX + 1];  //  heal: why (stopped, loss, unhealthy); attack: what
+} hms_event_t;
+
+//  Records an event at once. Returns 0, or -1 (logged).
+int hms_history_event(hms_history_t *self, const hms_event_t *event);
+
+//  Reads the timeline in [from_ms, to_ms] from the file at path (its own
+//  read-only connection), newest first, at most limit: the events and the
+//  alerts' changes of state, {"events": [{ts_ms, kind ("heal", "attack",
+//  "alert"), address, container, name, detail}, ...]} (an alert's detail:
+//  its rule and state), or NULL with error.
+json_t *hms_history_events(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
+                           char *error, size_t error_size);
+
 //  Records a change of state of an alert at once. Returns 0, or -1 (logged).
 int hms_history_alert(hms_history_t *self, const hms_alert_t *alert);
 

@@ -9,7 +9,7 @@
 int hms_peer_resolve(hms_peer_t *peer, const hms_follower_spec_t *spec, hms_transport_t *transport,
                      char *why, size_t size)
 {
-    char host_name[HMS_ADDRESS_MAX + 1], pub[300];
+    char host_name[HMS_ADDRESS_MAX + 1];
     int port;
     const char *antagonist = spec->antagonist && *spec->antagonist ? spec->antagonist : NULL;
     if (strlen(spec->address) > HMS_ADDRESS_MAX ||
@@ -22,8 +22,9 @@ int hms_peer_resolve(hms_peer_t *peer, const hms_follower_spec_t *spec, hms_tran
     snprintf(peer->address, sizeof peer->address, "%s", spec->address);
     snprintf(peer->antagonist, sizeof peer->antagonist, "%s", antagonist ? antagonist : host_name);
     if (strlen(peer->antagonist) > HMS_ADDRESS_MAX ||
-        hms_address_endpoints_antagonist(peer->antagonist, HMS_ANTAGONIST_PORT, pub,
-                                         peer->antagonist_router, sizeof pub) != 0) {
+        hms_address_endpoints_antagonist(peer->antagonist, HMS_ANTAGONIST_PORT,
+                                         peer->antagonist_pub, peer->antagonist_router,
+                                         sizeof peer->antagonist_pub) != 0) {
         snprintf(why, size, "antagonist '%.300s' is not an address", peer->antagonist);
         return -1;
     }

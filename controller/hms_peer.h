@@ -26,6 +26,7 @@ typedef struct {
     char public_key[HMS_KEY_LENGTH + 1];     //  the manager's; "": plaintext
     char antagonist[HMS_ADDRESS_MAX + 1];    //  its antagonist's address (the /test endpoints)
     char antagonist_router[300];             //  its ROUTER endpoint
+    char antagonist_pub[300];                //  its PUB endpoint (attacks)
     char antagonist_key[HMS_KEY_LENGTH + 1]; //  its key; "": plaintext
     bool antagonist_key_given;               //  not the manager's key by default
 } hms_peer_t;

@@ -43,7 +43,8 @@ static int s_prune_timer(zloop_t *loop, int timer_id, void *arg)
 }
 
 //  Pipe: "$TERM"; a metrics message: "METRICS", host, t_ms, interval_ms,
-//  entries; or an alert: "ALERT", "", 0, 0, the hms_alert_t.
+//  entries; an alert: "ALERT", "", 0, 0, the hms_alert_t; or an event:
+//  "EVENT", "", 0, 0, the hms_event_t.
 static int s_pipe_reader(zloop_t *loop, zsock_t *pipe, void *arg)
 {
     (void)loop;
@@ -58,7 +59,10 @@ static int s_pipe_reader(zloop_t *loop, zsock_t *pipe, void *arg)
         rc = -1;
     else if (streq(command, "ALERT") && entries && zchunk_size(entries) == sizeof(hms_alert_t))
         hms_history_alert(writer->history, (const hms_alert_t *)zchunk_data(entries));
-    else if (entries && zchunk_size(entries) % sizeof(hms_metrics_entry_t) == 0) {
+    else if (streq(command, "EVENT") && entries && zchunk_size(entries) == sizeof(hms_event_t))
+        hms_history_event(writer->history, (const hms_event_t *)zchunk_data(entries));
+    else if (streq(command, "METRICS") && entries &&
+             zchunk_size(entries) % sizeof(hms_metrics_entry_t) == 0) {
         hms_metrics_report_t report = {0, t_ms, interval_ms,
                                        (hms_metrics_entry_t *)zchunk_data(entries),
                                        zchunk_size(entries) / sizeof(hms_metrics_entry_t)};
@@ -134,6 +138,14 @@ void hms_recorder_alert(hms_recorder_t *self, const hms_alert_t *alert)
 {
     zchunk_t *chunk = zchunk_new(alert, sizeof *alert);
     if (!chunk || zsock_send(self->actor, "ss88c", "ALERT", "", (uint64_t)0, (uint64_t)0, chunk))
+        self->dropped++;
+    zchunk_destroy(&chunk);
+}
+
+void hms_recorder_event(hms_recorder_t *self, const hms_event_t *event)
+{
+    zchunk_t *chunk = zchunk_new(event, sizeof *event);
+    if (!chunk || zsock_send(self->actor, "ss88c", "EVENT", "", (uint64_t)0, (uint64_t)0, chunk))
         self->dropped++;
     zchunk_destroy(&chunk);
 }

@@ -104,6 +104,14 @@ static int s_get_alert_history(hms_rest_t *self, const struct _u_request *reques
     return hms_rest_alert_history(self->history, request, response);
 }
 
+//  GET /events: the timeline.
+static int s_get_events(hms_rest_t *self, const struct _u_request *request,
+                        struct _u_response *response, const void *arg)
+{
+    (void)arg;
+    return hms_rest_events(self->history, request, response);
+}
+
 //  POST /alerts/test: a test alert through every receiver.
 static int s_post_alert_test(hms_rest_t *self, const struct _u_request *request,
                              struct _u_response *response, const void *arg)
@@ -379,6 +387,7 @@ static const struct {
     {"/alerts", s_get_alerts, NULL, NULL, NULL, NULL},
     {"/alerts/history", s_get_alert_history, NULL, NULL, NULL, NULL},
     {"/alerts/test", NULL, NULL, s_post_alert_test, NULL, NULL},
+    {"/events", s_get_events, NULL, NULL, NULL, NULL},
     {"/rules", s_rules, s_rules, NULL, NULL, &s_every_host},
     {"/rules/:address", s_rules, s_rules, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},

@@ -36,8 +36,10 @@ int hms_rest_alerts(hms_view_store_t *views, const struct _u_request *request,
     return hms_rest_json(response, 200, alerts ? json_pack("{s:o}", "alerts", alerts) : NULL);
 }
 
-int hms_rest_alert_history(const char *history, const struct _u_request *request,
-                           struct _u_response *response)
+//  A list read from the history file with read: ?from=&to=&limit=.
+static int s_history_list(const char *history, const struct _u_request *request,
+                          struct _u_response *response,
+                          json_t *(*read)(const char *, uint64_t, uint64_t, size_t, char *, size_t))
 {
     uint64_t from, to, limit = 1000;
     if (hms_rest_range(request, response, 86400000, &from, &to) ||
@@ -48,10 +50,22 @@ int hms_rest_alert_history(const char *history, const struct _u_request *request
     if (!*history)
         return hms_rest_no_history(response);
     char error[512] = "";
-    json_t *alerts = hms_history_alerts(history, from, to, (size_t)limit, error, sizeof error);
-    if (!alerts)
+    json_t *list = read(history, from, to, (size_t)limit, error, sizeof error);
+    if (!list)
         return hms_rest_error(response, 500, "%s", *error ? error : "out of memory");
-    return hms_rest_json(response, 200, alerts);
+    return hms_rest_json(response, 200, list);
+}
+
+int hms_rest_alert_history(const char *history, const struct _u_request *request,
+                           struct _u_response *response)
+{
+    return s_history_list(history, request, response, hms_history_alerts);
+}
+
+int hms_rest_events(const char *history, const struct _u_request *request,
+                    struct _u_response *response)
+{
+    return s_history_list(history, request, response, hms_history_events);
 }
 
 //  The rules of a PUT /rules body into args. Returns 0, or -1 after

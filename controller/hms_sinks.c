@@ -56,6 +56,12 @@ void hms_sinks_alert(hms_sinks_t *self, const hms_alert_t *alert, bool changed)
         hms_notifier_alert(self->notifier, alert, changed);
 }
 
+void hms_sinks_event(hms_sinks_t *self, const hms_event_t *event)
+{
+    if (self->recorder)
+        hms_recorder_event(self->recorder, event);
+}
+
 void hms_sinks_stats(hms_sinks_t *self, json_t *stats)
 {
     if (stats && self->notifier)

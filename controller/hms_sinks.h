@@ -1,12 +1,14 @@
 /*  hms_sinks: where the controller sends the monitoring data it follows:
     the metrics history and the alerts' changes of state (hms_recorder, in
-    the history file), and the alerts' notifications (hms_notifier, queued
+    the history file), the timeline's heals and attacks (the same), and
+    the alerts' notifications (hms_notifier, queued
     in the same file).
 */
 #ifndef HMS_SINKS_H_INCLUDED
 #define HMS_SINKS_H_INCLUDED
 
 #include "hms_controller.h"
+#include "hms_history.h"
 #include "hms_msg.h"
 
 #include <jansson.h>
@@ -27,6 +29,9 @@ void hms_sinks_metrics(hms_sinks_t *self, const char *host, const hms_metrics_re
 
 //  An alert (hms_notifier_alert's changed) for the history and the receivers.
 void hms_sinks_alert(hms_sinks_t *self, const hms_alert_t *alert, bool changed);
+
+//  A heal or an attack, for the history's timeline.
+void hms_sinks_event(hms_sinks_t *self, const hms_event_t *event);
 
 //  Adds "notifications" (hms_notifier_stats) to stats when there are
 //  receivers.

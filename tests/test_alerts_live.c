@@ -49,8 +49,11 @@ static struct {
     char alertmanager[64]; //  http://127.0.0.1:PORT
     char name[96];         //  the container's name
     char *id;
+    char victim_name[96]; //  the antagonist's target
+    char *victim;
     char hosts[96];
-    pid_t manager, controller, server;
+    char host_spec[200]; //  hosts=its antagonist
+    pid_t manager, controller, server, antagonist;
 } s_env;
 
 //  Reads one request on connection (headers, then Content-Length bytes),
@@ -266,6 +269,26 @@ static int s_setup(void **state)
     harness_ready_value(ready, "pub", pub, sizeof pub);
     snprintf(s_env.hosts, sizeof s_env.hosts, "127.0.0.1:%s", strrchr(pub, ':') + 1);
 
+    //  An antagonist whose only target is the victim, idle until
+    //  test_events starts it.
+    char target[96], flags[128], router[64];
+    snprintf(target, sizeof target, "hms.antagonist=target-%s", harness_tag());
+    snprintf(flags, sizeof flags, "--label %s", target);
+    snprintf(s_env.victim_name, sizeof s_env.victim_name, "%s-victim", harness_tag());
+    s_env.victim = harness_container("victim", flags);
+    snprintf(log, sizeof log, "%s/antagonist.log", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/antagonist.ready", s_env.dir);
+    char *antagonist[] = {HMS_BINARY_DIR "/antagonist/hms-antagonist",
+                          "--router",
+                          "tcp://127.0.0.1:*",
+                          "--targets",
+                          target,
+                          NULL};
+    s_env.antagonist = harness_daemon(log, ready, antagonist, 15000);
+    harness_ready_value(ready, "router", router, sizeof router);
+    snprintf(s_env.host_spec, sizeof s_env.host_spec, "%s=%s", s_env.hosts,
+             router + strlen("tcp://"));
+
     char webhook[96], history[128], port[16];
     snprintf(webhook, sizeof webhook, "http://127.0.0.1:%d/hook", s_receiver.port);
     snprintf(history, sizeof history, "%s/history.db", s_env.dir);
@@ -283,7 +306,7 @@ static int s_setup(void **state)
                           "--history",
                           history,
                           "--hosts",
-                          s_env.hosts,
+                          s_env.host_spec,
                           "--webhook",
                           webhook,
                           "--alertmanager",
@@ -304,6 +327,8 @@ static int s_teardown(void **state)
         harness_stop(s_env.controller, SIGTERM, 5000);
     if (s_env.manager > 0)
         harness_stop(s_env.manager, SIGTERM, 5000);
+    if (s_env.antagonist > 0)
+        harness_stop(s_env.antagonist, SIGTERM, 5000);
     if (s_env.server > 0)
         harness_stop(s_env.server, SIGTERM, 10000);
     s_receiver_stop();
@@ -314,6 +339,7 @@ static int s_teardown(void **state)
     harness_cleanup();
     harness_sh("rm -rf %s", s_env.dir);
     free(s_env.id);
+    free(s_env.victim);
     return 0;
 }
 
@@ -569,12 +595,76 @@ static void test_bad_rules(void **state)
     free(output);
 }
 
+//  GET /events lists an event of kind for the victim whose detail starts
+//  with arg's detail.
+typedef struct {
+    const char *kind, *detail;
+} event_t;
+
+static bool s_event(void *arg)
+{
+    const event_t *wanted = arg;
+    char url[128], *body = NULL;
+    snprintf(url, sizeof url, "%s/events?limit=1000", s_env.base);
+    bool found = false;
+    if (harness_http("GET", url, NULL, NULL, &body, 2000) == 200) {
+        json_t *json = json_loads(body, 0, NULL);
+        size_t i;
+        json_t *event;
+        json_array_foreach(json_object_get(json, "events"), i, event)
+        {
+            const char *detail = json_string_value(json_object_get(event, "detail"));
+            found |=
+                strcmp(json_string_value(json_object_get(event, "kind")), wanted->kind) == 0 &&
+                strcmp(json_string_value(json_object_get(event, "name")), s_env.victim_name) == 0 &&
+                strncmp(detail, wanted->detail, strlen(wanted->detail)) == 0;
+        }
+        json_decref(json);
+    }
+    free(body);
+    return found;
+}
+
+//  The timeline: the antagonist, commanded through the controller, stops
+//  the victim; its attacks and the manager's heals are events, beside the
+//  alerts' changes of the other tests.
+static void test_events(void **state)
+{
+    (void)state;
+    char url[256], *body = NULL;
+    snprintf(url, sizeof url, "%s/test/%s", s_env.base, s_env.hosts);
+    assert_int_equal(harness_http("PUT", url,
+                                  "{\"loss\": 50, \"balance\": 100, \"heavy\": 100, "
+                                  "\"frequency\": 1, \"duration\": 1}",
+                                  "application/json", &body, 5000),
+                     200);
+    free(body);
+    assert_int_equal(harness_http("POST", url, NULL, NULL, &body, 5000), 200);
+    free(body);
+    event_t attack = {"attack", "shutdown start"}, heal = {"heal", "stopped"};
+    bool attacked = harness_wait(s_event, &attack, 30000);
+    bool healed = harness_wait(s_event, &heal, 30000);
+    assert_int_equal(harness_http("DELETE", url, NULL, NULL, &body, 5000), 200);
+    free(body);
+    if (!attacked || !healed) {
+        snprintf(url, sizeof url, "%s/events", s_env.base);
+        harness_http("GET", url, NULL, NULL, &body, 2000);
+        fail_msg("attack %d, heal %d in the timeline: %.2000s", attacked, healed, body);
+    }
+    //  The alerts' changes are in the same timeline.
+    snprintf(url, sizeof url, "%s/events?limit=1000", s_env.base);
+    assert_int_equal(harness_http("GET", url, NULL, NULL, &body, 2000), 200);
+    assert_non_null(strstr(body, "\"kind\":\"alert\""));
+    assert_non_null(strstr(body, "memory_high firing"));
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rules_api),     cmocka_unit_test(test_fire_and_resolve),
         cmocka_unit_test(test_receiver_down), cmocka_unit_test(test_test_alert),
-        cmocka_unit_test(test_bad_rules),
+        cmocka_unit_test(test_bad_rules),     cmocka_unit_test(test_events),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

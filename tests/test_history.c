@@ -11,7 +11,9 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "harness.h"
 #include "hms_controller.h"
+#include "hms_events.h"
 #include "hms_history.h"
 #include "hms_log.h"
 
@@ -291,13 +293,132 @@ static void test_default_path(void **state)
     assert_string_equal(path, state_file);
 }
 
+//  The timeline: events and alerts' changes, newest first, within the range.
+static void test_timeline(void **state)
+{
+    (void)state;
+    char path[160], error[256];
+    snprintf(path, sizeof path, "%s/timeline.db", s_dir);
+    hms_history_t *history = hms_history_open(path, 0, error, sizeof error);
+    assert_non_null(history);
+    hms_event_t heal = {T0, HOST, "heal", WEB, "web-1", "loss"};
+    hms_event_t attack = {T0 - 500, HOST, "attack", WEB, "web-1", "loss 60% for 2.0 s start"};
+    assert_int_equal(hms_history_event(history, &heal), 0);
+    assert_int_equal(hms_history_event(history, &attack), 0);
+    hms_alert_t alert = {.seq = 1,
+                         .state = HMS_ALERT_FIRING,
+                         .severity = HMS_SEVERITY_WARNING,
+                         .value = 93,
+                         .threshold = 90,
+                         .ts_ms = T0 + 1000};
+    snprintf(alert.address, sizeof alert.address, "%s", HOST);
+    snprintf(alert.rule, sizeof alert.rule, "memory_high");
+    snprintf(alert.container, sizeof alert.container, "%s", WEB);
+    snprintf(alert.name, sizeof alert.name, "web-1");
+    snprintf(alert.metric, sizeof alert.metric, "memory");
+    assert_int_equal(hms_history_alert(history, &alert), 0);
+    json_t *events = hms_history_events(path, T0 - 1000, T0 + 1000, 10, error, sizeof error);
+    assert_non_null(events);
+    json_t *list = json_object_get(events, "events");
+    assert_int_equal(json_array_size(list), 3);
+    const char *kinds[] = {"alert", "heal", "attack"};
+    for (size_t i = 0; i < 3; i++)
+        assert_string_equal(json_string_value(json_object_get(json_array_get(list, i), "kind")),
+                            kinds[i]);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "detail")),
+                        "memory_high firing");
+    json_decref(events);
+    //  The range and the limit hold.
+    events = hms_history_events(path, T0, T0 + 1000, 1, error, sizeof error);
+    assert_int_equal(json_array_size(json_object_get(events, "events")), 1);
+    json_decref(events);
+    //  Past retention, events go as alerts do.
+    assert_true(hms_history_prune(history, T0 + 91ull * 86400000) >= 3);
+    events = hms_history_events(path, 0, T0 + 1000, 10, error, sizeof error);
+    assert_int_equal(json_array_size(json_object_get(events, "events")), 0);
+    json_decref(events);
+    hms_history_close(&history);
+}
+
+//  A view of one host whose web container has restarts heals, loss_heals of them for loss.
+static hms_view_t *s_view(uint64_t started_ms, uint64_t restarts, uint64_t loss_heals)
+{
+    hms_container_t *containers = calloc(2, sizeof *containers);
+    assert_non_null(containers);
+    containers[0] = (hms_container_t){.status = HMS_STATUS_ACTIVE, .restarts = 1};
+    snprintf(containers[0].id, sizeof containers[0].id, "%s", "0a0b0c0d");
+    snprintf(containers[0].name, sizeof containers[0].name, "db-1");
+    containers[1] = (hms_container_t){
+        .status = HMS_STATUS_ACTIVE, .restarts = restarts, .loss_heals = loss_heals};
+    snprintf(containers[1].id, sizeof containers[1].id, "%s", WEB);
+    snprintf(containers[1].name, sizeof containers[1].name, "web-1");
+    hms_view_host_t host = {.status = HMS_HOST_ONLINE, .started_ms = started_ms};
+    snprintf(host.address, sizeof host.address, "%s", HOST);
+    host.content = hms_content_block_new(containers, 2);
+    hms_view_t *view = hms_view_new(&host, 1);
+    hms_content_block_release(&host.content);
+    return view;
+}
+
+static const char *s_events_path;
+
+static bool s_heals_recorded(void *arg)
+{
+    char error[256];
+    json_t *events = hms_history_events(s_events_path, 0, UINT64_MAX >> 1, 10, error, sizeof error);
+    bool done = events && json_array_size(json_object_get(events, "events")) == *(size_t *)arg;
+    json_decref(events);
+    return done;
+}
+
+//  Heals are seen from one view to the next: a count that grew, with the
+//  cause whose count grew; a new manager process (counts from 0) is none.
+static void test_heal_events(void **state)
+{
+    (void)state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/heals.db", s_dir);
+    s_events_path = path;
+    hms_controller_config_t config = {.history_max_mb = 10, .webhooks = "", .alertmanagers = ""};
+    hms_sinks_t *sinks = hms_sinks_new(&config, path);
+    assert_non_null(sinks);
+    hms_events_t *events = hms_events_new(NULL, NULL, sinks);
+    assert_non_null(events);
+    hms_view_t *a = s_view(T0, 2, 0), *b = s_view(T0, 3, 0), *c = s_view(T0, 5, 2);
+    hms_view_t *restarted = s_view(T0 + 60000, 0, 0);
+    assert_int_equal(hms_events_heals(events, NULL, a, T0), 0);
+    assert_int_equal(hms_events_heals(events, a, a, T0), 0);
+    assert_int_equal(hms_events_heals(events, a, b, T0 + 1000), 1);
+    assert_int_equal(hms_events_heals(events, b, c, T0 + 2000), 1);
+    assert_int_equal(hms_events_heals(events, c, restarted, T0 + 3000), 0);
+    size_t two = 2;
+    assert_true(harness_wait(s_heals_recorded, &two, 10000));
+    char error[256];
+    json_t *recorded = hms_history_events(path, 0, T0 + 5000, 10, error, sizeof error);
+    json_t *list = json_object_get(recorded, "events");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "detail")),
+                        "loss (2 heals)");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "detail")),
+                        "stopped");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 1), "name")),
+                        "web-1");
+    json_decref(recorded);
+    hms_view_release(&a);
+    hms_view_release(&b);
+    hms_view_release(&c);
+    hms_view_release(&restarted);
+    hms_events_destroy(&events);
+    hms_sinks_destroy(&sinks);
+}
+
 int main(void)
 {
     hms_log_init("test_history", HMS_LOG_WARNING, false);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiers),         cmocka_unit_test(test_size_cap),
         cmocka_unit_test(test_not_a_history), cmocka_unit_test(test_sigkill),
-        cmocka_unit_test(test_default_path),
+        cmocka_unit_test(test_default_path),  cmocka_unit_test(test_timeline),
+        cmocka_unit_test(test_heal_events),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -80,6 +80,8 @@ static const char *const s_served[][2] = {
     {"GET", "/alerts/history"},
     {"HEAD", "/alerts/history"},
     {"POST", "/alerts/test"},
+    {"GET", "/events"},
+    {"HEAD", "/events"},
     {"GET", "/rules"},
     {"HEAD", "/rules"},
     {"PUT", "/rules"},
@@ -940,7 +942,7 @@ static int s_by_rank(const void *a, const void *b)
 static void test_walk(void **state)
 {
     (void)state;
-    walk_t walk[64];
+    walk_t walk[96];
     size_t count = 0;
     const char *path;
     json_t *item;
