@@ -168,7 +168,7 @@ const view = {
   error: null,      // the last poll's error, null when it succeeded
   config: null,     // last GET /config answer
   alerts: null,     // last GET /alerts list; null when unknown
-  timeline: [],     // last GET /alerts/history list
+  timeline: [],     // last GET /events list: heals, attacks, alerts
   timelineAt: 0,    // when it was asked
   hosts: new Map(), // address -> rendered host
   timer: 0,
@@ -429,9 +429,9 @@ function renderAlerts(now = Date.now()) {
   const section = $('alerts');
   section.hidden = (!alerts || alerts.length === 0) && changes.length === 0;
   $('timeline').hidden = changes.length === 0;
-  $('timeline-list').replaceChildren(...changes.map((a) => el('li', { className: `alert-${a.severity}` },
-    el('time', { dateTime: new Date(a.ts_ms).toISOString() }, fmtClock(a.ts_ms)), ' ',
-    el('strong', {}, a.rule), ` ${a.state}: ${a.name || a.address}`)));
+  $('timeline-list').replaceChildren(...changes.map((e) => el('li', { className: `event-${e.kind}` },
+    el('time', { dateTime: new Date(e.ts_ms).toISOString() }, fmtClock(e.ts_ms)), ' ',
+    el('strong', {}, e.kind), ` ${e.name || e.address}: ${e.detail}`)));
   const firing = alerts ? alerts.filter((a) => a.state === 'firing') : [];
   setText($('sum-alerts'), alerts ? String(firing.length) : '–');
   $('sum-alerts').parentElement.className = !alerts ? '' : firing.some((a) => a.severity === 'critical') ? 'bad'
@@ -651,8 +651,8 @@ async function poll(now = false) {
     if (Date.now() - view.timelineAt > 10000) {
       view.timelineAt = Date.now();
       try {
-        const history = await api('GET', '/alerts/history?limit=20');
-        view.timeline = history && Array.isArray(history.alerts) ? history.alerts : [];
+        const history = await api('GET', '/events?limit=30');
+        view.timeline = history && Array.isArray(history.events) ? history.events : [];
       } catch (e) {
         view.timeline = []; // no history kept (501)
       }
