@@ -4,6 +4,9 @@
 #
 #   bench/footprint.sh [N] [SECONDS]     (defaults 100 and 60; $BUILD, default build/)
 #
+# $MANAGER_FLAGS are added to the manager's command line (for instance
+# "--watch 0 --metrics-window 0": the seed's probing alone, no metrics).
+#
 # Results: bench/results/footprint.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,8 +35,9 @@ ips=$(docker ps -q --filter "label=hms.bench=$tag" | xargs docker inspect -f '{{
 ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; } # utime + stime
 hz=$(getconf CLK_TCK)
 
+# shellcheck disable=SC2086
 "$manager" --label "hms.bench=$tag" --pub 'tcp://127.0.0.1:*' \
-    --state-file "" --address bench >"$work/manager.log" 2>&1 &
+    --state-file "" --address bench ${MANAGER_FLAGS:-} >"$work/manager.log" 2>&1 &
 manager_pid=$!
 sleep 3 # discovery and the first rounds
 t0=$(date +%s%N)
@@ -68,23 +72,29 @@ fping_cpu=$(awk '{s += $1 + $2} END {print s}' "$work/fping.time")
 fping_rss=$(awk '$3 > m {m = $3} END {print m}' "$work/fping.time")
 
 python3 - "$n" "$seconds" "$c0" "$c1" "$t0" "$t1" "$hz" "$rss" "$hwm" "$fping_rss" "$anon" \
-    "$pss" "$libs" "$fping_cpu" <<'PY' | tee bench/results/footprint.md
+    "$pss" "$libs" "$fping_cpu" "${MANAGER_FLAGS:-}" <<'PY' | tee "bench/results/footprint${MANAGER_FLAGS:+-flags}.md"
 import sys, datetime, os
 n, seconds, c0, c1, t0, t1, hz, rss, hwm, fping_rss, anon, pss, libs = map(int, sys.argv[1:14])
 fping_cpu = float(sys.argv[14]) / seconds * 100
 cpu = (c1 - c0) / hz / ((t1 - t0) / 1e9) * 100
 print("# Footprint of hms-manager\n")
-print(f"{datetime.date.today()}, `bench/footprint.sh {n} {seconds}`, {os.cpu_count()} cores, "
+flags = sys.argv[15]
+env = f"MANAGER_FLAGS='{flags}' " if flags else ""
+print(f"{datetime.date.today()}, `{env}bench/footprint.sh {n} {seconds}`, {os.cpu_count()} cores, "
       f"kernel {os.uname().release}.\n")
-print(f"hms-manager watching {n} containers (probe rounds of 20 echoes each second, "
-      f"Docker events, heartbeats), measured over {seconds} s after 3 s of warm-up:\n")
+what = (f"with `{flags}`" if flags else
+        "as it starts by default (judging rounds of 20 echoes each second, watch rounds of 3 "
+        "echoes every 200 ms, resource metrics each second)")
+print(f"hms-manager watching {n} containers {what}, with Docker events and heartbeats, "
+      f"measured over {seconds} s after 3 s of warm-up:\n")
 print("| | CPU (% of one core) | resident memory |\n|---|---|---|")
 print(f"| hms-manager | {cpu:.2f} % | {rss / 1024:.1f} MB ({hwm / 1024:.1f} MB peak): "
       f"{anon / 1024:.1f} MB its own (anonymous), {libs / 1024:.1f} MB shared-library pages; "
       f"PSS {pss / 1024:.1f} MB |")
 print(f"| fping, the same echoes only | {fping_cpu:.2f} % | {fping_rss / 1024:.1f} MB peak |")
 echoes = n * 20
-print(f"\nCPU per echo (request and reply): hms-manager {cpu / 100 * 1e6 / echoes:.1f} us, "
+print(f"\nCPU per judging echo (request and reply; hms-manager's watch rounds and metrics, when "
+      f"on, are in its figure): hms-manager {cpu / 100 * 1e6 / echoes:.1f} us, "
       f"fping {fping_cpu / 100 * 1e6 / echoes:.1f} us, for {echoes} echoes a second.")
 print("\nBudget (DESIGN.md): under 10 MB resident and under 2 % of one core with 100 containers.")
 PY
