@@ -521,24 +521,33 @@ static json_t *s_rows(sqlite3 *db, sqlite3_stmt *statement, const char *const *k
     return json_pack("{s:o}", name, rows);
 }
 
-json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
-                           char *error, size_t error_size)
+//  The rows of sql (its parameters: from_ms, to_ms, limit) from the file
+//  at path, as s_rows gives them.
+static json_t *s_list(const char *path, const char *sql, uint64_t from_ms, uint64_t to_ms,
+                      size_t limit, const char *const *keys, int count, const char *name,
+                      char *error, size_t error_size)
 {
     sqlite3_stmt *statement = NULL;
-    sqlite3 *db = s_reader(path,
-                           "SELECT ts, host, rule, container, name, state, severity, metric, "
-                           "value, threshold, since, summary FROM alert_events WHERE ts BETWEEN "
-                           "? AND ? ORDER BY ts DESC, id DESC LIMIT ?",
-                           &statement, error, error_size);
+    sqlite3 *db = s_reader(path, sql, &statement, error, error_size);
     if (!db)
         return NULL;
     sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_ms);
     sqlite3_bind_int64(statement, 2, (sqlite3_int64)to_ms);
     sqlite3_bind_int64(statement, 3, (sqlite3_int64)limit);
+    return s_rows(db, statement, keys, count, name, path, error, error_size);
+}
+
+json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
+                           char *error, size_t error_size)
+{
     static const char *const keys[] = {"ts_ms", "address",   "rule",     "container",
                                        "name",  "state",     "severity", "metric",
                                        "value", "threshold", "since_ms", "summary"};
-    return s_rows(db, statement, keys, 12, "alerts", path, error, error_size);
+    return s_list(path,
+                  "SELECT ts, host, rule, container, name, state, severity, metric, value, "
+                  "threshold, since, summary FROM alert_events WHERE ts BETWEEN ?1 AND ?2 "
+                  "ORDER BY ts DESC, id DESC LIMIT ?3",
+                  from_ms, to_ms, limit, keys, 12, "alerts", error, error_size);
 }
 
 int hms_history_event(hms_history_t *self, const hms_event_t *event)
@@ -565,19 +574,11 @@ int hms_history_event(hms_history_t *self, const hms_event_t *event)
 json_t *hms_history_events(const char *path, uint64_t from_ms, uint64_t to_ms, size_t limit,
                            char *error, size_t error_size)
 {
-    sqlite3_stmt *statement = NULL;
-    sqlite3 *db = s_reader(path,
-                           "SELECT ts, kind, host, container, name, detail, id FROM events "
-                           "WHERE ts BETWEEN ?1 AND ?2 UNION ALL "
-                           "SELECT ts, 'alert', host, container, name, rule || ' ' || state, id "
-                           "FROM alert_events WHERE ts BETWEEN ?1 AND ?2 "
-                           "ORDER BY 1 DESC, 7 DESC LIMIT ?3",
-                           &statement, error, error_size);
-    if (!db)
-        return NULL;
-    sqlite3_bind_int64(statement, 1, (sqlite3_int64)from_ms);
-    sqlite3_bind_int64(statement, 2, (sqlite3_int64)to_ms);
-    sqlite3_bind_int64(statement, 3, (sqlite3_int64)limit);
     static const char *const keys[] = {"ts_ms", "kind", "address", "container", "name", "detail"};
-    return s_rows(db, statement, keys, 6, "events", path, error, error_size);
+    return s_list(path,
+                  "SELECT ts, kind, host, container, name, detail, id FROM events "
+                  "WHERE ts BETWEEN ?1 AND ?2 UNION ALL "
+                  "SELECT ts, 'alert', host, container, name, rule || ' ' || state, id "
+                  "FROM alert_events WHERE ts BETWEEN ?1 AND ?2 ORDER BY 1 DESC, 7 DESC LIMIT ?3",
+                  from_ms, to_ms, limit, keys, 6, "events", error, error_size);
 }

@@ -453,3 +453,10 @@ int harness_listening_port(pid_t pid)
     free(table);
     return port;
 }
+
+void harness_write_file(const char *path, const char *text)
+{
+    FILE *file = fopen(path, "w");
+    if (!file || fputs(text, file) < 0 || fclose(file) != 0)
+        fail_msg("cannot write %s", path);
+}

@@ -23,6 +23,10 @@ int harness_sh(const char *format, ...) __attribute__((format(printf, 1, 2)));
 //  newline; the caller frees it. NULL when the command failed.
 char *harness_sh_output(const char *format, ...) __attribute__((format(printf, 1, 2)));
 
+//  Writes text to the file at path (created or truncated), failing the
+//  test when it cannot.
+void harness_write_file(const char *path, const char *text);
+
 //  A unique tag for this test run (prefix of container names, label value).
 const char *harness_tag(void);
 

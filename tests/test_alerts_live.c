@@ -245,12 +245,9 @@ static int s_setup(void **state)
     //  through the REST API with the memory rule the other tests use.
     char rules[128];
     snprintf(rules, sizeof rules, "%s/rules.json", s_env.dir);
-    FILE *file = fopen(rules, "w");
-    assert_non_null(file);
-    fputs("{\"rules\": [{\"name\": \"cpu_busy\", \"metric\": \"cpu\", \"threshold\": 0.95, "
-          "\"for_s\": 30}]}\n",
-          file);
-    fclose(file);
+    harness_write_file(
+        rules, "{\"rules\": [{\"name\": \"cpu_busy\", \"metric\": \"cpu\", \"threshold\": 0.95, "
+               "\"for_s\": 30}]}\n");
     char label[64], log[128], ready[128], pub[64];
     snprintf(label, sizeof label, "hms.test=%s", harness_tag());
     snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
@@ -577,12 +574,9 @@ static void test_bad_rules(void **state)
     (void)state;
     char rules[128];
     snprintf(rules, sizeof rules, "%s/bad-rules.json", s_env.dir);
-    FILE *file = fopen(rules, "w");
-    assert_non_null(file);
-    fputs("{\"rules\": [{\"name\": \"ok\", \"metric\": \"cpu\", \"threshold\": 1},"
-          "{\"name\": \"bad\", \"metric\": \"memory\", \"threshold\": 90, \"clear\": 95}]}\n",
-          file);
-    fclose(file);
+    harness_write_file(
+        rules, "{\"rules\": [{\"name\": \"ok\", \"metric\": \"cpu\", \"threshold\": 1},"
+               "{\"name\": \"bad\", \"metric\": \"memory\", \"threshold\": 90, \"clear\": 95}]}\n");
     char *output =
         harness_sh_output("timeout 20 %s --rules %s --state-file '' --pub 'tcp://127.0.0.1:*' "
                           "--router 'tcp://127.0.0.1:*' 2>&1; echo \"exit $?\"",

@@ -481,13 +481,10 @@ static void test_rules(void **state)
     (void)state;
     char path[128];
     snprintf(path, sizeof path, "%s/rules.json", s_env.dir);
-    FILE *file = fopen(path, "w");
-    assert_non_null(file);
-    fputs("{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", \"of_limit\": "
-          "true, \"threshold\": 90, \"clear\": 80, \"for_s\": 10, \"summary\": \"near "
-          "its limit\"}]}",
-          file);
-    fclose(file);
+    harness_write_file(
+        path, "{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", \"of_limit\": "
+              "true, \"threshold\": 90, \"clear\": 80, \"for_s\": 10, \"summary\": \"near "
+              "its limit\"}]}");
     run_t run = s_hmsctl("-H %s rules %s", s_env.address, path);
     s_expect(&run, 0);
     assert_non_null(strstr(run.out, "memory_high"));
@@ -499,10 +496,8 @@ static void test_rules(void **state)
     assert_null(strstr(run.out, "container_exited"));
     s_run_free(&run);
 
-    file = fopen(path, "w");
-    assert_non_null(file);
-    fputs("{\"rules\": [{\"name\": \"x\", \"metric\": \"disk\", \"threshold\": 1}]}", file);
-    fclose(file);
+    harness_write_file(path,
+                       "{\"rules\": [{\"name\": \"x\", \"metric\": \"disk\", \"threshold\": 1}]}");
     run = s_hmsctl("-H %s rules %s", s_env.address, path);
     s_expect(&run, 2);
     assert_non_null(strstr(run.err, "rule 0: metric"));
