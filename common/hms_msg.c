@@ -7,6 +7,7 @@
 */
 
 #include "hms_msg.h"
+#include "hms_audit.h"
 #include "hms_log.h"
 #include "hms_mpcheck.h"
 
@@ -273,6 +274,7 @@ static const field_t s_container_fields[] = {
     UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
     UINT("loss_heals", hms_container_t, loss_heals, 0, 0, U64MAX),
     UINT("health_heals", hms_container_t, health_heals, 0, 0, U64MAX),
+    UINT("risks", hms_container_t, risks, 0, 0, (1u << HMS_CHECK_COUNT) - 1),
 };
 static const spec_t s_container = {"container", s_container_fields, N(s_container_fields), -1,
                                    true};
@@ -292,6 +294,7 @@ static const field_t s_change_fields[] = {
     UINT("since_ms", hms_container_t, since_ms, 0, 0, U64MAX),
     UINT("loss_heals", hms_container_t, loss_heals, 0, 0, U64MAX),
     UINT("health_heals", hms_container_t, health_heals, 0, 0, U64MAX),
+    UINT("risks", hms_container_t, risks, 0, 0, (1u << HMS_CHECK_COUNT) - 1),
 };
 static const spec_t s_change = {"change", s_change_fields, N(s_change_fields), -1, true};
 
@@ -1381,6 +1384,10 @@ uint64_t hms_container_fingerprint(const hms_container_t *container)
     hash = s_fnv_u64(hash, loss);
     hash = s_fnv_u64(hash, container->restarts);
     hash = s_fnv_u64(hash, container->since_ms);
+    //  Only when there are some: a table without findings keeps the
+    //  digests it had before the audit existed.
+    if (container->risks)
+        hash = s_fnv_u64(hash, container->risks);
     return s_mix(hash);
 }
 

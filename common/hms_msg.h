@@ -156,6 +156,7 @@ typedef struct {
     uint64_t loss_heals;           //  of the restarts, those for loss above the threshold
     uint64_t health_heals;         //  and those for Docker's unhealthy status (the rest
                                    //  started the container after it stopped)
+    uint64_t risks;                //  bit i: check i of the escape-risk audit found a risk
 } hms_container_t;
 
 //  Ranges of the settings, shared by the codec and the command-line options.

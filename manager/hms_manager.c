@@ -10,6 +10,7 @@
 #include "hms_manager.h"
 #include "hms_client.h"
 #include "hms_alerts.h"
+#include "hms_audit.h"
 #include "hms_collector.h"
 #include "hms_docker.h"
 #include "hms_file.h"
@@ -253,6 +254,13 @@ static bool s_view(hms_manager_t *self, json_t *json, bool inspect, hms_table_do
     if (!view->ip)
         view->ip = "";
     view->ignore_label = s_true(json_object_get(labels, "hms.ignore"));
+    //  The escape-risk audit reads what only an inspect answer has.
+    view->audited = inspect;
+    view->risks = 0;
+    hms_finding_t findings[HMS_CHECK_COUNT];
+    size_t found = inspect ? hms_audit(json, findings) : 0;
+    for (size_t i = 0; i < found; i++)
+        view->risks |= 1u << findings[i].check;
     if (!view->id || strlen(view->id) > HMS_ID_MAX)
         return false;
     return !self->label || hms_docker_has_label(labels, self->label);
@@ -279,12 +287,13 @@ static void s_on_list(hms_docker_t *docker, const hms_docker_result_t *result, v
             kept++;
     if (views)
         hms_table_sync(self->table, views, kept, request->asked_at);
-    //  A listing has no PID: the running containers not followed for
-    //  metrics yet are inspected.
-    for (size_t i = 0; views && self->collector && i < kept; i++)
-        if (views[i].state && strcmp(views[i].state, "running") == 0 &&
-            !hms_collector_following(self->collector, views[i].id) &&
-            hms_table_status(self->table, views[i].id) == HMS_STATUS_ACTIVE)
+    //  A listing has no PID nor configuration: the containers not audited
+    //  yet, and the running ones not followed for metrics yet, are inspected.
+    for (size_t i = 0; views && i < kept; i++)
+        if (!hms_table_audited(self->table, views[i].id) ||
+            (self->collector && views[i].state && strcmp(views[i].state, "running") == 0 &&
+             !hms_collector_following(self->collector, views[i].id) &&
+             hms_table_status(self->table, views[i].id) == HMS_STATUS_ACTIVE))
             s_inspect(self, views[i].id);
     free(views);
     s_request_done(request);
@@ -461,6 +470,9 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
     } else if (strcmp(action, "start") == 0) {
         hms_table_on_start(self->table, event->id, now);
         s_inspect(self, event->id); //  new container, or a new address
+    } else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
+        s_inspect(self, event->id); //  audited before it ever starts, and after a change
+        return;
     } else if (strcmp(action, "destroy") == 0) {
         if (self->collector)
             hms_collector_forget(self->collector, event->id);

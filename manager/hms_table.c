@@ -35,6 +35,8 @@ typedef struct {
     uint64_t loss_heals;           //  of which for loss
     uint64_t health_heals;         //  and for Docker's unhealthy status
     hms_heal_cause_t cause;        //  of the heal pending or in flight
+    bool audited;                  //  risks is known
+    uint32_t risks;                //  the escape-risk audit's findings (hms_table_docker_t)
     uint64_t failures;             //  quick failures in a row
     bool judged_well;              //  a probe round since the last heal was under the threshold
     uint64_t kill_ns;              //  the engine's kill event since the last start; 0: none
@@ -278,6 +280,12 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
         c->address_known = true;
     c->ignore_label = docker->ignore_label;
     c->present = true;
+    if (docker->audited) {
+        if (c->risks != docker->risks)
+            s_changed(self, "%s audited", c->name);
+        c->risks = docker->risks;
+        c->audited = true;
+    }
     if (c->touched_at > asked_at)
         return c;
     s_copy(c->state, sizeof c->state, docker->state);
@@ -606,6 +614,12 @@ size_t hms_table_monitored(hms_table_t *self)
     return count;
 }
 
+bool hms_table_audited(hms_table_t *self, const char *id)
+{
+    container_t *c = s_lookup(self, id);
+    return c && c->audited;
+}
+
 hms_status_t hms_table_status(hms_table_t *self, const char *id)
 {
     container_t *c = s_lookup(self, id);
@@ -650,6 +664,7 @@ size_t hms_table_content(hms_table_t *self, hms_container_t *out, size_t max)
         entry->rtt_ms = c->rtt_ms;
         entry->restarts = c->restarts;
         entry->loss_heals = c->loss_heals;
+        entry->risks = c->risks;
         entry->health_heals = c->health_heals;
         entry->since_ms = c->since_ms;
     }

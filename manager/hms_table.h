@@ -45,6 +45,8 @@ typedef struct {
     const char *ip;    //  address to probe; "" or NULL when none
     const char *state; //  Docker's State: running, exited, created, ...
     bool ignore_label; //  carries hms.ignore=true
+    bool audited;      //  an inspect answer: risks holds its audit (a list entry has none)
+    uint32_t risks;    //  bit i: check i of the escape-risk audit found a risk (hms_audit.h)
 } hms_table_docker_t;
 
 //  Creates an empty table. The policy is copied.
@@ -139,6 +141,9 @@ size_t hms_table_monitored(hms_table_t *self);
 
 //  The status of one container (HMS_STATUS_NONE when unknown).
 hms_status_t hms_table_status(hms_table_t *self, const char *id);
+
+//  True when the container's inspect answer was audited (hms_table_docker_t).
+bool hms_table_audited(hms_table_t *self, const char *id);
 
 //  The last judging round of one container: its loss (%) and mean rtt_ms,
 //  NAN when it has not been judged since it (re)started, or is unknown.

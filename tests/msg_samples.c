@@ -303,6 +303,7 @@ void msg_sample_fill(const msg_sample_t *sample, hms_msg_t *msg)
             web->rtt_ms = 0.05;
             web->restarts = 2;
             web->loss_heals = 1;
+            web->risks = 1u << 14 | 1u << 17; //  memory_limit, root
             web->since_ms = 1795000000500;
             hms_container_t *db = &s_content[1];
             strcpy(db->id, "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b");

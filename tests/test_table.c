@@ -41,10 +41,10 @@ static hms_table_t *s_discovered(void)
     hms_table_t *table = hms_table_new(&s_policy);
     hms_table_set_wall(table, s_fake_wall);
     hms_table_docker_t list[] = {
-        {ID_WEB, "web", "img", "172.17.0.2", "running", false},
-        {ID_DB, "db", "img", "172.17.0.3", "running", false},
-        {ID_OLD, "old", "img", "", "exited", false},
-        {ID_LBL, "lbl", "img", "172.17.0.5", "running", true},
+        {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0},
+        {ID_DB, "db", "img", "172.17.0.3", "running", false, false, 0},
+        {ID_OLD, "old", "img", "", "exited", false, false, 0},
+        {ID_LBL, "lbl", "img", "172.17.0.5", "running", true, false, 0},
     };
     hms_table_sync(table, list, 4, 1000);
     return table;
@@ -166,7 +166,7 @@ static void test_loss(void **state)
     //  Past the grace, web waits for its address, which the restart may
     //  have changed: a view asked for before the heal ended does not count.
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 4500), 1);
-    hms_table_docker_t web = {ID_WEB, "web", "img", "172.17.0.9", "running", false};
+    hms_table_docker_t web = {ID_WEB, "web", "img", "172.17.0.9", "running", false, false, 0};
     hms_table_update(table, &web, 3499);
     assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, 4500), 1);
     hms_table_update(table, &web, 3500);
@@ -333,7 +333,7 @@ static void test_backoff_cancelled_by_start(void **state)
     hms_table_policy_t policy = s_policy;
     policy.backoff_after = 0;
     hms_table_t *table = hms_table_new(&policy);
-    hms_table_docker_t web = {ID_WEB, "web", "img", "172.17.0.2", "running", false};
+    hms_table_docker_t web = {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0};
     hms_table_sync(table, &web, 1, 1000);
     hms_table_on_die(table, ID_WEB, 2000000000, 2000);
     s_expect_heal(table, ID_WEB, HMS_HEAL_START);
@@ -411,8 +411,8 @@ static void test_lists_loaded(void **state)
     const char *watch[] = {ID_LBL};
     hms_table_set_lists(table, ignore, 2, watch, 1);
     hms_table_docker_t list[] = {
-        {ID_WEB, "web", "img", "172.17.0.2", "running", false},
-        {ID_LBL, "lbl", "img", "172.17.0.5", "running", true},
+        {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0},
+        {ID_LBL, "lbl", "img", "172.17.0.5", "running", true, false, 0},
     };
     hms_table_sync(table, list, 2, 1000);
     assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_IGNORED);
@@ -472,9 +472,9 @@ static void test_sync(void **state)
     hms_table_t *table = s_discovered();
     //  web stopped without an event reaching HMS: the next listing heals it.
     hms_table_docker_t list[] = {
-        {ID_WEB, "web", "img", "172.17.0.2", "exited", false},
-        {ID_DB, "db", "img", "172.17.0.3", "exited", false},
-        {ID_OLD, "old", "img", "", "exited", false},
+        {ID_WEB, "web", "img", "172.17.0.2", "exited", false, false, 0},
+        {ID_DB, "db", "img", "172.17.0.3", "exited", false, false, 0},
+        {ID_OLD, "old", "img", "", "exited", false, false, 0},
     };
     //  db had an event after the listing was asked for: the listing is stale.
     hms_table_on_start(table, ID_DB, 11000);
@@ -485,9 +485,26 @@ static void test_sync(void **state)
     //  lbl is gone from Docker: gone from the table.
     assert_int_equal(hms_table_status(table, ID_LBL), HMS_STATUS_NONE);
     //  A container created and started later is watched.
-    hms_table_docker_t fresh = {"eeee", "fresh", "img", "172.17.0.9", "running", false};
+    //  Its inspect answer was audited: the findings are in its entry, and a
+    //  list entry (no configuration in it) keeps them.
+    hms_table_docker_t fresh = {"eeee", "fresh", "img", "172.17.0.9", "running", false, true, 5};
+    assert_false(hms_table_audited(table, "eeee"));
     hms_table_update(table, &fresh, 12000);
     assert_int_equal(hms_table_status(table, "eeee"), HMS_STATUS_ACTIVE);
+    assert_true(hms_table_audited(table, "eeee"));
+    assert_int_equal(s_content_of(table, "fresh").risks, 5);
+    hms_table_changed(table, NULL);
+    hms_table_docker_t listed = fresh;
+    listed.audited = false;
+    listed.risks = 0;
+    hms_table_update(table, &listed, 12001);
+    assert_int_equal(s_content_of(table, "fresh").risks, 5);
+    assert_false(hms_table_changed(table, NULL));
+    //  A new audit (docker update) that finds otherwise is a change.
+    fresh.risks = 1;
+    hms_table_update(table, &fresh, 12002);
+    assert_true(hms_table_changed(table, NULL));
+    assert_int_equal(s_content_of(table, "fresh").risks, 1);
     hms_table_on_destroy(table, "eeee");
     assert_int_equal(hms_table_status(table, "eeee"), HMS_STATUS_NONE);
     hms_table_destroy(&table);
