@@ -2,6 +2,8 @@
 
 #include "hms_prometheus.h"
 
+#include "hms_audit.h"
+
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -204,6 +206,35 @@ static void s_heals(FILE *out, const hms_view_t *view)
     }
 }
 
+//  The escape-risk audit's findings: one sample per container and check.
+static void s_security(FILE *out, const hms_view_t *view)
+{
+    s_family(out, "hms_security_finding", "gauge",
+             "1 for each risk the audit found in a container's configuration (check, its "
+             "severity, the CIS Docker Benchmark recommendation, the ATT&CK technique).");
+    for (size_t h = 0; h < view->count; h++) {
+        const hms_view_host_t *host = &view->hosts[h];
+        for (size_t c = 0; host->content && c < host->content->count; c++) {
+            const hms_container_t *container = &host->content->containers[c];
+            for (int check = 0; container->risks && check < HMS_CHECK_COUNT; check++) {
+                if (!(container->risks >> check & 1))
+                    continue;
+                const hms_check_info_t *info = hms_check_info((hms_check_t)check);
+                fputs("hms_security_finding{", out);
+                s_label(out, "host", host->address, true);
+                s_label(out, "name", container->name, false);
+                s_label(out, "id", container->id, false);
+                s_label(out, "image", container->image, false);
+                s_label(out, "check", info->name, false);
+                s_label(out, "severity", hms_risk_name(info->risk), false);
+                s_label(out, "cis", info->cis, false);
+                s_label(out, "technique", info->technique, false);
+                fputs("} 1\n", out);
+            }
+        }
+    }
+}
+
 static void s_hosts(FILE *out, const hms_view_t *view)
 {
     s_family(out, "hms_host_online", "gauge", "1 while the host's manager is heard from.");
@@ -273,6 +304,7 @@ char *hms_prometheus_render(const hms_view_t *view, size_t *size)
     s_alerts(out, view);
     s_containers(out, view);
     s_heals(out, view);
+    s_security(out, view);
     s_readings(out, view);
     if (fclose(out) != 0) {
         free(text);

@@ -19,6 +19,7 @@
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_rest_alerts.h"
+#include "hms_rest_security.h"
 #include "hms_rest_metrics.h"
 #include "hms_secrets.h"
 
@@ -102,6 +103,14 @@ static int s_get_alert_history(hms_rest_t *self, const struct _u_request *reques
 {
     (void)arg;
     return hms_rest_alert_history(self->history, request, response);
+}
+
+//  GET /security and /security/{address}/{container}: the audit's findings.
+static int s_get_security(hms_rest_t *self, const struct _u_request *request,
+                          struct _u_response *response, const void *arg)
+{
+    return arg ? hms_rest_security(self->views, response)
+               : hms_rest_security_one(self->views, request, response);
 }
 
 //  GET /events: the timeline.
@@ -388,6 +397,8 @@ static const struct {
     {"/alerts/history", s_get_alert_history, NULL, NULL, NULL, NULL},
     {"/alerts/test", NULL, NULL, s_post_alert_test, NULL, NULL},
     {"/events", s_get_events, NULL, NULL, NULL, NULL},
+    {"/security", s_get_security, NULL, NULL, NULL, &s_every_host},
+    {"/security/:address/:id", s_get_security, NULL, NULL, NULL, NULL},
     {"/rules", s_rules, s_rules, NULL, NULL, &s_every_host},
     {"/rules/:address", s_rules, s_rules, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},

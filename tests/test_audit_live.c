@@ -5,6 +5,11 @@
     fixture gives none. The fixtures are created, not started: the audit
     reads the engine's inspect document, which a created container has in
     full (and --privileged containers cannot start on this machine).
+
+    Then through HMS: a real manager audits them (two created before it
+    started, found by its listing; the others by the engine's create
+    events) and a real controller shows the findings in GET /security and
+    GET /security/{address}/{container}.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +20,7 @@
 #include "harness.h"
 #include "hms_audit.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -58,32 +64,100 @@ static const struct {
     {CLEAN_OTHER " --user root", {HMS_CHECK_ROOT, HMS_CHECK_COUNT}},
 };
 #define FIXTURES (sizeof s_fixtures / sizeof s_fixtures[0])
+#define EARLY    2 //  fixtures created before the manager starts
+
+static struct {
+    char dir[64];
+    char base[64];    //  the controller's http://127.0.0.1:PORT
+    char address[64]; //  the manager as followed
+    char ids[FIXTURES][65];
+    pid_t manager, controller;
+} s_env;
+
+//  Creates fixture f; its id into s_env.ids.
+static void s_create(size_t f)
+{
+    char *id = harness_sh_output("docker create --name %s-audit-%zu --label hms.test=%s %s "
+                                 "hms/testbox:1",
+                                 harness_tag(), f, harness_tag(), s_fixtures[f].flags);
+    assert_non_null(id);
+    id[strcspn(id, "\n")] = '\0';
+    if (strlen(id) != 64)
+        fail_msg("docker create %s: %s", s_fixtures[f].flags, id);
+    snprintf(s_env.ids[f], sizeof s_env.ids[f], "%s", id);
+    free(id);
+}
+
+static void s_start_daemons(void)
+{
+    char label[64], log[128], ready[128], pub[64], port[16];
+    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
+    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
+    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
+                       "--pub",
+                       "tcp://127.0.0.1:*",
+                       "--label",
+                       label,
+                       "--state-file",
+                       "",
+                       "--log-level",
+                       "info",
+                       NULL};
+    s_env.manager = harness_daemon(log, ready, manager, 10000);
+    harness_ready_value(ready, "pub", pub, sizeof pub);
+    snprintf(s_env.address, sizeof s_env.address, "127.0.0.1:%s", strrchr(pub, ':') + 1);
+    snprintf(log, sizeof log, "%s/controller.log", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/controller.ready", s_env.dir);
+    char *controller[] = {HMS_BINARY_DIR "/controller/hms-controller",
+                          "--http-bind",
+                          "127.0.0.1",
+                          "--http-port",
+                          "0",
+                          "--router",
+                          "none",
+                          "--state-file",
+                          "",
+                          "--history",
+                          "none",
+                          "--hosts",
+                          s_env.address,
+                          NULL};
+    s_env.controller = harness_daemon(log, ready, controller, 10000);
+    harness_ready_value(ready, "http_port", port, sizeof port);
+    snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%s", port);
+}
 
 static int s_setup(void **state)
 {
     (void)state;
     harness_require_docker();
+    snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-audit-XXXXXX");
+    assert_non_null(mkdtemp(s_env.dir));
+    for (size_t f = 0; f < EARLY; f++)
+        s_create(f);
+    s_start_daemons();
+    for (size_t f = EARLY; f < FIXTURES; f++)
+        s_create(f);
     return 0;
 }
 
 static int s_teardown(void **state)
 {
     (void)state;
+    if (s_env.controller > 0)
+        harness_stop(s_env.controller, SIGTERM, 5000);
+    if (s_env.manager > 0)
+        harness_stop(s_env.manager, SIGTERM, 5000);
     harness_cleanup();
+    harness_sh("rm -rf %s", s_env.dir);
     return 0;
 }
 
-//  The inspect document of a container created with flags.
-static json_t *s_inspect(const char *flags)
+//  The inspect document of fixture f.
+static json_t *s_inspect(size_t f)
 {
-    char *id = harness_sh_output("docker create --label hms.test=%s %s hms/testbox:1",
-                                 harness_tag(), flags);
-    assert_non_null(id);
-    id[strcspn(id, "\n")] = '\0';
-    if (strlen(id) != 64)
-        fail_msg("docker create %s: %s", flags, id);
-    char *text = harness_sh_output("docker inspect %s", id);
-    free(id);
+    char *text = harness_sh_output("docker inspect %s", s_env.ids[f]);
     assert_non_null(text);
     json_t *list = json_loads(text, 0, NULL);
     free(text);
@@ -99,7 +173,7 @@ static void test_fixtures(void **state)
     //  Every check has a fixture that finds it.
     bool covered[HMS_CHECK_COUNT] = {false};
     for (size_t f = 0; f < FIXTURES; f++) {
-        json_t *inspect = s_inspect(s_fixtures[f].flags);
+        json_t *inspect = s_inspect(f);
         hms_finding_t findings[HMS_CHECK_COUNT];
         size_t count = hms_audit(inspect, findings);
         json_decref(inspect);
@@ -126,10 +200,107 @@ static void test_fixtures(void **state)
             fail_msg("no fixture finds %s", hms_check_info((hms_check_t)check)->name);
 }
 
+//  The names of the checks of fixture f, as GET /security lists them
+//  (most severe first), comma-separated.
+static void s_expected(size_t f, char *out, size_t size)
+{
+    out[0] = '\0';
+    for (int risk = HMS_RISK_CRITICAL; risk >= HMS_RISK_LOW; risk--)
+        for (size_t i = 0; s_fixtures[f].checks[i] != HMS_CHECK_COUNT; i++) {
+            const hms_check_info_t *info = hms_check_info(s_fixtures[f].checks[i]);
+            if ((int)info->risk == risk)
+                snprintf(out + strlen(out), size - strlen(out), "%s%s", *out ? "," : "",
+                         info->name);
+        }
+}
+
+//  GET /security/{address}/{fixture f}: the names of its findings into out.
+static bool s_findings_of(size_t f, char *out, size_t size)
+{
+    char url[256], *body = NULL;
+    snprintf(url, sizeof url, "%s/security/%s/%.12s", s_env.base, s_env.address, s_env.ids[f]);
+    out[0] = '\0';
+    if (harness_http("GET", url, NULL, NULL, &body, 2000) != 200) {
+        free(body);
+        return false;
+    }
+    json_t *json = json_loads(body, 0, NULL);
+    free(body);
+    size_t i;
+    json_t *finding;
+    json_array_foreach(json_object_get(json, "findings"), i, finding)
+    {
+        snprintf(out + strlen(out), size - strlen(out), "%s%s", i ? "," : "",
+                 json_string_value(json_object_get(finding, "check")));
+    }
+    json_decref(json);
+    return true;
+}
+
+//  Every fixture's findings, as the manager audited them, are the
+//  controller's.
+static bool s_all_seen(void *arg)
+{
+    (void)arg;
+    for (size_t f = 0; f < FIXTURES; f++) {
+        char expected[256], seen[256];
+        s_expected(f, expected, sizeof expected);
+        if (!s_findings_of(f, seen, sizeof seen) || strcmp(seen, expected) != 0)
+            return false;
+    }
+    return true;
+}
+
+static void test_through_hms(void **state)
+{
+    (void)state;
+    if (!harness_wait(s_all_seen, NULL, 20000)) {
+        for (size_t f = 0; f < FIXTURES; f++) {
+            char expected[256], seen[256];
+            s_expected(f, expected, sizeof expected);
+            s_findings_of(f, seen, sizeof seen);
+            print_message("%s: expected '%s', seen '%s'\n", s_fixtures[f].flags, expected, seen);
+        }
+        fail_msg("GET /security does not show the audit of every fixture");
+    }
+    //  GET /security: the privileged fixture first (critical), the clean
+    //  one absent, and the counts by severity.
+    char url[160], *body = NULL;
+    snprintf(url, sizeof url, "%s/security", s_env.base);
+    assert_int_equal(harness_http("GET", url, NULL, NULL, &body, 2000), 200);
+    json_t *report = json_loads(body, 0, NULL);
+    free(body);
+    json_t *containers = json_object_get(report, "containers");
+    assert_int_equal(json_array_size(containers), FIXTURES - 1);
+    json_t *first = json_array_get(containers, 0);
+    assert_string_equal(json_string_value(json_object_get(first, "risk")), "critical");
+    size_t i;
+    json_t *entry;
+    json_array_foreach(containers, i, entry)
+    {
+        assert_string_not_equal(json_string_value(json_object_get(entry, "id")), s_env.ids[0]);
+    }
+    json_t *counts = json_object_get(report, "findings");
+    assert_true(json_integer_value(json_object_get(counts, "critical")) >= 4);
+    assert_true(json_integer_value(json_object_get(counts, "low")) >= 5);
+    json_decref(report);
+    //  /metrics: one sample per finding.
+    snprintf(url, sizeof url, "%s/metrics", s_env.base);
+    assert_int_equal(harness_http("GET", url, NULL, NULL, &body, 2000), 200);
+    char sample[256];
+    snprintf(sample, sizeof sample, "name=\"%s-audit-1\"", harness_tag());
+    const char *at = strstr(body, "hms_security_finding{");
+    assert_non_null(at);
+    assert_non_null(strstr(at, sample));
+    assert_non_null(strstr(at, "check=\"privileged\",severity=\"critical\",cis=\"5.4\""));
+    free(body);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fixtures),
+        cmocka_unit_test(test_through_hms),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

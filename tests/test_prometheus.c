@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "hms_metrics_cache.h"
+#include "hms_audit.h"
 #include "hms_prometheus.h"
 
 #include <math.h>
@@ -96,6 +97,7 @@ static hms_view_t *s_view(void)
     containers[0].rtt_ms = 0.05;
     containers[0].restarts = 2;
     containers[0].loss_heals = 1;
+    containers[0].risks = 1u << HMS_CHECK_PRIVILEGED | 1u << HMS_CHECK_ROOT;
     snprintf(containers[1].id, sizeof containers[1].id, "%s", DB);
     snprintf(containers[1].name, sizeof containers[1].name, "db");
     containers[1].status = HMS_STATUS_ACTIVE;
@@ -162,6 +164,14 @@ static void test_render(void **state)
     assert_non_null(strstr(text, line));
     snprintf(line, sizeof line, "hms_container_heals_total%s\"unhealthy\"} 0\n", heal_labels);
     assert_non_null(strstr(text, line));
+    //  The audit's findings, one sample each.
+    snprintf(line, sizeof line,
+             "hms_security_finding%.*s,check=\"privileged\",severity=\"critical\",cis=\"5.4\","
+             "technique=\"T1611\"} 1\n",
+             (int)strlen(labels) - 1, labels);
+    assert_non_null(strstr(text, line));
+    assert_non_null(strstr(text, "check=\"root\",severity=\"low\",cis=\"4.1\""));
+    assert_null(strstr(text, "hms_security_finding{host=\"10.0.0.5\",name=\"db\""));
     //  No block I/O nor pids in that reading: none of their families' samples.
     assert_null(strstr(text, "container_fs_reads_bytes_total{"));
     assert_null(strstr(text, "container_threads{"));
