@@ -169,6 +169,8 @@ const view = {
   config: null,     // last GET /config answer
   alerts: null,     // last GET /alerts list; null when unknown
   timeline: [],     // last GET /events list: heals, attacks, alerts
+  security: null,   // last GET /security report
+  securityShown: false, // the panel was opened once for a critical finding
   timelineAt: 0,    // when it was asked
   hosts: new Map(), // address -> rendered host
   timer: 0,
@@ -450,6 +452,25 @@ function renderAlerts(now = Date.now()) {
   }));
 }
 
+// The escape-risk audit (GET /security): every container with a finding,
+// the most severe first; critical ones open the panel.
+function renderSecurity() {
+  const report = view.security;
+  const containers = report && Array.isArray(report.containers) ? report.containers : [];
+  $('security').hidden = containers.length === 0;
+  const counts = report && report.findings ? report.findings : {};
+  setText($('security-counts'), ['critical', 'high', 'medium', 'low']
+    .filter((s) => counts[s]).map((s) => `${counts[s]} ${s}`).join(' · '));
+  $('security-list').replaceChildren(...containers.map((c) => el('li',
+    { className: `alert ${c.risk === 'critical' ? 'alert-critical' : `risk-${c.risk}`}` },
+    el('span', { className: 'badge' }, c.risk), ' ',
+    el('strong', {}, c.name || c.id.slice(0, 12)), ` on ${c.address}: `,
+    el('span', { className: 'finding' }, c.findings.map((f) => `${f.check} (CIS ${f.cis}, ${f.technique})`)
+      .join(', ')))));
+  if (counts.critical && !view.securityShown) $('security').querySelector('details').open = true;
+  view.securityShown = view.securityShown || Boolean(counts.critical);
+}
+
 // Sparklines: each container's CPU over the last 15 minutes, from the
 // history, fetched again every 30 s for at most SPARKS_MAX containers.
 const SPARKS_MAX = 50;
@@ -650,6 +671,12 @@ async function poll(now = false) {
     }
     if (Date.now() - view.timelineAt > 10000) {
       view.timelineAt = Date.now();
+      try {
+        view.security = await api('GET', '/security');
+      } catch (e) {
+        view.security = null;
+      }
+      renderSecurity();
       try {
         const history = await api('GET', '/events?limit=30');
         view.timeline = history && Array.isArray(history.events) ? history.events : [];
