@@ -37,7 +37,7 @@ static int s_worst(const hms_container_t *container)
 static json_t *s_entry(const hms_view_host_t *host, const hms_container_t *container)
 {
     int worst = s_worst(container);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s?, s:o}", "address", host->address, "id",
+    return json_pack("{s:s, s:s, s:s, s:s, s:s*, s:o}", "address", host->address, "id",
                      container->id, "name", container->name, "image", container->image, "risk",
                      worst ? hms_risk_name((hms_risk_t)worst) : NULL, "findings",
                      hms_security_findings(container));

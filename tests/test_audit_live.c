@@ -280,6 +280,15 @@ static void test_through_hms(void **state)
     {
         assert_string_not_equal(json_string_value(json_object_get(entry, "id")), s_env.ids[0]);
     }
+    //  The clean fixture on its own: no finding, no risk.
+    snprintf(url, sizeof url, "%s/security/%s/%.12s", s_env.base, s_env.address, s_env.ids[0]);
+    assert_int_equal(harness_http("GET", url, NULL, NULL, &body, 2000), 200);
+    json_t *clean = json_loads(body, 0, NULL);
+    free(body);
+    assert_null(json_object_get(clean, "risk"));
+    assert_int_equal(json_array_size(json_object_get(clean, "findings")), 0);
+    assert_string_equal(json_string_value(json_object_get(clean, "id")), s_env.ids[0]);
+    json_decref(clean);
     json_t *counts = json_object_get(report, "findings");
     assert_true(json_integer_value(json_object_get(counts, "critical")) >= 4);
     assert_true(json_integer_value(json_object_get(counts, "low")) >= 5);
