@@ -34,27 +34,50 @@ int hms_severity_from_name(const char *name)
     return -1;
 }
 
-static void s_builtin(hms_rule_t *rule, const char *name, int input, double threshold,
-                      hms_severity_t severity, const char *summary)
-{
-    *rule = (hms_rule_t){.input = input,
-                         .above = true,
-                         .threshold = threshold,
-                         .clear = threshold,
-                         .severity = severity};
-    snprintf(rule->name, sizeof rule->name, "%s", name);
-    snprintf(rule->summary, sizeof rule->summary, "%s", summary);
-}
+//  A built-in rule: above threshold for for_s seconds, cleared at or
+//  under clear.
+typedef struct {
+    const char *name;
+    int input;
+    bool of_limit;
+    double threshold, clear;
+    uint32_t for_s;
+    hms_severity_t severity;
+    const char *summary;
+} s_builtin_t;
+
+static const s_builtin_t s_builtins[] = {
+    {"container_exited", HMS_RULE_DOWN, false, 0, 0, 0, HMS_SEVERITY_WARNING,
+     "a watched container stopped or was restarted"},
+    {"container_crash_loop", HMS_RULE_BACKOFF, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
+     "a container keeps failing after restarts: heals wait"},
+    {"container_oom_killed", HMS_METRIC_OOM_KILLS, false, 0, 0, 0, HMS_SEVERITY_WARNING,
+     "the OOM killer killed a process of the container"},
+    //  Denial of service from inside a container (docs/SECURITY-MONITORING.md).
+    {"dos_cpu_burn", HMS_METRIC_CPU_THROTTLED, false, 0.5, 0.1, 10, HMS_SEVERITY_CRITICAL,
+     "CPU burn: the container spends its whole CPU quota (throttled in most periods)"},
+    {"dos_fork_bomb", HMS_METRIC_PIDS, true, 90, 50, 0, HMS_SEVERITY_CRITICAL,
+     "fork bomb: the container's tasks near its pids limit"},
+    {"dos_memory_bomb", HMS_METRIC_MEMORY, true, 95, 80, 5, HMS_SEVERITY_CRITICAL,
+     "memory bomb: the container's memory near its limit"},
+};
 
 size_t hms_rules_builtin(hms_rule_t *rules)
 {
-    s_builtin(&rules[0], "container_exited", HMS_RULE_DOWN, 0, HMS_SEVERITY_WARNING,
-              "a watched container stopped or was restarted");
-    s_builtin(&rules[1], "container_crash_loop", HMS_RULE_BACKOFF, 0, HMS_SEVERITY_CRITICAL,
-              "a container keeps failing after restarts: heals wait");
-    s_builtin(&rules[2], "container_oom_killed", HMS_METRIC_OOM_KILLS, 0, HMS_SEVERITY_WARNING,
-              "the OOM killer killed a process of the container");
-    return 3;
+    size_t count = sizeof s_builtins / sizeof *s_builtins;
+    for (size_t i = 0; i < count; i++) {
+        const s_builtin_t *b = &s_builtins[i];
+        rules[i] = (hms_rule_t){.input = b->input,
+                                .above = true,
+                                .of_limit = b->of_limit,
+                                .threshold = b->threshold,
+                                .clear = b->clear,
+                                .for_s = b->for_s,
+                                .severity = b->severity};
+        snprintf(rules[i].name, sizeof rules[i].name, "%s", b->name);
+        snprintf(rules[i].summary, sizeof rules[i].summary, "%s", b->summary);
+    }
+    return count;
 }
 
 static bool s_name_ok(const char *name)

@@ -60,7 +60,10 @@ typedef struct {
 //  The rules a manager starts with when no rules file is given: a watched
 //  container that stops, crashes or is restarted (warning, resolved once
 //  it runs again: HMS heals it), one that crash-loops (critical: healing
-//  does not help), one whose process the OOM killer killed (warning).
+//  does not help), one whose process the OOM killer killed (warning); and
+//  the denial-of-service rules (critical): a CPU burn (throttled in more
+//  than half its periods for 10 s), a fork bomb (tasks past 90 % of
+//  pids.max), a memory bomb (memory past 95 % of its limit for 5 s).
 //  Fills rules (HMS_RULES_MAX) and returns their count.
 size_t hms_rules_builtin(hms_rule_t *rules);
 

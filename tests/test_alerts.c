@@ -184,18 +184,22 @@ static void test_builtin(void **state)
     (void)state;
     hms_rule_t rules[HMS_RULES_MAX];
     size_t count = hms_rules_builtin(rules);
-    assert_int_equal(count, 3);
-    const char *names[] = {"container_exited", "container_crash_loop", "container_oom_killed"};
+    assert_int_equal(count, 6);
+    const char *names[] = {"container_exited", "container_crash_loop", "container_oom_killed",
+                           "dos_cpu_burn",     "dos_fork_bomb",        "dos_memory_bomb"};
     for (size_t i = 0; i < count; i++)
         assert_string_equal(rules[i].name, names[i]);
     assert_int_equal(rules[0].input, HMS_RULE_DOWN);
     assert_int_equal(rules[1].input, HMS_RULE_BACKOFF);
     assert_int_equal(rules[2].input, HMS_METRIC_OOM_KILLS);
+    assert_int_equal(rules[3].input, HMS_METRIC_CPU_THROTTLED);
+    assert_true(rules[4].of_limit && rules[4].input == HMS_METRIC_PIDS);
+    assert_true(rules[5].of_limit && rules[5].input == HMS_METRIC_MEMORY && rules[5].for_s == 5);
     //  Their JSON is a valid rules file.
     json_t *json = hms_rules_json(rules, count);
     hms_rule_t again[HMS_RULES_MAX];
     char why[256];
-    assert_int_equal(hms_rules_parse(json, again, why, sizeof why), 3);
+    assert_int_equal(hms_rules_parse(json, again, why, sizeof why), 6);
     json_decref(json);
 }
 

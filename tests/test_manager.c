@@ -529,7 +529,8 @@ static void test_state_survives_sigkill(void **state)
     assert_int_equal(reply.type, HMS_MSG_OK);
     char names[512];
     s_rule_names(names, sizeof names);
-    assert_string_equal(names, "container_exited,container_crash_loop,container_oom_killed");
+    assert_string_equal(names, "container_exited,container_crash_loop,container_oom_killed,"
+                               "dos_cpu_burn,dos_fork_bomb,dos_memory_bomb");
     hms_rule_t rules[HMS_RULES_MAX];
     size_t builtin = hms_rules_builtin(rules);
     rules[0] = (hms_rule_t){.name = "cpu_hot",

@@ -1,0 +1,162 @@
+/*  test_dos_live: the default denial-of-service rules against real load in
+    real containers (label docker), watched by a real manager with its
+    built-in rules, its alerts read on its PUB socket.
+
+    Attacks: a CPU burn in a container with a CPU quota (a busy loop
+    throttled at 0.2 CPU), a fork bomb in a pids-limited one (sleeps forked
+    until pids.max), a memory bomb in a memory-limited one (its tmpfs
+    filled to 97 % of the limit). Each fires its rule.
+
+    Benign load at the same time: a CPU spike of 3 s at the quota (shorter
+    than the rule's 10 s), a container holding half its memory, one with a
+    tenth of its pids. None of them fires a DoS rule.
+*/
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { BURN, FORK, MEMORY, SPIKE, HALF, FEW, CONTAINERS };
+
+static const struct {
+    const char *name;  //  after the run's tag
+    const char *flags; //  docker run's
+    const char *rule;  //  the rule it must fire; NULL: benign, none may fire
+} s_containers[CONTAINERS] = {
+    [BURN] = {"burn", "--cpus 0.2", "dos_cpu_burn"},
+    [FORK] = {"fork", "--pids-limit 30", "dos_fork_bomb"},
+    [MEMORY] = {"memory", "--memory 64m", "dos_memory_bomb"},
+    [SPIKE] = {"spike", "--cpus 0.2", NULL},
+    [HALF] = {"half", "--memory 64m", NULL},
+    [FEW] = {"few", "--pids-limit 100", NULL},
+};
+
+static struct {
+    char dir[64];
+    char pub[64];
+    char *ids[CONTAINERS];
+    pid_t manager;
+} s_env;
+
+static int s_setup(void **state)
+{
+    (void)state;
+    harness_require_docker();
+    snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-dos-XXXXXX");
+    assert_non_null(mkdtemp(s_env.dir));
+    for (int c = 0; c < CONTAINERS; c++)
+        s_env.ids[c] = harness_container(s_containers[c].name, s_containers[c].flags);
+    char label[64], log[128], ready[128];
+    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
+    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
+    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
+    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
+                       "--pub",
+                       "tcp://127.0.0.1:*",
+                       "--label",
+                       label,
+                       "--state-file",
+                       "",
+                       "--log-level",
+                       "info",
+                       NULL};
+    s_env.manager = harness_daemon(log, ready, manager, 10000);
+    harness_ready_value(ready, "pub", s_env.pub, sizeof s_env.pub);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    if (s_env.manager > 0)
+        harness_stop(s_env.manager, SIGTERM, 5000);
+    harness_cleanup();
+    harness_sh("rm -rf %s", s_env.dir);
+    for (int c = 0; c < CONTAINERS; c++)
+        free(s_env.ids[c]);
+    return 0;
+}
+
+static int s_container_of(const char *id)
+{
+    for (int c = 0; c < CONTAINERS; c++)
+        if (strcmp(s_env.ids[c], id) == 0)
+            return c;
+    return -1;
+}
+
+static void test_dos_rules(void **state)
+{
+    (void)state;
+    zsock_t *sub = zsock_new_sub(s_env.pub, "alert");
+    assert_non_null(sub);
+    //  The load, all at once.
+    const char *ids[CONTAINERS];
+    for (int c = 0; c < CONTAINERS; c++)
+        ids[c] = s_env.ids[c];
+    assert_int_equal(harness_sh("docker exec -d %s sh -c 'while :; do :; done'", ids[BURN]), 0);
+    assert_int_equal(
+        harness_sh("docker exec -d %s sh -c 'while :; do sleep 600 & done'", ids[FORK]), 0);
+    assert_int_equal(harness_sh("docker exec %s sh -c 'head -c 65011712 /dev/zero "
+                                ">/dev/shm/bomb'",
+                                ids[MEMORY]),
+                     0);
+    assert_int_equal(harness_sh("docker exec -d %s sh -c 'timeout 3 sh -c \"while :; do :; "
+                                "done\"'",
+                                ids[SPIKE]),
+                     0);
+    assert_int_equal(harness_sh("docker exec %s sh -c 'head -c 33554432 /dev/zero "
+                                ">/dev/shm/half'",
+                                ids[HALF]),
+                     0);
+    assert_int_equal(harness_sh("docker exec -d %s sh -c 'for i in 1 2 3 4 5 6 7 8; do sleep 600 & "
+                                "done; wait'",
+                                ids[FEW]),
+                     0);
+    //  Every attack fires its rule; no benign container fires a DoS rule.
+    bool fired[CONTAINERS] = {false};
+    int attacks = 0;
+    char benign[512] = "";
+    int64_t deadline = zclock_mono() + 60000;
+    while (attacks < 3 && zclock_mono() < deadline) {
+        hms_msg_t msg;
+        if (harness_receive(sub, &msg, 1000) != 0)
+            continue;
+        const hms_alert_t *alert = &msg.alert;
+        int c = s_container_of(alert->container);
+        if (c >= 0 && alert->state == HMS_ALERT_FIRING && strncmp(alert->rule, "dos_", 4) == 0) {
+            print_message("%s fired for %s (%g)\n", alert->rule, s_containers[c].name,
+                          alert->value);
+            if (!s_containers[c].rule)
+                snprintf(benign + strlen(benign), sizeof benign - strlen(benign), " %s: %s",
+                         s_containers[c].name, alert->rule);
+            else if (strcmp(alert->rule, s_containers[c].rule) == 0 && !fired[c]) {
+                fired[c] = true;
+                attacks++;
+            }
+        }
+        hms_msg_reset(&msg);
+    }
+    zsock_destroy(&sub);
+    for (int c = 0; c < CONTAINERS; c++)
+        if (s_containers[c].rule && !fired[c])
+            fail_msg("%s did not fire for %s within 60 s", s_containers[c].rule,
+                     s_containers[c].name);
+    if (*benign)
+        fail_msg("DoS rules fired for benign load:%s", benign);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dos_rules),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
