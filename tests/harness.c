@@ -460,3 +460,64 @@ void harness_write_file(const char *path, const char *text)
     if (!file || fputs(text, file) < 0 || fclose(file) != 0)
         fail_msg("cannot write %s", path);
 }
+
+//  argv: fixed, then extra (NULL-terminated), into out (max entries).
+static void s_argv(const char *const *fixed, size_t count, const char *const *extra, char **out,
+                   size_t max)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < count && n + 1 < max; i++)
+        out[n++] = (char *)fixed[i];
+    for (; extra && *extra && n + 1 < max; extra++)
+        out[n++] = (char *)*extra;
+    out[n] = NULL;
+}
+
+pid_t harness_manager(const char *dir, const char *const *extra, char *pub, char *address)
+{
+    char label[64], log[256], ready[256];
+    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
+    snprintf(log, sizeof log, "%s/manager.log", dir);
+    snprintf(ready, sizeof ready, "%s/manager.ready", dir);
+    const char *fixed[] = {HMS_BINARY_DIR "/manager/hms-manager",
+                           "--pub",
+                           "tcp://127.0.0.1:*",
+                           "--label",
+                           label,
+                           "--state-file",
+                           "",
+                           "--log-level",
+                           "info"};
+    char *argv[32];
+    s_argv(fixed, sizeof fixed / sizeof *fixed, extra, argv, 32);
+    pid_t pid = harness_daemon(log, ready, argv, 10000);
+    harness_ready_value(ready, "pub", pub, 64);
+    snprintf(address, 64, "127.0.0.1:%s", strrchr(pub, ':') + 1);
+    return pid;
+}
+
+pid_t harness_controller(const char *dir, const char *hosts, const char *const *extra, char *base)
+{
+    char log[256], ready[256], port[16];
+    snprintf(log, sizeof log, "%s/controller.log", dir);
+    snprintf(ready, sizeof ready, "%s/controller.ready", dir);
+    const char *fixed[] = {HMS_BINARY_DIR "/controller/hms-controller",
+                           "--http-bind",
+                           "127.0.0.1",
+                           "--http-port",
+                           "0",
+                           "--router",
+                           "none",
+                           "--state-file",
+                           "",
+                           "--hosts",
+                           hosts,
+                           "--log-level",
+                           "info"};
+    char *argv[32];
+    s_argv(fixed, sizeof fixed / sizeof *fixed, extra, argv, 32);
+    pid_t pid = harness_daemon(log, ready, argv, 10000);
+    harness_ready_value(ready, "http_port", port, sizeof port);
+    snprintf(base, 64, "http://127.0.0.1:%s", port);
+    return pid;
+}

@@ -77,6 +77,20 @@ void harness_ready_value(const char *path, const char *key, char *out, size_t si
 //  timeout_ms until it serves. Returns its pid.
 pid_t harness_daemon(const char *log, const char *path, char *const argv[], int timeout_ms);
 
+//  Starts hms-manager for this run's containers (label hms.test=<tag>),
+//  without a state file, on loopback ports it picks, logging at info into
+//  dir/manager.log, with extra options (NULL-terminated; NULL: none). Its
+//  PUB endpoint into pub and the address a controller follows it at
+//  (127.0.0.1:PORT) into address, 64 bytes each. Returns its pid.
+pid_t harness_manager(const char *dir, const char *const *extra, char *pub, char *address);
+
+//  Starts hms-controller following hosts (--hosts), its HTTP server on a
+//  loopback port it picks, without a ROUTER nor a state file, logging at
+//  info into dir/controller.log, with extra options (NULL-terminated; NULL:
+//  none). Its base URL (http://127.0.0.1:PORT) into base, 64 bytes.
+//  Returns its pid.
+pid_t harness_controller(const char *dir, const char *hosts, const char *const *extra, char *base);
+
 //  Starts a program in the background, stdout and stderr appended to log.
 //  argv is NULL-terminated. Returns its pid. One not stopped by
 //  harness_stop gets SIGTERM when the test process exits, and SIGKILL if

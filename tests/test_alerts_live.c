@@ -248,23 +248,9 @@ static int s_setup(void **state)
     harness_write_file(
         rules, "{\"rules\": [{\"name\": \"cpu_busy\", \"metric\": \"cpu\", \"threshold\": 0.95, "
                "\"for_s\": 30}]}\n");
-    char label[64], log[128], ready[128], pub[64];
-    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
-    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
-    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
-                       "--pub",
-                       "tcp://127.0.0.1:*",
-                       "--label",
-                       label,
-                       "--state-file",
-                       "",
-                       "--rules",
-                       rules,
-                       NULL};
-    s_env.manager = harness_daemon(log, ready, manager, 10000);
-    harness_ready_value(ready, "pub", pub, sizeof pub);
-    snprintf(s_env.hosts, sizeof s_env.hosts, "127.0.0.1:%s", strrchr(pub, ':') + 1);
+    char pub[64], log[128], ready[128];
+    const char *const manager[] = {"--rules", rules, NULL};
+    s_env.manager = harness_manager(s_env.dir, manager, pub, s_env.hosts);
 
     //  An antagonist whose only target is the victim, idle until
     //  test_events starts it.
@@ -286,34 +272,12 @@ static int s_setup(void **state)
     snprintf(s_env.host_spec, sizeof s_env.host_spec, "%s=%s", s_env.hosts,
              router + strlen("tcp://"));
 
-    char webhook[96], history[128], port[16];
+    char webhook[96], history[128];
     snprintf(webhook, sizeof webhook, "http://127.0.0.1:%d/hook", s_receiver.port);
     snprintf(history, sizeof history, "%s/history.db", s_env.dir);
-    snprintf(log, sizeof log, "%s/controller.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/controller.ready", s_env.dir);
-    char *controller[] = {HMS_BINARY_DIR "/controller/hms-controller",
-                          "--http-bind",
-                          "127.0.0.1",
-                          "--http-port",
-                          "0",
-                          "--router",
-                          "none",
-                          "--state-file",
-                          "",
-                          "--history",
-                          history,
-                          "--hosts",
-                          s_env.host_spec,
-                          "--webhook",
-                          webhook,
-                          "--alertmanager",
-                          s_env.alertmanager,
-                          "--log-level",
-                          "info",
-                          NULL};
-    s_env.controller = harness_daemon(log, ready, controller, 10000);
-    harness_ready_value(ready, "http_port", port, sizeof port);
-    snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%s", port);
+    const char *const controller[] = {
+        "--history", history, "--webhook", webhook, "--alertmanager", s_env.alertmanager, NULL};
+    s_env.controller = harness_controller(s_env.dir, s_env.host_spec, controller, s_env.base);
     return 0;
 }
 

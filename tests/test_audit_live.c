@@ -90,42 +90,10 @@ static void s_create(size_t f)
 
 static void s_start_daemons(void)
 {
-    char label[64], log[128], ready[128], pub[64], port[16];
-    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
-    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
-    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
-                       "--pub",
-                       "tcp://127.0.0.1:*",
-                       "--label",
-                       label,
-                       "--state-file",
-                       "",
-                       "--log-level",
-                       "info",
-                       NULL};
-    s_env.manager = harness_daemon(log, ready, manager, 10000);
-    harness_ready_value(ready, "pub", pub, sizeof pub);
-    snprintf(s_env.address, sizeof s_env.address, "127.0.0.1:%s", strrchr(pub, ':') + 1);
-    snprintf(log, sizeof log, "%s/controller.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/controller.ready", s_env.dir);
-    char *controller[] = {HMS_BINARY_DIR "/controller/hms-controller",
-                          "--http-bind",
-                          "127.0.0.1",
-                          "--http-port",
-                          "0",
-                          "--router",
-                          "none",
-                          "--state-file",
-                          "",
-                          "--history",
-                          "none",
-                          "--hosts",
-                          s_env.address,
-                          NULL};
-    s_env.controller = harness_daemon(log, ready, controller, 10000);
-    harness_ready_value(ready, "http_port", port, sizeof port);
-    snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%s", port);
+    char pub[64];
+    s_env.manager = harness_manager(s_env.dir, NULL, pub, s_env.address);
+    const char *const controller[] = {"--history", "none", NULL};
+    s_env.controller = harness_controller(s_env.dir, s_env.address, controller, s_env.base);
 }
 
 static int s_setup(void **state)

@@ -53,22 +53,8 @@ static int s_setup(void **state)
     assert_non_null(mkdtemp(s_env.dir));
     for (int c = 0; c < CONTAINERS; c++)
         s_env.ids[c] = harness_container(s_containers[c].name, s_containers[c].flags);
-    char label[64], log[128], ready[128];
-    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
-    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
-    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
-                       "--pub",
-                       "tcp://127.0.0.1:*",
-                       "--label",
-                       label,
-                       "--state-file",
-                       "",
-                       "--log-level",
-                       "info",
-                       NULL};
-    s_env.manager = harness_daemon(log, ready, manager, 10000);
-    harness_ready_value(ready, "pub", s_env.pub, sizeof s_env.pub);
+    char address[64];
+    s_env.manager = harness_manager(s_env.dir, NULL, s_env.pub, address);
     return 0;
 }
 

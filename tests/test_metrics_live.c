@@ -36,26 +36,8 @@ static struct {
 //  directory; its base URL into s_env.base.
 static void s_start_controller(void)
 {
-    char log[128], ready[128], port[16];
-    snprintf(log, sizeof log, "%s/controller.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/controller.ready", s_env.dir);
-    char *controller[] = {HMS_BINARY_DIR "/controller/hms-controller",
-                          "--http-bind",
-                          "127.0.0.1",
-                          "--http-port",
-                          "0",
-                          "--router",
-                          "none",
-                          "--state-file",
-                          "",
-                          "--history",
-                          s_env.history,
-                          "--hosts",
-                          s_env.hosts,
-                          NULL};
-    s_env.controller = harness_daemon(log, ready, controller, 10000);
-    harness_ready_value(ready, "http_port", port, sizeof port);
-    snprintf(s_env.base, sizeof s_env.base, "http://127.0.0.1:%s", port);
+    const char *const extra[] = {"--history", s_env.history, NULL};
+    s_env.controller = harness_controller(s_env.dir, s_env.hosts, extra, s_env.base);
 }
 
 static int s_setup(void **state)
@@ -73,23 +55,9 @@ static int s_setup(void **state)
     assert_int_equal(
         harness_sh("docker exec %s sh -c 'head -c 20971520 /dev/zero >/dev/shm/hold'", s_env.id),
         0);
-    char label[64], log[128], ready[128], pub[64];
-    snprintf(label, sizeof label, "hms.test=%s", harness_tag());
-    snprintf(log, sizeof log, "%s/manager.log", s_env.dir);
-    snprintf(ready, sizeof ready, "%s/manager.ready", s_env.dir);
-    char *manager[] = {HMS_BINARY_DIR "/manager/hms-manager",
-                       "--pub",
-                       "tcp://127.0.0.1:*",
-                       "--label",
-                       label,
-                       "--state-file",
-                       "",
-                       "--metrics-interval",
-                       "1000",
-                       NULL};
-    s_env.manager = harness_daemon(log, ready, manager, 10000);
-    harness_ready_value(ready, "pub", pub, sizeof pub);
-    snprintf(s_env.hosts, sizeof s_env.hosts, "127.0.0.1:%s", strrchr(pub, ':') + 1);
+    char pub[64];
+    const char *const manager[] = {"--metrics-interval", "1000", NULL};
+    s_env.manager = harness_manager(s_env.dir, manager, pub, s_env.hosts);
     s_start_controller();
     return 0;
 }
