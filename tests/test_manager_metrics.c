@@ -126,6 +126,7 @@ static int s_teardown(void **state)
     if (s_env.pid > 0)
         harness_stop(s_env.pid, SIGTERM, 5000);
     harness_cleanup();
+    harness_sh("rm -rf %s", s_env.dir);
     free(s_env.burn);
     free(s_env.hold);
     return 0;
