@@ -309,7 +309,7 @@ static void s_api_forward(hms_controller_t *self, hms_api_request_t **request,
             hosts[i++] = h;
     else
         hosts[0] = s_host_find(self, args->address);
-    for (i = 0; hms_follower_for_antagonist(type) && hosts[i] && i < count; i++)
+    for (i = 0; hms_follower_for_antagonist(type) && i < count && hosts[i]; i++)
         hms_events_antagonist(self->events, hms_follower_peer(hosts[i]));
     hms_forward_start(self->forward, request, &message, hosts, count, every_host);
     free(hosts);

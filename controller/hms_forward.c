@@ -98,32 +98,43 @@ static json_t *s_rules_json(const hms_rules_msg_t *reply)
     return list;
 }
 
+//  The payload of host's ok into result. False when it does not read (a
+//  manager's rules that are not valid rules).
+static bool s_payload(const command_t *command, hms_follower_t *host, const hms_msg_t *reply,
+                      json_t *result)
+{
+    if (hms_follower_for_antagonist(command->type)) {
+        json_object_set_new(result, "antagonist", json_string(hms_follower_antagonist(host)));
+        json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
+    } else if (command->type == HMS_MSG_CONTAINER_THRESHOLD)
+        json_object_set_new(result, "threshold", json_real(reply->threshold));
+    else if (command->type == HMS_MSG_GET_RULES || command->type == HMS_MSG_SET_RULES) {
+        json_t *rules = s_rules_json(&reply->rules);
+        if (!rules)
+            return false;
+        json_object_set_new(result, "rules", rules);
+    } else {
+        json_object_set_new(result, "id", json_string(reply->container.container));
+        json_object_set_new(result, "status",
+                            json_string(hms_status_name(reply->container.status)));
+    }
+    return true;
+}
+
 //  One host's outcome: its answer (reply), or code and why when it has none.
 static void s_outcome(hms_forward_t *self, command_t *command, hms_follower_t *host,
                       const hms_msg_t *reply, uint64_t code, const char *why)
 {
     json_t *result = json_pack("{s:s}", "address", hms_follower_address(host));
-    if (reply && reply->type == HMS_MSG_OK) {
-        if (hms_follower_for_antagonist(command->type)) {
-            json_object_set_new(result, "antagonist", json_string(hms_follower_antagonist(host)));
-            json_object_update_new(result, hms_json_antagonist_status(&reply->antagonist_status));
-        } else if (command->type == HMS_MSG_CONTAINER_THRESHOLD)
-            json_object_set_new(result, "threshold", json_real(reply->threshold));
-        else if (command->type == HMS_MSG_GET_RULES || command->type == HMS_MSG_SET_RULES) {
-            json_t *rules = s_rules_json(&reply->rules);
-            json_object_set_new(result, "rules", rules ? rules : json_array());
-        } else {
-            json_object_set_new(result, "id", json_string(reply->container.container));
-            json_object_set_new(result, "status",
-                                json_string(hms_status_name(reply->container.status)));
-        }
-    } else {
+    if (!reply || reply->type != HMS_MSG_OK || !s_payload(command, host, reply, result)) {
         if (reply && reply->type == HMS_MSG_ERROR) {
             code = reply->error.code;
             why = reply->error.message;
         } else if (reply) {
             code = HMS_CODE_INTERNAL;
-            why = "unexpected answer";
+            why = reply->type == HMS_MSG_OK ? "its answer does not read (rules that are not "
+                                              "valid rules)"
+                                            : "unexpected answer";
         }
         json_object_set_new(result, "error",
                             json_pack("{s:I, s:s}", "code", (json_int_t)code, "message", why));
