@@ -265,13 +265,12 @@ static int s_get_container(hms_rest_t *self, const struct _u_request *request,
         !hms_rest_container(request, response, ref))
         return U_CALLBACK_COMPLETE;
     hms_view_t *view = hms_view_store_acquire(self->views);
-    const hms_view_host_t *host = hms_view_host(view, address);
-    int code = HMS_CODE_NOT_FOUND;
-    const hms_container_t *container = host ? hms_view_container(host, ref, &code) : NULL;
+    const hms_view_host_t *host;
+    const hms_container_t *container = hms_rest_lookup(view, address, ref, response, &host);
     char *text = container ? hms_view_render_container(host, container) : NULL;
     hms_view_release(&view);
     if (!container)
-        return hms_rest_unresolved(response, host != NULL, code, address, ref);
+        return U_CALLBACK_COMPLETE;
     if (!text)
         return hms_rest_error(response, 500, "out of memory");
     hms_rest_send(response, 200, text, strlen(text));

@@ -298,3 +298,14 @@ int hms_rest_range(const struct _u_request *request, struct _u_response *respons
     }
     return 0;
 }
+
+const hms_container_t *hms_rest_lookup(const hms_view_t *view, const char *address, const char *ref,
+                                       struct _u_response *response, const hms_view_host_t **host)
+{
+    *host = hms_view_host(view, address);
+    int code = HMS_CODE_NOT_FOUND;
+    const hms_container_t *container = *host ? hms_view_container(*host, ref, &code) : NULL;
+    if (!container)
+        hms_rest_unresolved(response, *host != NULL, code, address, ref);
+    return container;
+}

@@ -8,6 +8,7 @@
 #include "hms_api.h"
 #include "hms_msg.h"
 #include "hms_transport.h"
+#include "hms_view.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -51,6 +52,11 @@ int hms_rest_error(struct _u_response *response, int status, const char *format,
 //  U_CALLBACK_COMPLETE.
 int hms_rest_unresolved(struct _u_response *response, bool host, int code, const char *address,
                         const char *ref);
+
+//  The container ref on the host at address in view, and that host into
+//  *host. NULL after answering as hms_rest_unresolved does.
+const hms_container_t *hms_rest_lookup(const hms_view_t *view, const char *address, const char *ref,
+                                       struct _u_response *response, const hms_view_host_t **host);
 
 //  The address in the path into out (HMS_ADDRESS_MAX + 1 bytes); false
 //  after answering 400.

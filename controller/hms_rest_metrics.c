@@ -47,9 +47,8 @@ int hms_rest_history(hms_view_store_t *views, const char *history, const struct 
     if (!*history)
         return hms_rest_no_history(response);
     hms_view_t *view = hms_view_store_acquire(views);
-    const hms_view_host_t *host = hms_view_host(view, address);
-    int code = HMS_CODE_NOT_FOUND;
-    const hms_container_t *container = host ? hms_view_container(host, ref, &code) : NULL;
+    const hms_view_host_t *host;
+    const hms_container_t *container = hms_rest_lookup(view, address, ref, response, &host);
     char id[HMS_ID_MAX + 1] = "", container_name[HMS_NAME_MAX + 1] = "";
     if (container) {
         snprintf(id, sizeof id, "%s", container->id);
@@ -57,7 +56,7 @@ int hms_rest_history(hms_view_store_t *views, const char *history, const struct 
     }
     hms_view_release(&view);
     if (!container)
-        return hms_rest_unresolved(response, host != NULL, code, address, ref);
+        return U_CALLBACK_COMPLETE;
     char error[512] = "";
     json_t *series =
         hms_history_query(history, address, id, metric, from, to, step, now, error, sizeof error);

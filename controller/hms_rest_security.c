@@ -78,12 +78,9 @@ int hms_rest_security_one(hms_view_store_t *views, const struct _u_request *requ
         !hms_rest_container(request, response, ref))
         return U_CALLBACK_COMPLETE;
     hms_view_t *view = hms_view_store_acquire(views);
-    const hms_view_host_t *host = hms_view_host(view, address);
-    int code = HMS_CODE_NOT_FOUND;
-    const hms_container_t *container = host ? hms_view_container(host, ref, &code) : NULL;
+    const hms_view_host_t *host;
+    const hms_container_t *container = hms_rest_lookup(view, address, ref, response, &host);
     json_t *body = container ? s_entry(host, container) : NULL;
     hms_view_release(&view);
-    if (!container)
-        return hms_rest_unresolved(response, host != NULL, code, address, ref);
-    return hms_rest_json(response, 200, body);
+    return container ? hms_rest_json(response, 200, body) : U_CALLBACK_COMPLETE;
 }
