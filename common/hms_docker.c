@@ -637,6 +637,13 @@ int hms_docker_inspect(hms_docker_t *self, const char *id, hms_docker_fn *fn, vo
     return s_submit(self, zsys_sprintf("/containers/%s/json", id), id, false, 0, fn, arg);
 }
 
+int hms_docker_exec_inspect(hms_docker_t *self, const char *exec_id, hms_docker_fn *fn, void *arg)
+{
+    if (!s_valid_id(exec_id))
+        return -1;
+    return s_submit(self, zsys_sprintf("/exec/%s/json", exec_id), exec_id, false, 0, fn, arg);
+}
+
 int hms_docker_start(hms_docker_t *self, const char *id, hms_docker_fn *fn, void *arg)
 {
     if (!s_valid_id(id))
@@ -690,7 +697,7 @@ int hms_docker_events(hms_docker_t *self, const char *const *actions, hms_docker
 {
     static const char *const s_default_actions[] = {"die",    "stop",    "kill",          "oom",
                                                     "start",  "destroy", "health_status", "restart",
-                                                    "create", NULL};
+                                                    "create", "update",  "exec_start",    NULL};
     assert(self);
     assert(event_fn);
     hms_docker_events_stop(self);

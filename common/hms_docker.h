@@ -72,6 +72,10 @@ int hms_docker_stop(hms_docker_t *self, const char *id, int timeout_s, hms_docke
 int hms_docker_kill(hms_docker_t *self, const char *id, const char *signal, hms_docker_fn *fn,
                     void *arg);
 
+//  GET /exec/{exec_id}/json: an exec's process (ProcessConfig: privileged,
+//  user, entrypoint, arguments) and its Pid.
+int hms_docker_exec_inspect(hms_docker_t *self, const char *exec_id, hms_docker_fn *fn, void *arg);
+
 //  Returns the number of requests in flight (the events stream excluded).
 size_t hms_docker_pending(hms_docker_t *self);
 
@@ -93,8 +97,9 @@ typedef void(hms_docker_state_fn)(hms_docker_t *docker, bool connected, const ch
 
 //  Follows GET /events for containers and the given actions (a NULL-terminated
 //  array, copied; NULL means die, stop, kill, oom, start, destroy,
-//  health_status, restart, create; "health_status" matches every
-//  "health_status: ..." action). Reconnects by itself when the stream ends or
+//  health_status, restart, create, update, exec_start; "health_status" and
+//  "exec_start" match every "health_status: ..." and "exec_start: ..."
+//  action). Reconnects by itself when the stream ends or
 //  the engine goes away (backoff 100 ms doubling to 2 s), resuming with
 //  since=<last timeNano> so that no event is lost (since= is inclusive: the
 //  last event, sent again, is dropped). state_fn may be NULL. Replaces a

@@ -32,6 +32,18 @@ typedef enum {
     HMS_METRIC_COUNT
 } hms_metric_t;
 
+//  The forecasts of exhaustion a manager makes for each container
+//  (manager/hms_forecast.h): seconds before memory reaches its limit and
+//  tasks reach pids.max, by a regression line and by Holt's damped trend.
+//  Named as the rule inputs that read them (hms_rule.h): "memory_eta", ...
+typedef enum {
+    HMS_FORECAST_MEMORY = 0,
+    HMS_FORECAST_MEMORY_HOLT,
+    HMS_FORECAST_PIDS,
+    HMS_FORECAST_PIDS_HOLT,
+    HMS_FORECASTS
+} hms_forecast_kind_t;
+
 //  Which groups of counters a reading holds (a controller may be missing).
 enum {
     HMS_READING_CPU = 1 << 0,

@@ -408,11 +408,22 @@ _Static_assert(N(s_rollup_fields) == 3 * HMS_METRIC_COUNT, "one rollup per serie
 //  Offsets are from the entry: the nested tuple is read and written in place.
 static const spec_t s_rollups = {"rollups", s_rollup_fields, N(s_rollup_fields), -1, true};
 
+//  Seconds left before exhaustion, in hms_forecast_kind_t order.
+static const field_t s_forecast_fields[] = {
+    FLT("memory_eta", hms_metrics_entry_t, forecasts[HMS_FORECAST_MEMORY], 0, 0, 1e9),
+    FLT("memory_eta_holt", hms_metrics_entry_t, forecasts[HMS_FORECAST_MEMORY_HOLT], 0, 0, 1e9),
+    FLT("pids_eta", hms_metrics_entry_t, forecasts[HMS_FORECAST_PIDS], 0, 0, 1e9),
+    FLT("pids_eta_holt", hms_metrics_entry_t, forecasts[HMS_FORECAST_PIDS_HOLT], 0, 0, 1e9),
+};
+_Static_assert(N(s_forecast_fields) == HMS_FORECASTS, "one field per forecast");
+static const spec_t s_forecasts = {"forecasts", s_forecast_fields, N(s_forecast_fields), -1, true};
+
 static const field_t s_metrics_entry_fields[] = {
     HEX("id", hms_metrics_entry_t, id, REQNE),
     UINT("seconds", hms_metrics_entry_t, seconds, REQ, 0, HMS_METRICS_ROWS_MAX),
     MAP("reading", hms_metrics_entry_t, reading, REQ, s_reading),
     {"rollups", F_MAP, 0, 0, 0, 0, 0, NULL, 0, &s_rollups, 0},
+    {"forecasts", F_MAP, 0, 0, 0, 0, 0, NULL, 0, &s_forecasts, 0},
 };
 static const spec_t s_metrics_entry = {"entry", s_metrics_entry_fields, N(s_metrics_entry_fields),
                                        -1, true};
@@ -476,6 +487,7 @@ static const field_t s_rule_fields[] = {
     UINT("for_s", hms_rule_wire_t, for_s, REQ, 0, HMS_RULE_FOR_MAX),
     ENUM("severity", hms_rule_wire_t, severity, REQ, s_severity_names),
     STR("summary", hms_rule_wire_t, summary, 0),
+    DBL("baseline", hms_rule_wire_t, baseline, 0, 0, HMS_RULE_BASELINE_MAX),
 };
 static const spec_t s_rule = {"rule", s_rule_fields, N(s_rule_fields), -1, false};
 

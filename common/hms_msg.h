@@ -283,6 +283,8 @@ typedef struct {
     uint64_t seconds;                       //  seconds of the interval with a reading
     hms_reading_t reading;                  //  the last reading
     hms_rollup_t rollups[HMS_METRIC_COUNT]; //  each series, in hms_metric_t order
+    float forecasts[HMS_FORECASTS];         //  seconds left at the end of the interval,
+                                            //  hms_forecast_kind_t order; NAN: none
 } hms_metrics_entry_t;
 
 //  A manager's metrics over the interval (t_ms - interval_ms, t_ms]: at

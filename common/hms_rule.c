@@ -7,7 +7,12 @@
 #include <stdio.h>
 #include <string.h>
 
-static const char *s_inputs[] = {"down", "backoff"}; //  after the catalog's series
+//  After the catalog's series, in hms_rule_input_t's order.
+static const char *s_inputs[] = {
+    "down",      "backoff",    "host_ns",         "extra_caps", "release_agent", "exec_privileged",
+    "exec_root", "memory_eta", "memory_eta_holt", "pids_eta",   "pids_eta_holt"};
+_Static_assert(sizeof s_inputs / sizeof *s_inputs == HMS_RULE_INPUTS - HMS_METRIC_COUNT,
+               "a name per input");
 
 const char *hms_rule_input_name(int input)
 {
@@ -34,8 +39,8 @@ int hms_severity_from_name(const char *name)
     return -1;
 }
 
-//  A built-in rule: above threshold for for_s seconds, cleared at or
-//  under clear.
+//  A built-in rule: past threshold (above it, or below when below) for
+//  for_s seconds, cleared back past clear.
 typedef struct {
     const char *name;
     int input;
@@ -44,22 +49,45 @@ typedef struct {
     uint32_t for_s;
     hms_severity_t severity;
     const char *summary;
+    bool below;
+    double baseline;
 } s_builtin_t;
 
 static const s_builtin_t s_builtins[] = {
     {"container_exited", HMS_RULE_DOWN, false, 0, 0, 0, HMS_SEVERITY_WARNING,
-     "a watched container stopped or was restarted"},
+     "a watched container stopped or was restarted", false, 0},
     {"container_crash_loop", HMS_RULE_BACKOFF, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
-     "a container keeps failing after restarts: heals wait"},
+     "a container keeps failing after restarts: heals wait", false, 0},
     {"container_oom_killed", HMS_METRIC_OOM_KILLS, false, 0, 0, 0, HMS_SEVERITY_WARNING,
-     "the OOM killer killed a process of the container"},
+     "the OOM killer killed a process of the container", false, 0},
     //  Denial of service from inside a container (docs/SECURITY-MONITORING.md).
     {"dos_cpu_burn", HMS_METRIC_CPU_THROTTLED, false, 0.5, 0.1, 10, HMS_SEVERITY_CRITICAL,
-     "CPU burn: the container spends its whole CPU quota (throttled in most periods)"},
+     "CPU burn: the container spends its whole CPU quota (throttled in most periods)", false, 0},
     {"dos_fork_bomb", HMS_METRIC_PIDS, true, 90, 50, 0, HMS_SEVERITY_CRITICAL,
-     "fork bomb: the container's tasks near its pids limit"},
+     "fork bomb: the container's tasks near its pids limit", false, 0},
     {"dos_memory_bomb", HMS_METRIC_MEMORY, true, 95, 80, 5, HMS_SEVERITY_CRITICAL,
-     "memory bomb: the container's memory near its limit"},
+     "memory bomb: the container's memory near its limit", false, 0},
+    {"dos_network_flood", HMS_METRIC_NET_RX_PACKETS, false, 5000, 2000, 3, HMS_SEVERITY_CRITICAL,
+     "network flood: packets received far above this container's usual", false, 10},
+    {"dos_network_flood_out", HMS_METRIC_NET_TX_PACKETS, false, 5000, 2000, 3,
+     HMS_SEVERITY_CRITICAL, "network flood: packets sent far above this container's usual", false,
+     10},
+    //  Escape attempts seen at run time (manager/hms_runtime.h).
+    {"escape_host_namespace", HMS_RULE_HOST_NS, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
+     "escape: a process of the container entered a namespace of the host", false, 0},
+    {"escape_capabilities", HMS_RULE_EXTRA_CAPS, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
+     "escape: a process holds capabilities the container was not given", false, 0},
+    {"escape_release_agent", HMS_RULE_RELEASE_AGENT, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
+     "escape: a cgroup release_agent set from the container, or the host's changed", false, 0},
+    {"exec_privileged", HMS_RULE_EXEC_PRIVILEGED, false, 0, 0, 0, HMS_SEVERITY_CRITICAL,
+     "a privileged exec into the container", false, 0},
+    {"exec_root", HMS_RULE_EXEC_ROOT, false, 0, 0, 0, HMS_SEVERITY_WARNING,
+     "an exec as root into a container that runs as a user", false, 0},
+    //  Early warning (manager/hms_forecast.h): 15 minutes left for a minute.
+    {"forecast_memory_exhaustion", HMS_RULE_MEMORY_ETA, false, 900, 1200, 60, HMS_SEVERITY_WARNING,
+     "memory will reach its limit within 15 minutes at this rate", true, 0},
+    {"forecast_pids_exhaustion", HMS_RULE_PIDS_ETA, false, 900, 1200, 60, HMS_SEVERITY_WARNING,
+     "tasks will reach pids.max within 15 minutes at this rate", true, 0},
 };
 
 size_t hms_rules_builtin(hms_rule_t *rules)
@@ -68,11 +96,12 @@ size_t hms_rules_builtin(hms_rule_t *rules)
     for (size_t i = 0; i < count; i++) {
         const s_builtin_t *b = &s_builtins[i];
         rules[i] = (hms_rule_t){.input = b->input,
-                                .above = true,
+                                .above = !b->below,
                                 .of_limit = b->of_limit,
                                 .threshold = b->threshold,
                                 .clear = b->clear,
                                 .for_s = b->for_s,
+                                .baseline = b->baseline,
                                 .severity = b->severity};
         snprintf(rules[i].name, sizeof rules[i].name, "%s", b->name);
         snprintf(rules[i].summary, sizeof rules[i].summary, "%s", b->summary);
@@ -94,8 +123,8 @@ static bool s_name_ok(const char *name)
 //  Every key of object is a rule's. Returns 0, or -1 with why.
 static int s_keys(json_t *object, char *why, size_t size)
 {
-    static const char *keys[] = {"name",  "metric", "of_limit", "op",      "threshold",
-                                 "clear", "for_s",  "severity", "summary", NULL};
+    static const char *keys[] = {"name",  "metric",   "of_limit", "op",       "threshold", "clear",
+                                 "for_s", "severity", "summary",  "baseline", NULL};
     const char *key;
     json_t *value;
     json_object_foreach(object, key, value)
@@ -124,8 +153,8 @@ static int s_what(json_t *object, hms_rule_t *rule, char *why, size_t size)
     rule->input = json_is_string(metric) ? hms_rule_input_from_name(json_string_value(metric)) : -1;
     if (rule->input < 0) {
         snprintf(why, size,
-                 "metric: a series (cpu, memory, pids, net_rx, loss, ...) or down, "
-                 "backoff");
+                 "metric: a series (cpu, memory, pids, net_rx, loss, ...), down, backoff, "
+                 "a runtime indicator (host_ns, extra_caps, ...) or a forecast (memory_eta, ...)");
         return -1;
     }
     json_t *of_limit = json_object_get(object, "of_limit");
@@ -175,6 +204,14 @@ static int s_when(json_t *object, hms_rule_t *rule, char *why, size_t size)
         return -1;
     }
     rule->for_s = for_s ? (uint32_t)json_integer_value(for_s) : 0;
+    json_t *baseline = json_object_get(object, "baseline");
+    rule->baseline = json_is_number(baseline) ? json_number_value(baseline) : baseline ? -1 : 0;
+    if (!(rule->baseline == 0 ||
+          (rule->baseline >= 1 && rule->baseline <= HMS_RULE_BASELINE_MAX && rule->above))) {
+        snprintf(why, size, "baseline: 0, or a factor in [1, %g] of an op \">\" rule",
+                 HMS_RULE_BASELINE_MAX);
+        return -1;
+    }
     return 0;
 }
 
@@ -269,11 +306,12 @@ json_t *hms_rules_json(const hms_rule_t *rules, size_t count)
     for (size_t i = 0; i < count; i++) {
         const hms_rule_t *rule = &rules[i];
         json_array_append_new(
-            list, json_pack("{s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:s, s:s}", "name", rule->name,
-                            "metric", hms_rule_input_name(rule->input), "of_limit", rule->of_limit,
-                            "op", rule->above ? ">" : "<", "threshold", rule->threshold, "clear",
-                            rule->clear, "for_s", (int)rule->for_s, "severity",
-                            hms_severity_name(rule->severity), "summary", rule->summary));
+            list,
+            json_pack("{s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:f, s:s, s:s}", "name", rule->name,
+                      "metric", hms_rule_input_name(rule->input), "of_limit", rule->of_limit, "op",
+                      rule->above ? ">" : "<", "threshold", rule->threshold, "clear", rule->clear,
+                      "for_s", (int)rule->for_s, "baseline", rule->baseline, "severity",
+                      hms_severity_name(rule->severity), "summary", rule->summary));
     }
     return json_pack("{s:o}", "rules", list);
 }
@@ -287,7 +325,8 @@ void hms_rules_to_wire(const hms_rule_t *rules, size_t count, hms_rule_wire_t *w
                                  .threshold = rule->threshold,
                                  .clear = rule->clear,
                                  .for_s = rule->for_s,
-                                 .severity = rule->severity};
+                                 .severity = rule->severity,
+                                 .baseline = rule->baseline};
         snprintf(out->name, sizeof out->name, "%s", rule->name);
         snprintf(out->metric, sizeof out->metric, "%s", hms_rule_input_name(rule->input));
         snprintf(out->op, sizeof out->op, "%s", rule->above ? ">" : "<");
@@ -302,10 +341,11 @@ int hms_rules_from_wire(const hms_rule_wire_t *wire, size_t count, hms_rule_t *r
     for (size_t i = 0; list && i < count; i++) {
         const hms_rule_wire_t *in = &wire[i];
         json_t *rule = json_pack(
-            "{s:s, s:s, s:s, s:b, s:f, s:f, s:I, s:s, s:s}", "name", in->name, "metric", in->metric,
-            "op", in->op, "of_limit", in->of_limit, "threshold", in->threshold, "clear", in->clear,
-            "for_s", (json_int_t)(in->for_s > INT32_MAX ? INT32_MAX : in->for_s), "severity",
-            hms_severity_name(in->severity), "summary", in->summary);
+            "{s:s, s:s, s:s, s:b, s:f, s:f, s:I, s:f, s:s, s:s}", "name", in->name, "metric",
+            in->metric, "op", in->op, "of_limit", in->of_limit, "threshold", in->threshold, "clear",
+            in->clear, "for_s", (json_int_t)(in->for_s > INT32_MAX ? INT32_MAX : in->for_s),
+            "baseline", in->baseline, "severity", hms_severity_name(in->severity), "summary",
+            in->summary);
         if (!rule || json_array_append_new(list, rule) != 0) {
             json_decref(list);
             list = NULL;

@@ -17,7 +17,10 @@
                     "severity": "warning", "summary": "memory near its limit"}]}
 
     Every field but name, metric and threshold has a default: op ">",
-    clear = threshold, for_s 0, severity "warning", summary "".
+    clear = threshold, for_s 0, severity "warning", summary "", baseline 0.
+    A rule with a baseline (an op ">" one) fires only when the value is also
+    baseline times the container's own usual value: the threshold is then
+    a floor (network floods: far above what this container usually sees).
 */
 #ifndef HMS_RULE_H_INCLUDED
 #define HMS_RULE_H_INCLUDED
@@ -35,10 +38,21 @@
 #define HMS_RULE_FOR_MAX     3600 //  seconds a condition may have to hold
 
 //  What a rule reads besides the catalog's series (hms_metric_t): the
-//  container's state, 1 or 0 each second.
+//  container's state, 1 or 0 each second; the runtime indicators of an
+//  escape (manager/hms_runtime.h), counts each second; the forecasts of
+//  exhaustion (manager/hms_forecast.h), seconds left, renewed every 10 s.
 typedef enum {
     HMS_RULE_DOWN = HMS_METRIC_COUNT, //  not running at some moment of the second
     HMS_RULE_BACKOFF,                 //  restarts keep failing: heals wait (crash loop)
+    HMS_RULE_HOST_NS,                 //  processes that entered a host namespace
+    HMS_RULE_EXTRA_CAPS,              //  processes with capabilities beyond the container's
+    HMS_RULE_RELEASE_AGENT,           //  cgroup v1 release_agents set in it, or the host's changed
+    HMS_RULE_EXEC_PRIVILEGED,         //  privileged execs started in the second
+    HMS_RULE_EXEC_ROOT,               //  execs as root into a container that runs as a user
+    HMS_RULE_MEMORY_ETA,              //  seconds before memory reaches its limit, linear
+    HMS_RULE_MEMORY_ETA_HOLT,         //  the same, Holt's damped trend
+    HMS_RULE_PIDS_ETA,                //  seconds before the tasks reach pids.max, linear
+    HMS_RULE_PIDS_ETA_HOLT,           //  the same, Holt's damped trend
     HMS_RULE_INPUTS                   //  series a rule may read
 } hms_rule_input_t;
 
@@ -53,17 +67,34 @@ typedef struct {
     double threshold; //  fires past it
     double clear;     //  resolves back past it (at or before threshold)
     uint32_t for_s;   //  seconds the condition must hold before firing
+    double baseline;  //  > 0: the value must also pass baseline x the container's own
+                      //  moving mean (HMS_RULE_BASELINE_S); 0: the threshold alone
     hms_severity_t severity;
     char summary[HMS_RULE_SUMMARY_MAX + 1];
 } hms_rule_t;
 
-//  The rules a manager starts with when no rules file is given: a watched
-//  container that stops, crashes or is restarted (warning, resolved once
-//  it runs again: HMS heals it), one that crash-loops (critical: healing
-//  does not help), one whose process the OOM killer killed (warning); and
-//  the denial-of-service rules (critical): a CPU burn (throttled in more
-//  than half its periods for 10 s), a fork bomb (tasks past 90 % of
-//  pids.max), a memory bomb (memory past 95 % of its limit for 5 s).
+//  The time constant of a baseline rule's moving mean, and the seconds of
+//  values it needs before it counts (until then the threshold alone
+//  judges). The mean follows the seconds in which the rule is neither
+//  pending nor firing: an attack does not raise its own baseline.
+#define HMS_RULE_BASELINE_S      300
+#define HMS_RULE_BASELINE_WARMUP 30
+#define HMS_RULE_BASELINE_MAX    1e6
+
+//  The rules a manager starts with when no rules file is given
+//  (docs/ALERTS.md, docs/SECURITY-MONITORING.md): a watched container that
+//  stops, crashes or is restarted (warning, resolved once it runs again:
+//  HMS heals it), one that crash-loops (critical: healing does not help),
+//  one whose process the OOM killer killed (warning); the denial-of-service
+//  rules (critical): a CPU burn (throttled in more than half its periods
+//  for 10 s), a fork bomb (tasks past 90 % of pids.max), a memory bomb
+//  (memory past 95 % of its limit for 5 s), a network flood in or out
+//  (packets per second past 5,000 and 10 times the container's usual, for
+//  3 s); the escape indicators (critical: a process in a host namespace,
+//  with capabilities beyond the container's, a release_agent set; a
+//  privileged exec; warning: an exec as root into a container that runs
+//  as a user); the early warnings (warning: memory or tasks at their
+//  limit within 15 minutes, by the regression line, for a minute).
 //  Fills rules (HMS_RULES_MAX) and returns their count.
 size_t hms_rules_builtin(hms_rule_t *rules);
 
@@ -90,6 +121,7 @@ typedef struct {
     uint64_t for_s;
     hms_severity_t severity;
     char summary[HMS_RULE_SUMMARY_MAX + 1];
+    double baseline; //  0: none
 } hms_rule_wire_t;
 
 //  rules as they travel.

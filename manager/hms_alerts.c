@@ -23,17 +23,25 @@ struct _hms_alerts_t {
     char address[HMS_ADDRESS_MAX + 1];
     hms_rule_t rules[HMS_RULES_MAX];
     size_t count;
-    zhashx_t *states; //  "rule/id" -> s_state_t
-    uint64_t seq;     //  of the last alert emitted
-    zhashx_t *judged; //  ids judged in the last second (hms_alerts_run)
+    zhashx_t *states;    //  "rule/id" -> s_state_t
+    uint64_t seq;        //  of the last alert emitted
+    zhashx_t *judged;    //  ids judged in the last second (hms_alerts_run)
+    zhashx_t *baselines; //  "rule/id" -> s_baseline_t, for the rules with a baseline
     uint64_t last_run_ms;
     zloop_t *loop; //  when started
     int timer;
     hms_table_t *table;
-    hms_metrics_t *store;
+    hms_collector_t *collector;
     hms_alerts_emit_fn *emit;
     void *arg;
 };
+
+//  A baseline rule's moving mean of one container's value.
+typedef struct {
+    double mean;
+    uint32_t seconds;   //  values in it
+    uint64_t judged_ms; //  last judged: forgotten a minute after
+} s_baseline_t;
 
 static void s_state_free(void **item)
 {
@@ -85,13 +93,16 @@ hms_alerts_t *hms_alerts_new(const char *address, const hms_rule_t *rules, size_
 {
     hms_alerts_t *self = calloc(1, sizeof *self);
     if (!self || count > HMS_RULES_MAX || !(self->states = zhashx_new()) ||
-        !(self->judged = zhashx_new())) {
-        if (self)
+        !(self->judged = zhashx_new()) || !(self->baselines = zhashx_new())) {
+        if (self) {
             zhashx_destroy(&self->states);
+            zhashx_destroy(&self->judged);
+        }
         free(self);
         return NULL;
     }
     zhashx_set_destructor(self->states, s_state_free);
+    zhashx_set_destructor(self->baselines, s_state_free);
     snprintf(self->address, sizeof self->address, "%s", address);
     memcpy(self->rules, rules, count * sizeof *rules);
     self->count = count;
@@ -109,6 +120,7 @@ void hms_alerts_destroy(hms_alerts_t **self_p)
         zloop_timer_end(self->loop, self->timer);
     zhashx_destroy(&self->states);
     zhashx_destroy(&self->judged);
+    zhashx_destroy(&self->baselines);
     free(self);
     *self_p = NULL;
 }
@@ -124,7 +136,7 @@ static bool s_same_rule(const hms_rule_t *a, const hms_rule_t *b)
 {
     return strcmp(a->name, b->name) == 0 && a->input == b->input && a->above == b->above &&
            a->of_limit == b->of_limit && a->threshold == b->threshold && a->clear == b->clear &&
-           a->for_s == b->for_s && a->severity == b->severity &&
+           a->for_s == b->for_s && a->baseline == b->baseline && a->severity == b->severity &&
            strcmp(a->summary, b->summary) == 0;
 }
 
@@ -175,6 +187,27 @@ static double s_value(const hms_rule_t *rule, const double inputs[HMS_RULE_INPUT
     return limit > 0 ? 100.0 * value / limit : NAN;
 }
 
+//  The baseline of key ("rule/id"), made when new. NULL when out of memory.
+static s_baseline_t *s_baseline(hms_alerts_t *self, const char *key, uint64_t now_ms)
+{
+    s_baseline_t *baseline = zhashx_lookup(self->baselines, key);
+    if (!baseline && (baseline = calloc(1, sizeof *baseline)))
+        zhashx_insert(self->baselines, key, baseline);
+    if (baseline)
+        baseline->judged_ms = now_ms;
+    return baseline;
+}
+
+//  An exponentially weighted mean of time constant HMS_RULE_BASELINE_S
+//  seconds; the plain mean of the values until it has that many.
+static void s_baseline_add(s_baseline_t *baseline, double value)
+{
+    baseline->seconds++;
+    double weight = baseline->seconds < HMS_RULE_BASELINE_S ? 1.0 / baseline->seconds
+                                                            : 1.0 / HMS_RULE_BASELINE_S;
+    baseline->mean += weight * (value - baseline->mean);
+}
+
 void hms_alerts_judge(hms_alerts_t *self, const char *id, const char *name,
                       const double inputs[HMS_RULE_INPUTS], uint64_t now_ms)
 {
@@ -189,8 +222,18 @@ void hms_alerts_judge(hms_alerts_t *self, const char *id, const char *name,
                 state->judged_ms = now_ms; //  not measured this second: kept
             continue;
         }
-        bool holds = rule->above ? value > rule->threshold : value < rule->threshold;
-        bool cleared = rule->above ? value <= rule->clear : value >= rule->clear;
+        s_baseline_t *baseline = rule->baseline > 0 ? s_baseline(self, key, now_ms) : NULL;
+        double threshold = rule->threshold, clear = rule->clear;
+        if (baseline && baseline->seconds >= HMS_RULE_BASELINE_WARMUP) {
+            threshold = fmax(threshold, rule->baseline * baseline->mean);
+            if (rule->threshold > 0)
+                clear =
+                    fmax(clear, rule->baseline * baseline->mean * rule->clear / rule->threshold);
+        }
+        bool holds = rule->above ? value > threshold : value < threshold;
+        bool cleared = rule->above ? value <= clear : value >= clear;
+        if (baseline && !state && !holds)
+            s_baseline_add(baseline, value); //  the usual: not what an alert is about
         if (!state) {
             if (!holds)
                 continue;
@@ -234,6 +277,15 @@ void hms_alerts_sweep(hms_alerts_t *self, uint64_t now_ms)
             s_emit(self, state, HMS_ALERT_FIRING, now_ms);
     }
     s_delete_keys(self, &ended);
+    //  Baselines of containers gone (or rules removed) a minute ago.
+    zlistx_t *stale = s_keys();
+    for (s_baseline_t *b = zhashx_first(self->baselines); stale && b;
+         b = zhashx_next(self->baselines))
+        if (now_ms - b->judged_ms > 60000)
+            zlistx_add_end(stale, (void *)zhashx_cursor(self->baselines));
+    for (const char *key = stale ? zlistx_first(stale) : NULL; key; key = zlistx_next(stale))
+        zhashx_delete(self->baselines, key);
+    zlistx_destroy(&stale);
 }
 
 size_t hms_alerts_active(const hms_alerts_t *self)
@@ -243,25 +295,29 @@ size_t hms_alerts_active(const hms_alerts_t *self)
 
 //  The inputs of container c at now_ms: its last second in store, if it is
 //  at most two seconds old, and its state.
-static void s_inputs(hms_alerts_t *self, const hms_container_t *c, hms_metrics_t *store,
+static void s_inputs(hms_alerts_t *self, const hms_container_t *c, hms_collector_t *collector,
                      uint64_t now_ms, double *inputs)
 {
     for (int i = 0; i < HMS_RULE_INPUTS; i++)
         inputs[i] = NAN;
     float values[2 * HMS_METRIC_COUNT];
     uint64_t start_ms = 0;
+    hms_metrics_t *store = collector ? hms_collector_store(collector) : NULL;
     size_t seconds =
         store ? hms_metrics_range(store, c->id, now_ms - 2000, now_ms, &start_ms, values, 2) : 0;
     if (seconds > 0)
         for (int m = 0; m < HMS_METRIC_COUNT; m++)
             inputs[m] = values[(seconds - 1) * HMS_METRIC_COUNT + m];
+    if (collector)
+        hms_collector_inputs(collector, c->id, inputs);
     bool judged = zhashx_lookup(self->judged, c->id) != NULL;
     bool changed = judged && c->since_ms > self->last_run_ms;
     inputs[HMS_RULE_DOWN] = c->status != HMS_STATUS_ACTIVE || changed;
     inputs[HMS_RULE_BACKOFF] = c->status == HMS_STATUS_BACKOFF;
 }
 
-void hms_alerts_run(hms_alerts_t *self, hms_table_t *table, hms_metrics_t *store, uint64_t now_ms)
+void hms_alerts_run(hms_alerts_t *self, hms_table_t *table, hms_collector_t *collector,
+                    uint64_t now_ms)
 {
     size_t size = hms_table_size(table);
     hms_container_t *content = calloc(size ? size : 1, sizeof *content);
@@ -277,7 +333,7 @@ void hms_alerts_run(hms_alerts_t *self, hms_table_t *table, hms_metrics_t *store
         if (c->status == HMS_STATUS_IGNORED || c->status == HMS_STATUS_STOPPED)
             continue;
         double inputs[HMS_RULE_INPUTS];
-        s_inputs(self, c, store, now_ms, inputs);
+        s_inputs(self, c, collector, now_ms, inputs);
         hms_alerts_judge(self, c->id, c->name, inputs, now_ms);
         zhashx_insert(judged, c->id, (void *)1);
     }
@@ -295,7 +351,7 @@ static int s_timer(zloop_t *loop, int timer_id, void *arg)
     (void)timer_id;
     hms_alerts_t *self = arg;
     uint64_t now = (uint64_t)zclock_time();
-    hms_alerts_run(self, self->table, self->store, now);
+    hms_alerts_run(self, self->table, self->collector, now);
     //  The next second's run, at S_RUN_AT_MS past it; a late run is caught up.
     uint64_t next = now - now % 1000 + 1000 + S_RUN_AT_MS;
     if (now % 1000 < S_RUN_AT_MS / 2)
@@ -304,11 +360,12 @@ static int s_timer(zloop_t *loop, int timer_id, void *arg)
     return 0;
 }
 
-int hms_alerts_start(hms_alerts_t *self, zloop_t *loop, hms_table_t *table, hms_metrics_t *store)
+int hms_alerts_start(hms_alerts_t *self, zloop_t *loop, hms_table_t *table,
+                     hms_collector_t *collector)
 {
     self->loop = loop;
     self->table = table;
-    self->store = store;
+    self->collector = collector;
     uint64_t now = (uint64_t)zclock_time();
     uint64_t next = now - now % 1000 + S_RUN_AT_MS;
     if (next <= now)

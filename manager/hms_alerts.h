@@ -16,7 +16,7 @@
 #ifndef HMS_ALERTS_H_INCLUDED
 #define HMS_ALERTS_H_INCLUDED
 
-#include "hms_metrics.h"
+#include "hms_collector.h"
 #include "hms_msg.h"
 #include "hms_rule.h"
 #include "hms_table.h"
@@ -64,16 +64,19 @@ void hms_alerts_sweep(hms_alerts_t *self, uint64_t now_ms);
 size_t hms_alerts_active(const hms_alerts_t *self);
 
 //  One second of the manager: judges every container of table (but the
-//  ignored ones and those left alone) on its last second in store (NULL:
-//  no metrics, only its state) and its state, then sweeps. A container is
+//  ignored ones and those left alone) on its last second in the
+//  collector's store, its runtime indicators and forecasts (collector
+//  NULL: no metrics, only its state) and its state, then sweeps. A container is
 //  down in a second when it is not running (down, being restarted, backing
 //  off) or was not at some moment since the last second (its status
 //  changed meanwhile: a stop or crash healed at once still shows).
-void hms_alerts_run(hms_alerts_t *self, hms_table_t *table, hms_metrics_t *store, uint64_t now_ms);
+void hms_alerts_run(hms_alerts_t *self, hms_table_t *table, hms_collector_t *collector,
+                    uint64_t now_ms);
 
 //  Runs hms_alerts_run in loop once a second, at 800 ms past each
 //  wall-clock second (after the metrics' reading at 500 ms). table and
-//  store (may be NULL) must outlive the evaluator. Returns 0, or -1.
-int hms_alerts_start(hms_alerts_t *self, zloop_t *loop, hms_table_t *table, hms_metrics_t *store);
+//  collector (may be NULL) must outlive the evaluator. Returns 0, or -1.
+int hms_alerts_start(hms_alerts_t *self, zloop_t *loop, hms_table_t *table,
+                     hms_collector_t *collector);
 
 #endif

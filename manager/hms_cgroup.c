@@ -24,6 +24,7 @@ typedef enum {
     F_PIDS_EVENTS,  //  pids.events: max
     F_IO_BYTES,     //  v1 blkio.throttle.io_service_bytes_recursive, v2 io.stat
     F_IO_OPS,       //  v1 blkio.throttle.io_serviced_recursive
+    F_PROCS,        //  cgroup.procs: its processes (v1: the pids hierarchy's)
     F_NET,          //  /proc/PID/net/dev
     F_COUNT
 } file_t;
@@ -50,6 +51,7 @@ static const s_file_t s_files[F_NET] = {
     [F_PIDS_EVENTS] = {"pids", "pids.events", "pids.events"},
     [F_IO_BYTES] = {"blkio", "blkio.throttle.io_service_bytes_recursive", "io.stat"},
     [F_IO_OPS] = {"blkio", "blkio.throttle.io_serviced_recursive", NULL},
+    [F_PROCS] = {"pids", "cgroup.procs", "cgroup.procs"},
 };
 
 #define S_CONTROLLERS 5 //  cpu, cpuacct, memory, pids, blkio
@@ -61,6 +63,7 @@ static const char *s_controllers[S_CONTROLLERS] = {"cpu", "cpuacct", "memory", "
 struct _hms_cgroup_t {
     int version;        //  1 or 2
     int fd[F_COUNT];    //  open files, -1 when absent
+    char *procs;        //  cgroup.procs: opened at each read (below); NULL: none
     char buffer[16384]; //  the file being parsed; longer files are cut
 };
 
@@ -195,6 +198,20 @@ hms_cgroup_t *hms_cgroup_open(const char *proc_root, const char *cgroup_root, in
         opened += self->fd[f] >= 0;
     }
     free(member);
+    //  cgroup v1 keeps the list an open cgroup.procs gave while it is read
+    //  again within a second: read each second, it would never change. A
+    //  new open makes a new list, so the file is opened at each read.
+    if (self->fd[F_PROCS] >= 0) {
+        char link[64], path[2048];
+        snprintf(link, sizeof link, "/proc/self/fd/%d", self->fd[F_PROCS]);
+        ssize_t n = readlink(link, path, sizeof path - 1);
+        if (n > 0) {
+            path[n] = 0;
+            self->procs = strdup(path);
+        }
+        close(self->fd[F_PROCS]);
+        self->fd[F_PROCS] = -1;
+    }
     if (opened == 0) {
         snprintf(error, error_size, "no cgroup files of process %d under %s", pid, cgroup_root);
         hms_cgroup_destroy(&self);
@@ -216,6 +233,7 @@ void hms_cgroup_destroy(hms_cgroup_t **self_p)
     for (int f = 0; f < F_COUNT; f++)
         if (self->fd[f] >= 0)
             close(self->fd[f]);
+    free(self->procs);
     free(self);
     *self_p = NULL;
 }
@@ -444,4 +462,20 @@ int hms_cgroup_read(hms_cgroup_t *self, hms_reading_t *sample)
     s_read_io(self, sample);
     s_read_net(self, sample);
     return sample->have ? 0 : -1;
+}
+
+size_t hms_cgroup_procs(hms_cgroup_t *self, int *pids, size_t max)
+{
+    self->fd[F_PROCS] = self->procs ? open(self->procs, O_RDONLY | O_CLOEXEC) : -1;
+    const char *text = s_load(self, F_PROCS);
+    if (self->fd[F_PROCS] >= 0)
+        close(self->fd[F_PROCS]);
+    self->fd[F_PROCS] = -1;
+    size_t count = 0;
+    for (const char *line = text; line && *line && count < max; line = s_next_line(line)) {
+        uint64_t pid;
+        if (s_number(line, &pid) && pid > 0 && pid <= INT32_MAX)
+            pids[count++] = (int)pid;
+    }
+    return count;
 }

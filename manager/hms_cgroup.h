@@ -42,4 +42,8 @@ int hms_cgroup_version(hms_cgroup_t *self);
 //  be read (the container is gone: its files read as errors).
 int hms_cgroup_read(hms_cgroup_t *self, hms_reading_t *sample);
 
+//  The processes of the cgroup (cgroup.procs), at most max of them, in
+//  the kernel's order. Returns how many (0: none, or the file is absent).
+size_t hms_cgroup_procs(hms_cgroup_t *self, int *pids, size_t max);
+
 #endif

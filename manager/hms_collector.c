@@ -3,7 +3,9 @@
 #include "hms_collector.h"
 
 #include "hms_cgroup.h"
+#include "hms_forecast.h"
 #include "hms_log.h"
+#include "hms_runtime.h"
 
 #include <czmq.h>
 #include <inttypes.h>
@@ -11,13 +13,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  A container followed: its reader, and whether its next reading is the
-//  first of a new life.
+//  A level forecast (memory or pids): the step under way and its forecast.
+typedef struct {
+    hms_forecast_t forecast;
+    uint64_t step; //  wall time / HMS_FORECAST_STEP_S s of the step under way
+    double sum;    //  of its seconds' levels
+    size_t seconds;
+    double limit; //  the last second's; 0: none
+} s_level_t;
+
+//  A container followed: its reader, whether its next reading is the
+//  first of a new life, what its main process shows and what its
+//  processes did (runtime indicators), its forecasts.
 typedef struct {
     hms_cgroup_t *cgroup;
     int pid;
     bool fresh;
+    bool main_ok;              //  main below was read
+    hms_runtime_main_t main;   //  the container as its main process shows it
+    hms_runtime_found_t found; //  the last scan
+    uint32_t exec_privileged;  //  execs since the alerts last took them
+    uint32_t exec_root;
+    s_level_t levels[2];      //  memory, pids
+    float eta[HMS_FORECASTS]; //  at the last step's end
 } s_followed_t;
+
+#define S_PIDS_MAX 4096 //  processes of one container checked each second
 
 struct _hms_collector_t {
     hms_metrics_t *store;  //  the seconds kept
@@ -34,6 +55,9 @@ struct _hms_collector_t {
     hms_collector_publish_fn *publish;
     void *publish_arg;
     hms_metrics_entry_t entries[HMS_METRICS_ENTRIES_MAX]; //  one message's worth
+    hms_runtime_t *runtime;                               //  escape indicators
+    bool host_agent_changed;                              //  in the last tick
+    int pids[S_PIDS_MAX];
 };
 
 //  Readings are taken in the middle of a second and the interval is
@@ -61,7 +85,9 @@ hms_collector_t *hms_collector_new(uint32_t window_s, const char *proc_root,
     self->followed = zhashx_new();
     self->proc_root = strdup(proc_root);
     self->cgroup_root = strdup(cgroup_root);
-    if (!self->store || !self->followed || !self->proc_root || !self->cgroup_root) {
+    self->runtime = hms_runtime_new(proc_root);
+    if (!self->store || !self->followed || !self->proc_root || !self->cgroup_root ||
+        !self->runtime) {
         hms_collector_destroy(&self);
         return NULL;
     }
@@ -80,6 +106,7 @@ void hms_collector_destroy(hms_collector_t **self_p)
     }
     zhashx_destroy(&self->followed);
     hms_metrics_destroy(&self->store);
+    hms_runtime_destroy(&self->runtime);
     free(self->proc_root);
     free(self->cgroup_root);
     free(self);
@@ -108,9 +135,10 @@ void hms_collector_follow(hms_collector_t *self, const char *id, int pid, bool n
         zhashx_insert(self->followed, id, followed);
     }
     hms_cgroup_destroy(&followed->cgroup);
-    followed->cgroup = cgroup;
-    followed->pid = pid;
-    followed->fresh = true;
+    *followed = (s_followed_t){.cgroup = cgroup, .pid = pid, .fresh = true};
+    followed->main_ok = hms_runtime_main(self->runtime, pid, &followed->main) == 0;
+    for (int f = 0; f < HMS_FORECASTS; f++)
+        followed->eta[f] = NAN;
     hms_debug("metrics %.12s: following process %d (cgroup v%d)", id, pid,
               hms_cgroup_version(cgroup));
 }
@@ -131,8 +159,49 @@ void hms_collector_forget(hms_collector_t *self, const char *id)
     hms_metrics_remove(self->store, id);
 }
 
+//  Adds the second at_ms's level to a forecast; at the end of a step,
+//  its mean goes in and the time left is renewed into eta (linear, Holt).
+static void s_level(s_level_t *level, uint64_t at_ms, double value, double limit, float *eta)
+{
+    uint64_t step = at_ms / (HMS_FORECAST_STEP_S * 1000);
+    if (step != level->step && level->seconds > 0) {
+        if (step != level->step + 1)
+            hms_forecast_reset(&level->forecast); //  a gap: start over
+        hms_forecast_add(&level->forecast, level->sum / (double)level->seconds);
+        bool limited = level->limit > 0;
+        eta[0] = limited ? (float)hms_forecast_linear(&level->forecast, level->limit) : NAN;
+        eta[1] = limited ? (float)hms_forecast_holt(&level->forecast, level->limit) : NAN;
+        level->sum = 0;
+        level->seconds = 0;
+    }
+    level->step = step;
+    level->sum += value;
+    level->seconds++;
+    level->limit = limit;
+}
+
+//  The runtime indicators and forecasts of a container just read.
+static void s_watch(hms_collector_t *self, s_followed_t *followed, const hms_reading_t *reading,
+                    uint64_t at_ms)
+{
+    if (followed->main_ok) {
+        size_t count = hms_cgroup_procs(followed->cgroup, self->pids, S_PIDS_MAX);
+        hms_runtime_scan(self->runtime, &followed->main, followed->pid, self->pids, count,
+                         &followed->found);
+    }
+    if (reading->have & HMS_READING_MEMORY)
+        s_level(&followed->levels[0], at_ms, (double)reading->memory_working_set,
+                (double)reading->memory_limit, &followed->eta[HMS_FORECAST_MEMORY]);
+    if (reading->have & HMS_READING_PIDS)
+        s_level(&followed->levels[1], at_ms, (double)reading->pids_current,
+                (double)reading->pids_max, &followed->eta[HMS_FORECAST_PIDS]);
+}
+
 size_t hms_collector_tick(hms_collector_t *self, hms_table_t *table, uint64_t now_ms)
 {
+    self->host_agent_changed = hms_runtime_host_changed(self->runtime);
+    if (self->host_agent_changed)
+        hms_warning("a cgroup v1 release_agent of the host changed");
     zlistx_t *ended = zlistx_new();
     size_t read = 0;
     for (s_followed_t *followed = zhashx_first(self->followed); followed;
@@ -154,6 +223,7 @@ size_t hms_collector_tick(hms_collector_t *self, hms_table_t *table, uint64_t no
         if (hms_metrics_record(self->store, id, at, &reading, followed->fresh, loss, rtt_ms) == 0)
             read++;
         followed->fresh = false;
+        s_watch(self, followed, &reading, at);
     }
     //  Deleted after the walk: zhashx's cursor does not survive a deletion.
     for (const char *id = ended ? zlistx_first(ended) : NULL; id; id = zlistx_next(ended))
@@ -181,10 +251,39 @@ size_t hms_collector_entries(hms_collector_t *self, uint64_t from_ms, uint64_t t
         snprintf(entry->id, sizeof entry->id, "%s", id);
         entry->seconds = seconds;
         entry->reading = *last;
+        s_followed_t *followed = zhashx_lookup(self->followed, id);
+        for (int f = 0; f < HMS_FORECASTS; f++)
+            entry->forecasts[f] = followed ? followed->eta[f] : NAN;
         count++;
     }
     zlistx_destroy(&ids);
     return count;
+}
+
+void hms_collector_exec(hms_collector_t *self, const char *id, bool privileged, bool root_user)
+{
+    s_followed_t *followed = zhashx_lookup(self->followed, id);
+    if (!followed)
+        return;
+    followed->exec_privileged += privileged;
+    followed->exec_root += root_user && followed->main_ok && !followed->main.root;
+}
+
+void hms_collector_inputs(hms_collector_t *self, const char *id, double *inputs)
+{
+    s_followed_t *followed = zhashx_lookup(self->followed, id);
+    if (!followed || !followed->main_ok)
+        return;
+    const hms_runtime_found_t *found = &followed->found;
+    inputs[HMS_RULE_HOST_NS] = found->host_ns;
+    inputs[HMS_RULE_EXTRA_CAPS] = found->extra_caps;
+    inputs[HMS_RULE_RELEASE_AGENT] =
+        found->release_agent + (self->host_agent_changed && followed->main.can_mount);
+    inputs[HMS_RULE_EXEC_PRIVILEGED] = followed->exec_privileged;
+    inputs[HMS_RULE_EXEC_ROOT] = followed->exec_root;
+    followed->exec_privileged = followed->exec_root = 0;
+    for (int f = 0; f < HMS_FORECASTS; f++)
+        inputs[HMS_RULE_MEMORY_ETA + f] = followed->eta[f];
 }
 
 hms_metrics_t *hms_collector_store(hms_collector_t *self)

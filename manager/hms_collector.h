@@ -14,6 +14,7 @@
 
 #include "hms_metrics.h"
 #include "hms_msg.h"
+#include "hms_rule.h"
 #include "hms_table.h"
 
 #include <czmq.h>
@@ -59,6 +60,17 @@ size_t hms_collector_tick(hms_collector_t *self, hms_table_t *table, uint64_t no
 //  (start at 0, call again while it returns max). Returns the count.
 size_t hms_collector_entries(hms_collector_t *self, uint64_t from_ms, uint64_t to_ms,
                              hms_metrics_entry_t *entries, size_t max, size_t *cursor);
+
+//  An exec started in container id: privileged, or as root (root_user)
+//  while the container runs as another user. Counted until the alerts
+//  take them (hms_collector_inputs).
+void hms_collector_exec(hms_collector_t *self, const char *id, bool privileged, bool root_user);
+
+//  Fills the rule inputs of id past its metrics (hms_rule.h): the runtime
+//  indicators of its last reading, the execs since the last call (then
+//  counted again from 0), its forecasts. Leaves them as they are (NAN)
+//  when id is not followed.
+void hms_collector_inputs(hms_collector_t *self, const char *id, double *inputs);
 
 //  The store (borrowed).
 hms_metrics_t *hms_collector_store(hms_collector_t *self);

@@ -19,6 +19,7 @@
 #include "hms_msg.h"
 #include "hms_server.h"
 #include "hms_probe.h"
+#include "hms_runtime.h"
 #include "hms_state.h"
 #include "hms_sync.h"
 #include "hms_table.h"
@@ -447,6 +448,39 @@ static void s_after_change(hms_manager_t *self)
         s_publish_update(self, what);
 }
 
+//  An exec's inspect: a privileged one, or one as root into a container
+//  that runs as a user, counts for the alert rules. Healthcheck execs run
+//  as the container's user and are never privileged: they count for none.
+static void s_on_exec(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    request_t *request = arg;
+    hms_manager_t *self = request->self;
+    json_t *process = json_object_get(result->json, "ProcessConfig");
+    const char *container = json_string_value(json_object_get(result->json, "ContainerID"));
+    if (!result->error && process && container && self->collector) {
+        bool privileged = json_is_true(json_object_get(process, "privileged"));
+        const char *user = json_string_value(json_object_get(process, "user"));
+        bool root = hms_runtime_user_is_root(user ? user : "");
+        hms_collector_exec(self->collector, container, privileged, root);
+        if (privileged || root)
+            hms_notice("exec %.12s in %.12s: %s%s%s", request->id, container,
+                       privileged ? "privileged" : "", privileged && root ? ", " : "",
+                       root ? "as root" : "");
+    }
+    s_request_done(request);
+}
+
+static void s_on_exec_start(hms_manager_t *self, const hms_docker_event_t *event)
+{
+    const char *exec_id = json_string_value(json_object_get(event->attributes, "execID"));
+    if (!exec_id || !self->collector)
+        return;
+    request_t *request = s_request(self, exec_id);
+    if (request && hms_docker_exec_inspect(self->docker, exec_id, s_on_exec, request) != 0)
+        s_request_done(request);
+}
+
 static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, void *arg)
 {
     (void)docker;
@@ -472,6 +506,9 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
         s_inspect(self, event->id); //  new container, or a new address
     } else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
         s_inspect(self, event->id); //  audited before it ever starts, and after a change
+        return;
+    } else if (strncmp(action, "exec_start", 10) == 0) {
+        s_on_exec_start(self, event);
         return;
     } else if (strcmp(action, "destroy") == 0) {
         if (self->collector)
@@ -1034,8 +1071,7 @@ static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *confi
     }
     self->alerts = hms_alerts_new(self->address, rules, (size_t)count, s_publish_alert, self);
     if (!self->alerts ||
-        hms_alerts_start(self->alerts, self->loop, self->table,
-                         self->collector ? hms_collector_store(self->collector) : NULL) != 0) {
+        hms_alerts_start(self->alerts, self->loop, self->table, self->collector) != 0) {
         hms_error("cannot start the alert rules");
         return -1;
     }

@@ -123,6 +123,9 @@ void harness_cleanup(void)
 {
     harness_sh("docker ps -aq --filter label=hms.test=%s | xargs -r docker rm -f >/dev/null 2>&1",
                harness_tag());
+    harness_sh("docker network ls -q --filter label=hms.test=%s | xargs -r docker network rm "
+               ">/dev/null 2>&1",
+               harness_tag());
     //  iptables rules a test added carry the comment hms-test-<tag>.
     harness_sh("iptables -S OUTPUT 2>/dev/null | grep -- '%s' | sed 's/^-A/-D/' | "
                "while read -r rule; do eval iptables $rule; done",

@@ -45,7 +45,8 @@ const char *harness_ip(const char *id);
 //  Docker's StartedAt of a container (static buffer): changes at each start.
 const char *harness_started_at(const char *id);
 
-//  Removes every container of this run, and the test's iptables rules.
+//  Removes every container and network of this run (label hms.test=<tag>),
+//  and the test's iptables rules.
 void harness_cleanup(void);
 
 //  The TCP port of 127.0.0.1 the process pid listens on (0: none yet),

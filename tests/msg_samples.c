@@ -85,6 +85,8 @@ static void s_metrics(hms_metrics_report_t *metrics)
     hms_metrics_entry_t *web = &s_entries[0], *db = &s_entries[1];
     for (int m = 0; m < HMS_METRIC_COUNT; m++)
         web->rollups[m] = db->rollups[m] = (hms_rollup_t){NAN, NAN, NAN};
+    for (int f = 0; f < HMS_FORECASTS; f++)
+        web->forecasts[f] = db->forecasts[f] = NAN;
     strcpy(web->id, WEB_ID);
     web->seconds = 10;
     web->reading = (hms_reading_t){.have = 31,
@@ -122,6 +124,9 @@ static void s_metrics(hms_metrics_report_t *metrics)
     web->rollups[HMS_METRIC_NET_RX] = (hms_rollup_t){0, 1024, 4096};
     web->rollups[HMS_METRIC_LOSS] = (hms_rollup_t){0, 2.5f, 5};
     web->rollups[HMS_METRIC_RTT] = (hms_rollup_t){0.0625f, 0.0625f, 0.0625f};
+    //  Memory grows: 2,840 s left by the line, never by the damped trend.
+    web->forecasts[HMS_FORECAST_MEMORY] = 2840;
+    web->forecasts[HMS_FORECAST_MEMORY_HOLT] = 1e9f;
     strcpy(db->id, "0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f9");
     db->seconds = 1;
     db->reading = (hms_reading_t){

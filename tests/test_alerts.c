@@ -184,9 +184,22 @@ static void test_builtin(void **state)
     (void)state;
     hms_rule_t rules[HMS_RULES_MAX];
     size_t count = hms_rules_builtin(rules);
-    assert_int_equal(count, 6);
-    const char *names[] = {"container_exited", "container_crash_loop", "container_oom_killed",
-                           "dos_cpu_burn",     "dos_fork_bomb",        "dos_memory_bomb"};
+    assert_int_equal(count, 15);
+    const char *names[] = {"container_exited",
+                           "container_crash_loop",
+                           "container_oom_killed",
+                           "dos_cpu_burn",
+                           "dos_fork_bomb",
+                           "dos_memory_bomb",
+                           "dos_network_flood",
+                           "dos_network_flood_out",
+                           "escape_host_namespace",
+                           "escape_capabilities",
+                           "escape_release_agent",
+                           "exec_privileged",
+                           "exec_root",
+                           "forecast_memory_exhaustion",
+                           "forecast_pids_exhaustion"};
     for (size_t i = 0; i < count; i++)
         assert_string_equal(rules[i].name, names[i]);
     assert_int_equal(rules[0].input, HMS_RULE_DOWN);
@@ -195,12 +208,21 @@ static void test_builtin(void **state)
     assert_int_equal(rules[3].input, HMS_METRIC_CPU_THROTTLED);
     assert_true(rules[4].of_limit && rules[4].input == HMS_METRIC_PIDS);
     assert_true(rules[5].of_limit && rules[5].input == HMS_METRIC_MEMORY && rules[5].for_s == 5);
+    assert_true(rules[6].input == HMS_METRIC_NET_RX_PACKETS && rules[6].baseline == 10);
+    assert_true(rules[7].input == HMS_METRIC_NET_TX_PACKETS && rules[7].baseline == 10);
+    for (size_t i = 8; i <= 11; i++)
+        assert_int_equal(rules[i].severity, HMS_SEVERITY_CRITICAL);
+    assert_int_equal(rules[8].input, HMS_RULE_HOST_NS);
+    assert_int_equal(rules[13].input, HMS_RULE_MEMORY_ETA);
+    assert_true(!rules[13].above && rules[13].threshold == 900 && rules[13].for_s == 60);
     //  Their JSON is a valid rules file.
     json_t *json = hms_rules_json(rules, count);
     hms_rule_t again[HMS_RULES_MAX];
     char why[256];
-    assert_int_equal(hms_rules_parse(json, again, why, sizeof why), 6);
+    assert_int_equal(hms_rules_parse(json, again, why, sizeof why), (int)count);
     json_decref(json);
+    for (size_t i = 0; i < count; i++)
+        assert_true(again[i].baseline == rules[i].baseline && again[i].above == rules[i].above);
 }
 
 //  Inputs with every series unknown but memory and its limit.
@@ -323,6 +345,74 @@ static void test_resend_and_gone(void **state)
     assert_int_equal(s_seen[3].state, HMS_ALERT_RESOLVED);
     assert_int_equal(hms_alerts_active(alerts), 0);
     hms_alerts_destroy(&alerts);
+}
+
+//  A baseline rule: packets received past 1,000 and 10 times the usual.
+static void test_baseline(void **state)
+{
+    (void)state;
+    hms_rule_t rules[HMS_RULES_MAX];
+    char why[256];
+    assert_int_equal(s_parse("{\"rules\": [{\"name\": \"flood\", \"metric\": "
+                             "\"net_rx_packets\", \"threshold\": 1000, \"clear\": 500, "
+                             "\"baseline\": 10, \"for_s\": 2}]}",
+                             rules, why),
+                     1);
+    s_count = 0;
+    hms_alerts_t *alerts = hms_alerts_new("10.0.0.1", rules, 1, s_emit, NULL);
+    double inputs[HMS_RULE_INPUTS];
+    int second = 0;
+    //  A busy container: 400 packets/s as usual, for a minute.
+    for (; second < 60; second++) {
+        s_inputs(inputs, 0, 0);
+        inputs[HMS_METRIC_NET_RX_PACKETS] = 400 + (second % 3) * 50;
+        hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second * 1000);
+    }
+    //  3,000/s passes the floor but not 10 times its usual (4,500): nothing.
+    for (int i = 0; i < 5; i++, second++) {
+        inputs[HMS_METRIC_NET_RX_PACKETS] = 3000;
+        hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second * 1000);
+    }
+    assert_int_equal(s_count, 0);
+    //  Back to usual, then 50,000/s: pending, then firing after 2 s.
+    for (int i = 0; i < 30; i++, second++) {
+        inputs[HMS_METRIC_NET_RX_PACKETS] = 420;
+        hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second * 1000);
+    }
+    for (int i = 0; i < 3; i++, second++) {
+        inputs[HMS_METRIC_NET_RX_PACKETS] = 50000;
+        hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second * 1000);
+    }
+    assert_int_equal(s_count, 2);
+    assert_int_equal(s_seen[1].state, HMS_ALERT_FIRING);
+    //  The flood did not raise the usual: 4,000/s still holds it (above
+    //  the clear line, 10 x usual x 500/1000: about 2,900), 450/s resolves it.
+    inputs[HMS_METRIC_NET_RX_PACKETS] = 4000;
+    hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second++ * 1000);
+    assert_int_equal(s_count, 2);
+    inputs[HMS_METRIC_NET_RX_PACKETS] = 450;
+    hms_alerts_judge(alerts, ID, "web", inputs, T0 + (uint64_t)second++ * 1000);
+    assert_int_equal(s_count, 3);
+    assert_int_equal(s_seen[2].state, HMS_ALERT_RESOLVED);
+    //  A quiet container has the floor alone: 1,200/s fires.
+    s_count = 0;
+    for (int i = 0; i < 3; i++, second++) {
+        inputs[HMS_METRIC_NET_RX_PACKETS] = i ? 1200 : 0;
+        hms_alerts_judge(alerts, "quiet", "db", inputs, T0 + (uint64_t)second * 1000);
+    }
+    assert_int_equal(s_count, 1);
+    assert_int_equal(s_seen[0].state, HMS_ALERT_PENDING);
+    hms_alerts_destroy(&alerts);
+    //  A baseline is a factor of an op ">" rule.
+    assert_int_equal(s_parse("{\"rules\": [{\"name\": \"f\", \"metric\": \"net_rx\", "
+                             "\"threshold\": 1, \"baseline\": 0.5}]}",
+                             rules, why),
+                     -1);
+    assert_non_null(strstr(why, "baseline"));
+    assert_int_equal(s_parse("{\"rules\": [{\"name\": \"f\", \"metric\": \"net_rx\", "
+                             "\"op\": \"<\", \"threshold\": 1, \"baseline\": 2}]}",
+                             rules, why),
+                     -1);
 }
 
 static void test_states_and_rules_replaced(void **state)
@@ -509,6 +599,7 @@ int main(void)
         cmocka_unit_test(test_pending_firing_resolved),
         cmocka_unit_test(test_pending_ends),
         cmocka_unit_test(test_resend_and_gone),
+        cmocka_unit_test(test_baseline),
         cmocka_unit_test(test_states_and_rules_replaced),
         cmocka_unit_test(test_alert_cache),
         cmocka_unit_test(test_monitor),

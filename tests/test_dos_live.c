@@ -5,11 +5,15 @@
     Attacks: a CPU burn in a container with a CPU quota (a busy loop
     throttled at 0.2 CPU), a fork bomb in a pids-limited one (sleeps forked
     until pids.max), a memory bomb in a memory-limited one (its tmpfs
-    filled to 97 % of the limit). Each fires its rule.
+    filled to 97 % of the limit), a network flood between two containers
+    of an internal network (echo requests sent as fast as the replies
+    come: tens of thousands a second). Each fires its rule: the flood, the
+    in rule for its target and the out rule for its source.
 
     Benign load at the same time: a CPU spike of 3 s at the quota (shorter
     than the rule's 10 s), a container holding half its memory, one with a
-    tenth of its pids. None of them fires a DoS rule.
+    tenth of its pids, 100 echo requests a second between two others of
+    the same network. None of them fires a DoS rule.
 */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,19 +27,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BURN, FORK, MEMORY, SPIKE, HALF, FEW, CONTAINERS };
+enum { BURN, FORK, MEMORY, SOURCE, TARGET, SPIKE, HALF, FEW, TALKER, LISTENER, CONTAINERS };
 
 static const struct {
     const char *name;  //  after the run's tag
-    const char *flags; //  docker run's
+    const char *flags; //  docker run's; "--network": on the run's internal network
     const char *rule;  //  the rule it must fire; NULL: benign, none may fire
 } s_containers[CONTAINERS] = {
     [BURN] = {"burn", "--cpus 0.2", "dos_cpu_burn"},
     [FORK] = {"fork", "--pids-limit 30", "dos_fork_bomb"},
     [MEMORY] = {"memory", "--memory 64m", "dos_memory_bomb"},
+    [SOURCE] = {"source", "--network", "dos_network_flood_out"},
+    [TARGET] = {"target", "--network", "dos_network_flood"},
     [SPIKE] = {"spike", "--cpus 0.2", NULL},
     [HALF] = {"half", "--memory 64m", NULL},
     [FEW] = {"few", "--pids-limit 100", NULL},
+    [TALKER] = {"talker", "--network", NULL},
+    [LISTENER] = {"listener", "--network", NULL},
 };
 
 static struct {
@@ -51,8 +59,18 @@ static int s_setup(void **state)
     harness_require_docker();
     snprintf(s_env.dir, sizeof s_env.dir, "/tmp/hms-test-dos-XXXXXX");
     assert_non_null(mkdtemp(s_env.dir));
-    for (int c = 0; c < CONTAINERS; c++)
-        s_env.ids[c] = harness_container(s_containers[c].name, s_containers[c].flags);
+    assert_int_equal(harness_sh("docker network create --internal --label hms.test=%s %s-flood "
+                                ">/dev/null",
+                                harness_tag(), harness_tag()),
+                     0);
+    for (int c = 0; c < CONTAINERS; c++) {
+        char flags[128];
+        if (strcmp(s_containers[c].flags, "--network") == 0)
+            snprintf(flags, sizeof flags, "--network %s-flood", harness_tag());
+        else
+            snprintf(flags, sizeof flags, "%s", s_containers[c].flags);
+        s_env.ids[c] = harness_container(s_containers[c].name, flags);
+    }
     char address[64];
     s_env.manager = harness_manager(s_env.dir, NULL, s_env.pub, address);
     return 0;
@@ -106,12 +124,24 @@ static void test_dos_rules(void **state)
                                 "done; wait'",
                                 ids[FEW]),
                      0);
+    char *target = harness_sh_output("docker inspect -f '{{range .NetworkSettings.Networks}}"
+                                     "{{.IPAddress}}{{end}}' %s",
+                                     ids[TARGET]);
+    char *listener = harness_sh_output("docker inspect -f '{{range .NetworkSettings.Networks}}"
+                                       "{{.IPAddress}}{{end}}' %s",
+                                       ids[LISTENER]);
+    assert_int_equal(harness_sh("docker exec -d %s ping -A -q -s 0 -w 40 %s", ids[SOURCE], target),
+                     0);
+    assert_int_equal(
+        harness_sh("docker exec -d %s ping -q -i 0.01 -w 40 %s", ids[TALKER], listener), 0);
+    free(target);
+    free(listener);
     //  Every attack fires its rule; no benign container fires a DoS rule.
     bool fired[CONTAINERS] = {false};
     int attacks = 0;
     char benign[512] = "";
     int64_t deadline = zclock_mono() + 60000;
-    while (attacks < 3 && zclock_mono() < deadline) {
+    while (attacks < 5 && zclock_mono() < deadline) {
         hms_msg_t msg;
         if (harness_receive(sub, &msg, 1000) != 0)
             continue;
