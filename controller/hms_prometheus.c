@@ -235,6 +235,38 @@ static void s_security(FILE *out, const hms_view_t *view)
     }
 }
 
+//  The forecasts of exhaustion: seconds left, by resource and method; a
+//  container not growing towards its limit has no sample.
+static void s_forecasts(FILE *out, const hms_view_t *view)
+{
+    static const char *const resources[] = {"memory", "memory", "pids", "pids"};
+    static const char *const methods[] = {"linear", "holt", "linear", "holt"};
+    s_family(out, "hms_container_exhaustion_seconds", "gauge",
+             "Seconds before the container's memory reaches its limit or its tasks pids.max, "
+             "at the rate of the last minutes (method linear: a regression line; holt: Holt's "
+             "damped trend).");
+    for (size_t h = 0; h < view->count; h++) {
+        const hms_view_host_t *host = &view->hosts[h];
+        for (size_t c = 0; host->content && host->metrics && c < host->content->count; c++) {
+            const hms_container_t *container = &host->content->containers[c];
+            const hms_metrics_entry_t *entry = hms_metrics_block_find(host->metrics, container->id);
+            for (int f = 0; entry && f < HMS_FORECASTS; f++) {
+                if (isnan(entry->forecasts[f]) || entry->forecasts[f] >= 1e9f)
+                    continue;
+                fputs("hms_container_exhaustion_seconds{", out);
+                s_label(out, "host", host->address, true);
+                s_label(out, "name", container->name, false);
+                s_label(out, "id", container->id, false);
+                s_label(out, "image", container->image, false);
+                s_label(out, "resource", resources[f], false);
+                s_label(out, "method", methods[f], false);
+                fputs("} ", out);
+                s_number(out, entry->forecasts[f]);
+            }
+        }
+    }
+}
+
 static void s_hosts(FILE *out, const hms_view_t *view)
 {
     s_family(out, "hms_host_online", "gauge", "1 while the host's manager is heard from.");
@@ -305,6 +337,7 @@ char *hms_prometheus_render(const hms_view_t *view, size_t *size)
     s_containers(out, view);
     s_heals(out, view);
     s_security(out, view);
+    s_forecasts(out, view);
     s_readings(out, view);
     if (fclose(out) != 0) {
         free(text);

@@ -19,6 +19,7 @@
 #include "hms_json.h"
 #include "hms_log.h"
 #include "hms_rest_alerts.h"
+#include "hms_rest_forecasts.h"
 #include "hms_rest_security.h"
 #include "hms_rest_metrics.h"
 #include "hms_secrets.h"
@@ -89,14 +90,6 @@ static int s_get_metrics(hms_rest_t *self, const struct _u_request *request,
     return hms_rest_prometheus(self->views, response);
 }
 
-//  GET /alerts: pending and firing.
-static int s_get_alerts(hms_rest_t *self, const struct _u_request *request,
-                        struct _u_response *response, const void *arg)
-{
-    (void)arg;
-    return hms_rest_alerts(self->views, request, response);
-}
-
 //  GET /alerts/history: changes of state from the history.
 static int s_get_alert_history(hms_rest_t *self, const struct _u_request *request,
                                struct _u_response *response, const void *arg)
@@ -105,12 +98,38 @@ static int s_get_alert_history(hms_rest_t *self, const struct _u_request *reques
     return hms_rest_alert_history(self->history, request, response);
 }
 
-//  GET /security and /security/{address}/{container}: the audit's findings.
-static int s_get_security(hms_rest_t *self, const struct _u_request *request,
-                          struct _u_response *response, const void *arg)
+//  GET /healthz
+static int s_health(hms_view_store_t *views, const struct _u_request *request,
+                    struct _u_response *response)
 {
-    return arg ? hms_rest_security(self->views, response)
-               : hms_rest_security_one(self->views, request, response);
+    (void)request;
+    hms_view_t *view = hms_view_store_acquire(views);
+    size_t online = 0;
+    for (size_t i = 0; i < view->count; i++)
+        online += view->hosts[i].status == HMS_HOST_ONLINE;
+    json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "hosts", (json_int_t)view->count,
+                             "online", (json_int_t)online);
+    hms_view_release(&view);
+    return hms_rest_json(response, 200, body);
+}
+
+//  A route rendered from the view alone: /healthz, /alerts (pending and
+//  firing), /security and /security/{address}/{container} (the audit's
+//  findings), /forecasts (time left before the limits). arg: its
+//  s_view_route_t.
+typedef struct {
+    int (*render)(hms_view_store_t *views, const struct _u_request *request,
+                  struct _u_response *response);
+} s_view_route_t;
+static const s_view_route_t s_healthz = {s_health}, s_alerts = {hms_rest_alerts},
+                            s_security_all = {hms_rest_security},
+                            s_security_one = {hms_rest_security_one},
+                            s_forecasts = {hms_rest_forecasts};
+
+static int s_get_view(hms_rest_t *self, const struct _u_request *request,
+                      struct _u_response *response, const void *arg)
+{
+    return ((const s_view_route_t *)arg)->render(self->views, request, response);
 }
 
 //  GET /events: the timeline.
@@ -291,22 +310,6 @@ static int s_change_container(hms_rest_t *self, const struct _u_request *request
     return hms_rest_call(self->api, response, &args);
 }
 
-//  GET /healthz
-static int s_get_health(hms_rest_t *self, const struct _u_request *request,
-                        struct _u_response *response, const void *arg)
-{
-    (void)request;
-    (void)arg;
-    hms_view_t *view = hms_view_store_acquire(self->views);
-    size_t online = 0;
-    for (size_t i = 0; i < view->count; i++)
-        online += view->hosts[i].status == HMS_HOST_ONLINE;
-    json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "hosts", (json_int_t)view->count,
-                             "online", (json_int_t)online);
-    hms_view_release(&view);
-    return hms_rest_json(response, 200, body);
-}
-
 //  GET /stats
 static int s_get_stats(hms_rest_t *self, const struct _u_request *request,
                        struct _u_response *response, const void *arg)
@@ -389,15 +392,16 @@ static const struct {
     {"/containers/:address/:id", s_get_container, s_change_container, NULL, s_change_container,
      NULL},
     {"/containers/:address/:id/metrics", s_get_history, NULL, NULL, NULL, NULL},
-    {"/healthz", s_get_health, NULL, NULL, NULL, NULL},
+    {"/healthz", s_get_view, NULL, NULL, NULL, &s_healthz},
     {"/stats", s_get_stats, NULL, NULL, NULL, NULL},
     {"/metrics", s_get_metrics, NULL, NULL, NULL, NULL},
-    {"/alerts", s_get_alerts, NULL, NULL, NULL, NULL},
+    {"/alerts", s_get_view, NULL, NULL, NULL, &s_alerts},
     {"/alerts/history", s_get_alert_history, NULL, NULL, NULL, NULL},
     {"/alerts/test", NULL, NULL, s_post_alert_test, NULL, NULL},
     {"/events", s_get_events, NULL, NULL, NULL, NULL},
-    {"/security", s_get_security, NULL, NULL, NULL, &s_every_host},
-    {"/security/:address/:id", s_get_security, NULL, NULL, NULL, NULL},
+    {"/security", s_get_view, NULL, NULL, NULL, &s_security_all},
+    {"/security/:address/:id", s_get_view, NULL, NULL, NULL, &s_security_one},
+    {"/forecasts", s_get_view, NULL, NULL, NULL, &s_forecasts},
     {"/rules", s_rules, s_rules, NULL, NULL, &s_every_host},
     {"/rules/:address", s_rules, s_rules, NULL, NULL, NULL},
     {"/config", s_config, s_config, NULL, NULL, NULL},

@@ -43,8 +43,10 @@ static json_t *s_entry(const hms_view_host_t *host, const hms_container_t *conta
                      hms_security_findings(container));
 }
 
-int hms_rest_security(hms_view_store_t *views, struct _u_response *response)
+int hms_rest_security(hms_view_store_t *views, const struct _u_request *request,
+                      struct _u_response *response)
 {
+    (void)request;
     json_t *containers = json_array();
     size_t counts[HMS_RISK_CRITICAL + 1] = {0};
     hms_view_t *view = hms_view_store_acquire(views);

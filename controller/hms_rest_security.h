@@ -21,8 +21,9 @@
 //  title}, ...], most severe first (new reference).
 json_t *hms_security_findings(const hms_container_t *container);
 
-//  GET /security. Returns U_CALLBACK_COMPLETE.
-int hms_rest_security(hms_view_store_t *views, struct _u_response *response);
+//  GET /security (request: unused). Returns U_CALLBACK_COMPLETE.
+int hms_rest_security(hms_view_store_t *views, const struct _u_request *request,
+                      struct _u_response *response);
 
 //  GET /security/{address}/{container}. Returns U_CALLBACK_COMPLETE.
 int hms_rest_security_one(hms_view_store_t *views, const struct _u_request *request,

@@ -86,6 +86,8 @@ static const char *const s_served[][2] = {
     {"HEAD", "/security"},
     {"GET", "/security/{address}/{id}"},
     {"HEAD", "/security/{address}/{id}"},
+    {"GET", "/forecasts"},
+    {"HEAD", "/forecasts"},
     {"GET", "/rules"},
     {"HEAD", "/rules"},
     {"PUT", "/rules"},

@@ -36,6 +36,11 @@ static hms_metrics_entry_t s_entry(const char *id, uint64_t cpu_ns, uint64_t mem
     entry.reading.net_rx_bytes = 5309871;
     for (int m = 0; m < HMS_METRIC_COUNT; m++)
         entry.rollups[m] = (hms_rollup_t){NAN, NAN, NAN};
+    //  Memory grows: 840 s left by the line, not growing by the damped
+    //  trend; no pids limit.
+    entry.forecasts[HMS_FORECAST_MEMORY] = 840;
+    entry.forecasts[HMS_FORECAST_MEMORY_HOLT] = 1e9f;
+    entry.forecasts[HMS_FORECAST_PIDS] = entry.forecasts[HMS_FORECAST_PIDS_HOLT] = NAN;
     return entry;
 }
 
@@ -172,6 +177,13 @@ static void test_render(void **state)
     assert_non_null(strstr(text, line));
     assert_non_null(strstr(text, "check=\"root\",severity=\"low\",cis=\"4.1\""));
     assert_null(strstr(text, "hms_security_finding{host=\"10.0.0.5\",name=\"db\""));
+    //  Forecasts: the one that grows towards its limit.
+    snprintf(line, sizeof line,
+             "hms_container_exhaustion_seconds%.*s,resource=\"memory\",method=\"linear\"} 840\n",
+             (int)strlen(labels) - 1, labels);
+    assert_non_null(strstr(text, line));
+    assert_null(strstr(text, "method=\"holt\""));
+    assert_null(strstr(text, "resource=\"pids\""));
     //  No block I/O nor pids in that reading: none of their families' samples.
     assert_null(strstr(text, "container_fs_reads_bytes_total{"));
     assert_null(strstr(text, "container_threads{"));
