@@ -24,6 +24,7 @@
 #include "hms_docker.h"
 #include "hms_file.h"
 #include "hms_iptables.h"
+#include "hms_threats.h"
 #include "hms_daemon.h"
 #include "hms_log.h"
 #include "hms_msg.h"
@@ -91,6 +92,12 @@ const hms_option_t hms_antagonist_options[] = {
     {"loss-scope", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, loss_scope), "container", 0,
      0, "container|host",
      "drop packets in the target's own namespace (a restart clears it) or on the host"},
+    {"kinds", 0, HMS_OPT_STRING, offsetof(hms_antagonist_config_t, kinds), "shutdown,loss", 0, 0,
+     "LIST",
+     "attack kinds drawn: the seed's (shutdown, loss: --balance chooses) or any of cpu_burn, "
+     "fork_bomb, memory_leak, network_flood, privileged_exec, escape (uniformly)"},
+    {"leak-rate", 0, HMS_OPT_DOUBLE, offsetof(hms_antagonist_config_t, leak_rate), "4", 0.01, 1024,
+     "MIB", "MiB a second a memory_leak attack adds"},
     {"start", 's', HMS_OPT_BOOL, offsetof(hms_antagonist_config_t, start), "false", 0, 0, NULL,
      "attack from launch instead of waiting for start_antagonist"},
     HMS_TRANSPORT_OPTIONS(hms_antagonist_config_t, transport),
@@ -134,6 +141,7 @@ typedef struct {
     bool rules;                     //  the rules are in (or going in)
     int scripts;                    //  iptables scripts that will call back with it
     char how[HMS_TEXT_MAX + 1];     //  loss attacks: why it ended, once it did
+    char peer[HMS_IP_MAX + 1];      //  network floods: the peer's address
 } attack_t;
 
 struct _hms_antagonist_t {
@@ -169,6 +177,11 @@ struct _hms_antagonist_t {
     hms_iptables_t *iptables;   //  the rules of loss attacks
     zlistx_t *attacks;          //  attack_t not yet done
     attack_t *loss_attack;      //  the loss attack in progress, or NULL
+    unsigned kinds;             //  1 << hms_attack_kind_t of each kind drawn
+    double leak_mib_s;          //  memory_leak attacks' rate
+    attack_t *threat;           //  the threat in progress, or NULL
+    int threat_timer;           //  its end
+    uint64_t threats;           //  threats since the last start
     int attempt_timer;          //  zloop timer ids, -1 when none
     int end_timer;
     int sweep_timer;
@@ -259,7 +272,7 @@ static void s_publish(hms_antagonist_t *self, attack_t *attack, hms_phase_t phas
     snprintf(event->container, sizeof event->container, "%s", attack->target.id);
     snprintf(event->name, sizeof event->name, "%s", attack->target.name);
     event->loss = attack->kind == HMS_ATTACK_LOSS ? attack->loss : NAN;
-    event->duration_ms = attack->kind == HMS_ATTACK_LOSS ? attack->duration_ms : 0;
+    event->duration_ms = attack->kind == HMS_ATTACK_SHUTDOWN ? 0 : attack->duration_ms;
     event->ts_ms = (uint64_t)zclock_time();
     msgpack_sbuffer buffer;
     msgpack_sbuffer_init(&buffer);
@@ -284,10 +297,14 @@ static void s_attack_start(attack_t *attack)
                    " ms, scope %s",
                    attack->id, attack->loss, attack->target.name, attack->target.id,
                    attack->duration_ms, self->scope == SCOPE_HOST ? "host" : "container");
-    else
+    else if (attack->kind == HMS_ATTACK_SHUTDOWN)
         hms_notice("attack %" PRIu64 " start: %s %s (%.12s)", attack->id,
                    attack->mode == HMS_MODE_KILL ? "kill" : "stop", attack->target.name,
                    attack->target.id);
+    else
+        hms_notice("attack %" PRIu64 " start: %s in %s (%.12s) for %" PRIu64 " ms%s%s", attack->id,
+                   hms_attack_kind_name(attack->kind), attack->target.name, attack->target.id,
+                   attack->duration_ms, *attack->peer ? ", towards " : "", attack->peer);
 }
 
 //  Publishes and logs the end of an attack (its start first, when that is
@@ -563,6 +580,131 @@ static void s_loss(hms_antagonist_t *self, const target_t *target, double loss,
 
 //  A length of mean seconds, in ms (at least 1): an exponential draw, or
 //  the mean itself with fixed timing.
+//  Threats (hms_threats.h): one exec each, bounded by its duration.
+
+//  Ends the threat in progress, if any (its exec ends by itself).
+static void s_threat_end(hms_antagonist_t *self, const char *why)
+{
+    attack_t *attack = self->threat;
+    if (!attack)
+        return;
+    self->threat = NULL;
+    if (self->threat_timer >= 0) {
+        zloop_timer_end(self->loop, self->threat_timer);
+        self->threat_timer = -1;
+    }
+    s_attack_end(attack, why);
+    s_attack_done(attack);
+}
+
+static int s_threat_timer(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_antagonist_t *self = arg;
+    self->threat_timer = -1;
+    s_threat_end(self, "its time is up");
+    return 0;
+}
+
+//  The exec started (or could not be): the attack runs until its end.
+//  A privileged exec that the runtime refuses was still attempted.
+static void s_on_threat_exec(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    attack_t *attack = arg;
+    hms_antagonist_t *self = attack->self;
+    attack->waiting = false;
+    bool refused = result->error && attack->kind == HMS_ATTACK_PRIVILEGED_EXEC;
+    if (result->error && !refused) {
+        hms_warning("attack %" PRIu64 ": %s in %s failed: %s", attack->id,
+                    hms_attack_kind_name(attack->kind), attack->target.name, result->error);
+        if (self->threat == attack)
+            self->threat = NULL;
+        s_attack_end(attack, "not issued");
+        s_attack_done(attack);
+        return;
+    }
+    if (self->threat != attack) { //  stopped meanwhile
+        s_attack_done(attack);
+        return;
+    }
+    s_attack_start(attack);
+    self->threat_timer =
+        zloop_timer(self->loop, (size_t)attack->duration_ms, 1, s_threat_timer, self);
+}
+
+//  Asks the engine to run the threat's script in its target.
+static void s_threat_exec(attack_t *attack)
+{
+    hms_antagonist_t *self = attack->self;
+    char script[1024];
+    unsigned seconds = (unsigned)((attack->duration_ms + 999) / 1000);
+    const char *argv[] = {"sh", "-c", script, NULL};
+    if (hms_threat_script(attack->kind, seconds, self->leak_mib_s, attack->peer, script,
+                          sizeof script) != 0 ||
+        hms_docker_exec(self->docker, attack->target.id, argv,
+                        attack->kind == HMS_ATTACK_PRIVILEGED_EXEC, s_on_threat_exec,
+                        attack) != 0) {
+        hms_warning("attack %" PRIu64 ": cannot run %s in %s", attack->id,
+                    hms_attack_kind_name(attack->kind), attack->target.name);
+        self->threat = NULL;
+        s_attack_end(attack, "not issued");
+        s_attack_done(attack);
+        return;
+    }
+    attack->waiting = true;
+}
+
+//  A flood's peer inspected: its address, then the flood.
+static void s_on_peer(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    attack_t *attack = arg;
+    attack->waiting = false;
+    json_t *networks =
+        json_object_get(json_object_get(result->json, "NetworkSettings"), "Networks");
+    const char *ip = result->error ? NULL : hms_docker_ip(networks, true);
+    if (attack->self->threat != attack || !ip) {
+        if (attack->self->threat == attack)
+            attack->self->threat = NULL;
+        s_attack_end(attack, ip ? "stopped" : "the peer has no address");
+        s_attack_done(attack);
+        return;
+    }
+    snprintf(attack->peer, sizeof attack->peer, "%s", ip);
+    s_threat_exec(attack);
+}
+
+//  A threat of kind on the target at index, for duration_ms.
+static void s_threat(hms_antagonist_t *self, hms_attack_kind_t kind, size_t index,
+                     uint64_t duration_ms)
+{
+    s_threat_end(self, "overtaken by the next attempt");
+    attack_t *attack = s_attack_new(self, kind, &self->targets[index]);
+    if (!attack) {
+        hms_error("out of memory: %s not done", hms_attack_kind_name(kind));
+        return;
+    }
+    attack->duration_ms = duration_ms;
+    self->threat = attack;
+    self->threats++;
+    if (kind != HMS_ATTACK_NETWORK_FLOOD) {
+        s_threat_exec(attack);
+        return;
+    }
+    //  The peer: the next target by name.
+    const target_t *peer = &self->targets[(index + 1) % self->target_count];
+    if (peer == &self->targets[index] ||
+        hms_docker_inspect(self->docker, peer->id, s_on_peer, attack) != 0) {
+        self->threat = NULL;
+        s_attack_end(attack, "no peer to flood");
+        s_attack_done(attack);
+        return;
+    }
+    attack->waiting = true;
+}
+
 static uint64_t s_length_ms(hms_antagonist_t *self, double mean)
 {
     double ms = mean * 1000.0;
@@ -572,6 +714,20 @@ static uint64_t s_length_ms(hms_antagonist_t *self, double mean)
 }
 
 static void s_attempt_schedule(hms_antagonist_t *self);
+
+//  The kind of an attack from the uniform draw v: the seed's kinds by
+//  --balance, other sets uniformly.
+static hms_attack_kind_t s_draw_kind(const hms_antagonist_t *self, double v)
+{
+    if (self->kinds == HMS_KINDS_SEED)
+        return v < self->conf.balance / 100.0 ? HMS_ATTACK_SHUTDOWN : HMS_ATTACK_LOSS;
+    unsigned count = (unsigned)__builtin_popcount(self->kinds);
+    unsigned pick = (unsigned)(v * count);
+    for (int kind = HMS_ATTACK_SHUTDOWN; kind < HMS_ATTACK_KINDS; kind++)
+        if (self->kinds >> kind & 1 && pick-- == 0)
+            return (hms_attack_kind_t)kind;
+    return HMS_ATTACK_LOSS; //  v is below 1: not reached
+}
 
 //  One attempt: the draws, in their fixed order, and the attack they make.
 static void s_attempt(hms_antagonist_t *self)
@@ -588,7 +744,7 @@ static void s_attempt(hms_antagonist_t *self)
         return;
     }
     double v = s_uniform(&self->rng);
-    hms_attack_kind_t kind = v < conf->balance / 100.0 ? HMS_ATTACK_SHUTDOWN : HMS_ATTACK_LOSS;
+    hms_attack_kind_t kind = s_draw_kind(self, v);
     if (self->target_count == 0) {
         hms_info("attempt %" PRIu64 ": %s attack, but no target", self->attempts,
                  hms_attack_kind_name(kind));
@@ -603,6 +759,12 @@ static void s_attempt(hms_antagonist_t *self)
     if (kind == HMS_ATTACK_SHUTDOWN) {
         self->shutdowns++;
         s_shutdown(self, target);
+        return;
+    }
+    if (hms_threat_kind(kind)) {
+        uint64_t duration_ms = s_length_ms(self, conf->duration);
+        self->base_ms += duration_ms; //  it holds the antagonist, as a loss attack
+        s_threat(self, kind, index, duration_ms);
         return;
     }
     self->loss_attacks++;
@@ -660,7 +822,7 @@ static void s_attempt_schedule(hms_antagonist_t *self)
 static void s_start(hms_antagonist_t *self)
 {
     self->running = true;
-    self->attempts = self->shutdowns = self->loss_attacks = 0;
+    self->attempts = self->shutdowns = self->loss_attacks = self->threats = 0;
     s_rng_seed(&self->rng, self->conf.seed);
     self->reseed = false;
     self->base_ms = s_now();
@@ -673,9 +835,10 @@ static void s_stop(hms_antagonist_t *self, const char *why)
     self->running = false;
     s_attempt_schedule(self); //  disarms
     s_loss_end(self, why);
+    s_threat_end(self, why);
     hms_notice("stopped after %" PRIu64 " attempts: %" PRIu64 " shutdowns, %" PRIu64
-               " loss attacks",
-               self->attempts, self->shutdowns, self->loss_attacks);
+               " loss attacks, %" PRIu64 " threats",
+               self->attempts, self->shutdowns, self->loss_attacks, self->threats);
 }
 
 //  Targets.
@@ -1022,6 +1185,12 @@ static int s_parse(hms_antagonist_t *self, const hms_antagonist_config_t *config
         hms_error("--loss-scope: '%s' is neither container nor host", config->loss_scope);
         return -1;
     }
+    char why[128];
+    if (hms_kinds_parse(config->kinds, &self->kinds, why, sizeof why) != 0) {
+        hms_error("--%s", why);
+        return -1;
+    }
+    self->leak_mib_s = config->leak_rate;
     if (strlen(config->name) > HMS_TEXT_MAX) {
         hms_error("--name: longer than %d bytes", HMS_TEXT_MAX);
         return -1;
@@ -1093,7 +1262,7 @@ hms_antagonist_t *hms_antagonist_new(const hms_antagonist_config_t *config)
     hms_antagonist_t *self = calloc(1, sizeof *self);
     if (!self)
         return NULL;
-    self->attempt_timer = self->end_timer = self->sweep_timer = -1;
+    self->attempt_timer = self->end_timer = self->sweep_timer = self->threat_timer = -1;
     self->started_mono = s_now();
     self->stop_timeout_s = config->stop_timeout_s;
     self->start_at_ready = config->start;

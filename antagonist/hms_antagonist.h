@@ -1,6 +1,7 @@
 /*  hms_antagonist: the fault injector of HMS, one zloop.
 
-    While running, an attempt every `frequency` seconds on average (waits
+    The seed's kinds first (--kinds shutdown,loss, the default):
+    while running, an attempt every `frequency` seconds on average (waits
     drawn from an exponential distribution, as the seed's antagonist did;
     --timing fixed: exactly `frequency`): with probability
     `heavy` % it attacks one of its targets (the containers with the target
@@ -10,6 +11,12 @@
     iptables for `duration` seconds on average (an exponential draw, or
     exactly that with --timing fixed), during which no attempt is made. The
     draws come from a seeded PRNG, so a seed replays the same attacks.
+
+    With other --kinds (the threats of the security campaign,
+    hms_threats.h), an attack draws its kind uniformly among them, and a
+    threat is one exec in the target that lasts `duration` (drawn as a
+    loss attack's), during which, as for a loss attack, no attempt is
+    made. A network flood aims at the next target by name.
 
     Every attack is published on PUB (`attack`, phase start and end) and
     logged. Commands (conf, start, stop, status, ping) arrive on a ROUTER.
@@ -46,6 +53,8 @@ typedef struct {
     int stop_timeout_s;               //  what docker stop gives a container before SIGKILL
     char *loss_scope;                 //  "container" or "host"
     char *timing;                     //  "exponential" or "fixed"
+    char *kinds;                      //  the kinds drawn: "shutdown,loss", "cpu_burn,escape", ...
+    double leak_rate;                 //  MiB a second of memory_leak attacks
     bool start;                       //  attack from launch, without waiting for start_antagonist
     hms_transport_config_t transport; //  keys, allowed clients, --insecure
     char *ready_file; //  where the bound endpoints are written once serving; "": none

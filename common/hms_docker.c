@@ -46,6 +46,9 @@ typedef struct {
     bool stream;                      //  True for the events stream
     s_buffer_t body;                  //  Response body (for the stream, only an error body)
     bool too_big;                     //  Body passed HMS_DOCKER_MAX_BODY: transfer aborted
+    char *post;                       //  JSON body of a POST, or NULL
+    struct curl_slist *headers;       //  its Content-Type, or NULL
+    void *owned;                      //  freed with the transfer (an exec's s_exec_t)
     char curl_error[CURL_ERROR_SIZE]; //  curl's message when the transfer fails
 } s_transfer_t;
 
@@ -210,6 +213,9 @@ static void s_transfer_destroy(s_transfer_t **self_p)
         }
         free(self->body.data);
         free(self->id);
+        free(self->post);
+        curl_slist_free_all(self->headers);
+        free(self->owned);
         free(self);
         *self_p = NULL;
     }
@@ -635,6 +641,89 @@ int hms_docker_inspect(hms_docker_t *self, const char *id, hms_docker_fn *fn, vo
     if (!s_valid_id(id))
         return -1;
     return s_submit(self, zsys_sprintf("/containers/%s/json", id), id, false, 0, fn, arg);
+}
+
+//  Queues a POST of path (taken over) with a JSON body (taken over).
+//  Returns the transfer's record (for a follow-up) or NULL.
+static s_transfer_t *s_submit_json(hms_docker_t *self, char *path, const char *id, json_t *body,
+                                   hms_docker_fn *fn, void *arg)
+{
+    char *text = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    s_transfer_t *request = path && text ? s_transfer_new(self, path, id) : NULL;
+    zstr_free(&path);
+    if (!request) {
+        free(text);
+        return NULL;
+    }
+    request->fn = fn;
+    request->arg = arg;
+    request->post = text;
+    request->headers = curl_slist_append(NULL, "Content-Type: application/json");
+    curl_easy_setopt(request->easy, CURLOPT_POSTFIELDS, request->post);
+    curl_easy_setopt(request->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(request->post));
+    curl_easy_setopt(request->easy, CURLOPT_HTTPHEADER, request->headers);
+    curl_easy_setopt(request->easy, CURLOPT_TIMEOUT_MS, (long)HMS_DOCKER_TOTAL_MS);
+    request->handle = zlistx_add_end(self->requests, request);
+    if (!request->headers || curl_multi_add_handle(self->multi, request->easy) != CURLM_OK) {
+        zlistx_delete(self->requests, request->handle);
+        s_transfer_destroy(&request);
+        return NULL;
+    }
+    return request;
+}
+
+//  An exec on its way: the caller's callback, for the start.
+typedef struct {
+    hms_docker_fn *fn;
+    void *arg;
+} s_exec_t;
+
+//  An exec created: its start, detached, answers the caller.
+static void s_on_exec_created(hms_docker_t *self, const hms_docker_result_t *result, void *arg)
+{
+    s_exec_t exec = *(s_exec_t *)arg; //  freed with its transfer
+    const char *exec_id = json_string_value(json_object_get(result->json, "Id"));
+    if (result->error || !exec_id || !s_valid_id(exec_id)) {
+        hms_docker_result_t failed = *result;
+        if (!failed.error)
+            failed.error = "the engine gave no exec id";
+        exec.fn(self, &failed, exec.arg);
+        return;
+    }
+    if (!s_submit_json(self, zsys_sprintf("/exec/%s/start", exec_id), exec_id,
+                       json_pack("{s:b}", "Detach", 1), exec.fn, exec.arg)) {
+        hms_docker_result_t failed = {.error = "cannot start the exec"};
+        exec.fn(self, &failed, exec.arg);
+    }
+}
+
+int hms_docker_exec(hms_docker_t *self, const char *id, const char *const *argv, bool privileged,
+                    hms_docker_fn *fn, void *arg)
+{
+    json_t *cmd = json_array();
+    for (size_t i = 0; cmd && argv[i]; i++)
+        if (json_array_append_new(cmd, json_string(argv[i])) != 0) {
+            json_decref(cmd);
+            cmd = NULL;
+        }
+    s_exec_t *exec = malloc(sizeof *exec);
+    if (!s_valid_id(id) || !cmd || !exec) {
+        json_decref(cmd);
+        free(exec);
+        return -1;
+    }
+    *exec = (s_exec_t){fn, arg};
+    json_t *body = json_pack("{s:o, s:b, s:b, s:b}", "Cmd", cmd, "Privileged", privileged,
+                             "AttachStdout", 0, "AttachStderr", 0);
+    s_transfer_t *request = s_submit_json(self, zsys_sprintf("/containers/%s/exec", id), id, body,
+                                          s_on_exec_created, exec);
+    if (!request) {
+        free(exec);
+        return -1;
+    }
+    request->owned = exec;
+    return 0;
 }
 
 int hms_docker_exec_inspect(hms_docker_t *self, const char *exec_id, hms_docker_fn *fn, void *arg)

@@ -72,6 +72,12 @@ int hms_docker_stop(hms_docker_t *self, const char *id, int timeout_s, hms_docke
 int hms_docker_kill(hms_docker_t *self, const char *id, const char *signal, hms_docker_fn *fn,
                     void *arg);
 
+//  Runs argv in container id, detached (POST /containers/{id}/exec, then
+//  /exec/{exec id}/start): fn is called once the engine started it (or
+//  failed to create or start it). privileged: every capability.
+int hms_docker_exec(hms_docker_t *self, const char *id, const char *const *argv, bool privileged,
+                    hms_docker_fn *fn, void *arg);
+
 //  GET /exec/{exec_id}/json: an exec's process (ProcessConfig: privileged,
 //  user, entrypoint, arguments) and its Pid.
 int hms_docker_exec_inspect(hms_docker_t *self, const char *exec_id, hms_docker_fn *fn, void *arg);

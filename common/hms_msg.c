@@ -136,7 +136,11 @@ static const char *const s_status_names[] = {"",     "active",  "ignored", "rest
                                              "down", "backoff", "stopped"};
 static const char *const s_role_names[] = {"", "manager", "antagonist", "controller"};
 static const char *const s_phase_names[] = {"", "start", "end"};
-static const char *const s_kind_names[] = {"", "shutdown", "loss"};
+static const char *const s_kind_names[] = {
+    "",          "shutdown",    "loss",          "cpu_burn",
+    "fork_bomb", "memory_leak", "network_flood", "privileged_exec",
+    "escape"};
+_Static_assert(N(s_kind_names) == HMS_ATTACK_KINDS, "a name per attack kind");
 static const char *const s_severity_names[] = {"", "info", "warning", "critical"};
 static const char *const s_alert_state_names[] = {"", "inactive", "pending", "firing", "resolved"};
 static const char *const s_mode_names[] = {"", "stop", "kill"};

@@ -102,7 +102,20 @@ typedef enum {
     HMS_ROLE_CONTROLLER
 } hms_role_t;
 typedef enum { HMS_PHASE_NONE = 0, HMS_PHASE_START, HMS_PHASE_END } hms_phase_t;
-typedef enum { HMS_ATTACK_NONE = 0, HMS_ATTACK_SHUTDOWN, HMS_ATTACK_LOSS } hms_attack_kind_t;
+//  The seed's faults (shutdown, loss), then the threats of the security
+//  campaign (antagonist/hms_threats.h).
+typedef enum {
+    HMS_ATTACK_NONE = 0,
+    HMS_ATTACK_SHUTDOWN,
+    HMS_ATTACK_LOSS,
+    HMS_ATTACK_CPU_BURN,
+    HMS_ATTACK_FORK_BOMB,
+    HMS_ATTACK_MEMORY_LEAK,
+    HMS_ATTACK_NETWORK_FLOOD,
+    HMS_ATTACK_PRIVILEGED_EXEC,
+    HMS_ATTACK_ESCAPE,
+    HMS_ATTACK_KINDS
+} hms_attack_kind_t;
 typedef enum { HMS_MODE_NONE = 0, HMS_MODE_STOP, HMS_MODE_KILL } hms_shutdown_mode_t;
 typedef enum { HMS_HOST_NONE = 0, HMS_HOST_ONLINE, HMS_HOST_OFFLINE } hms_host_status_t;
 
@@ -254,7 +267,7 @@ typedef struct {
     char container[HMS_ID_MAX + 1]; //  target id
     char name[HMS_NAME_MAX + 1];    //  target name
     double loss;                    //  % dropped (loss attacks); NAN otherwise
-    uint64_t duration_ms;           //  planned length (loss attacks); 0 otherwise
+    uint64_t duration_ms;           //  planned length (loss and threat attacks); 0 otherwise
     uint64_t ts_ms;                 //  Unix ms of the event
 } hms_attack_t;
 
