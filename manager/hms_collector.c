@@ -32,13 +32,19 @@ typedef struct {
     bool main_ok;              //  main below was read
     hms_runtime_main_t main;   //  the container as its main process shows it
     hms_runtime_found_t found; //  the last scan
-    uint32_t exec_privileged;  //  execs since the alerts last took them
-    uint32_t exec_root;
-    s_level_t levels[2];      //  memory, pids
-    float eta[HMS_FORECASTS]; //  at the last step's end
+    s_level_t levels[2];       //  memory, pids
+    float eta[HMS_FORECASTS];  //  at the last step's end
 } s_followed_t;
 
 #define S_PIDS_MAX 4096 //  processes of one container checked each second
+
+//  What the engine told of a container since the alerts last took it: it
+//  outlives the container's reader (an OOM kill may kill its main process).
+typedef struct {
+    uint32_t exec_privileged; //  privileged execs
+    uint32_t exec_root;       //  execs as root into a container that runs as a user
+    uint32_t ooms;            //  OOM kills
+} s_told_t;
 
 struct _hms_collector_t {
     hms_metrics_t *store;  //  the seconds kept
@@ -56,6 +62,7 @@ struct _hms_collector_t {
     void *publish_arg;
     hms_metrics_entry_t entries[HMS_METRICS_ENTRIES_MAX]; //  one message's worth
     hms_runtime_t *runtime;                               //  escape indicators
+    zhashx_t *told;                                       //  id -> s_told_t
     bool host_agent_changed;                              //  in the last tick
     int pids[S_PIDS_MAX];
 };
@@ -75,6 +82,21 @@ static void s_followed_destroy(void **item)
     }
 }
 
+static void s_told_destroy(void **item)
+{
+    free(*item);
+    *item = NULL;
+}
+
+//  What was told of id, made when new (NULL when out of memory).
+static s_told_t *s_told(hms_collector_t *self, const char *id)
+{
+    s_told_t *told = zhashx_lookup(self->told, id);
+    if (!told && (told = calloc(1, sizeof *told)))
+        zhashx_insert(self->told, id, told);
+    return told;
+}
+
 hms_collector_t *hms_collector_new(uint32_t window_s, const char *proc_root,
                                    const char *cgroup_root)
 {
@@ -86,12 +108,14 @@ hms_collector_t *hms_collector_new(uint32_t window_s, const char *proc_root,
     self->proc_root = strdup(proc_root);
     self->cgroup_root = strdup(cgroup_root);
     self->runtime = hms_runtime_new(proc_root);
+    self->told = zhashx_new();
     if (!self->store || !self->followed || !self->proc_root || !self->cgroup_root ||
-        !self->runtime) {
+        !self->runtime || !self->told) {
         hms_collector_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->followed, s_followed_destroy);
+    zhashx_set_destructor(self->told, s_told_destroy);
     return self;
 }
 
@@ -107,6 +131,7 @@ void hms_collector_destroy(hms_collector_t **self_p)
     zhashx_destroy(&self->followed);
     hms_metrics_destroy(&self->store);
     hms_runtime_destroy(&self->runtime);
+    zhashx_destroy(&self->told);
     free(self->proc_root);
     free(self->cgroup_root);
     free(self);
@@ -156,6 +181,7 @@ void hms_collector_stop(hms_collector_t *self, const char *id)
 void hms_collector_forget(hms_collector_t *self, const char *id)
 {
     zhashx_delete(self->followed, id);
+    zhashx_delete(self->told, id);
     hms_metrics_remove(self->store, id);
 }
 
@@ -263,14 +289,31 @@ size_t hms_collector_entries(hms_collector_t *self, uint64_t from_ms, uint64_t t
 void hms_collector_exec(hms_collector_t *self, const char *id, bool privileged, bool root_user)
 {
     s_followed_t *followed = zhashx_lookup(self->followed, id);
-    if (!followed)
+    s_told_t *told = s_told(self, id);
+    if (!told)
         return;
-    followed->exec_privileged += privileged;
-    followed->exec_root += root_user && followed->main_ok && !followed->main.root;
+    told->exec_privileged += privileged;
+    told->exec_root += root_user && followed && followed->main_ok && !followed->main.root;
+}
+
+void hms_collector_oom(hms_collector_t *self, const char *id)
+{
+    s_told_t *told = s_told(self, id);
+    if (told)
+        told->ooms++;
 }
 
 void hms_collector_inputs(hms_collector_t *self, const char *id, double *inputs)
 {
+    s_told_t *told = zhashx_lookup(self->told, id);
+    inputs[HMS_RULE_EXEC_PRIVILEGED] = told ? told->exec_privileged : 0;
+    inputs[HMS_RULE_EXEC_ROOT] = told ? told->exec_root : 0;
+    if (told) {
+        //  The engine's word when the kill took the counters with it.
+        if (told->ooms && !(inputs[HMS_METRIC_OOM_KILLS] >= told->ooms))
+            inputs[HMS_METRIC_OOM_KILLS] = told->ooms;
+        zhashx_delete(self->told, id);
+    }
     s_followed_t *followed = zhashx_lookup(self->followed, id);
     if (!followed || !followed->main_ok)
         return;
@@ -279,9 +322,6 @@ void hms_collector_inputs(hms_collector_t *self, const char *id, double *inputs)
     inputs[HMS_RULE_EXTRA_CAPS] = found->extra_caps;
     inputs[HMS_RULE_RELEASE_AGENT] =
         found->release_agent + (self->host_agent_changed && followed->main.can_mount);
-    inputs[HMS_RULE_EXEC_PRIVILEGED] = followed->exec_privileged;
-    inputs[HMS_RULE_EXEC_ROOT] = followed->exec_root;
-    followed->exec_privileged = followed->exec_root = 0;
     for (int f = 0; f < HMS_FORECASTS; f++)
         inputs[HMS_RULE_MEMORY_ETA + f] = followed->eta[f];
 }

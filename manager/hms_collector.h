@@ -66,10 +66,18 @@ size_t hms_collector_entries(hms_collector_t *self, uint64_t from_ms, uint64_t t
 //  take them (hms_collector_inputs).
 void hms_collector_exec(hms_collector_t *self, const char *id, bool privileged, bool root_user);
 
-//  Fills the rule inputs of id past its metrics (hms_rule.h): the runtime
-//  indicators of its last reading, the execs since the last call (then
-//  counted again from 0), its forecasts. Leaves them as they are (NAN)
-//  when id is not followed.
+//  The engine reported an OOM kill in container id (its oom event).
+//  Counted until the alerts take it: the kill may have taken the
+//  container's counters with it (its main process killed, the container
+//  gone before its next reading).
+void hms_collector_oom(hms_collector_t *self, const char *id);
+
+//  Fills the rule inputs of id past its metrics (hms_rule.h): the execs
+//  and OOM kills the engine reported since the last call (then counted
+//  again from 0: no exec is 0; the kills when more than its counters
+//  show), the runtime
+//  indicators of its last reading, its forecasts. Leaves what it does not
+//  know as it is (NAN).
 void hms_collector_inputs(hms_collector_t *self, const char *id, double *inputs);
 
 //  The store (borrowed).

@@ -507,6 +507,10 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
     } else if (strcmp(action, "create") == 0 || strcmp(action, "update") == 0) {
         s_inspect(self, event->id); //  audited before it ever starts, and after a change
         return;
+    } else if (strcmp(action, "oom") == 0) {
+        if (self->collector)
+            hms_collector_oom(self->collector, event->id);
+        return;
     } else if (strncmp(action, "exec_start", 10) == 0) {
         s_on_exec_start(self, event);
         return;

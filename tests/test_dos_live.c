@@ -5,7 +5,9 @@
     Attacks: a CPU burn in a container with a CPU quota (a busy loop
     throttled at 0.2 CPU), a fork bomb in a pids-limited one (sleeps forked
     until pids.max), a memory bomb in a memory-limited one (its tmpfs
-    filled to 97 % of the limit), a network flood between two containers
+    filled to 97 % of the limit), one past the limit at once (the OOM
+    killer kills its main process: container_oom_killed from the engine's
+    oom event, the container's counters gone with it), a network flood between two containers
     of an internal network (echo requests sent as fast as the replies
     come: tens of thousands a second). Each fires its rule: the flood, the
     in rule for its target and the out rule for its source.
@@ -27,7 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { BURN, FORK, MEMORY, SOURCE, TARGET, SPIKE, HALF, FEW, TALKER, LISTENER, CONTAINERS };
+enum { BURN, FORK, MEMORY, OOM, SOURCE, TARGET, SPIKE, HALF, FEW, TALKER, LISTENER, CONTAINERS };
 
 static const struct {
     const char *name;  //  after the run's tag
@@ -37,6 +39,7 @@ static const struct {
     [BURN] = {"burn", "--cpus 0.2", "dos_cpu_burn"},
     [FORK] = {"fork", "--pids-limit 30", "dos_fork_bomb"},
     [MEMORY] = {"memory", "--memory 64m", "dos_memory_bomb"},
+    [OOM] = {"oom", "--memory 32m --shm-size 64m", "container_oom_killed"},
     [SOURCE] = {"source", "--network", "dos_network_flood_out"},
     [TARGET] = {"target", "--network", "dos_network_flood"},
     [SPIKE] = {"spike", "--cpus 0.2", NULL},
@@ -112,6 +115,8 @@ static void test_dos_rules(void **state)
                                 ">/dev/shm/bomb'",
                                 ids[MEMORY]),
                      0);
+    //  Past its limit at once: the OOM killer kills its main process.
+    harness_sh("docker exec %s sh -c 'head -c 41943040 /dev/zero >/dev/shm/bomb'", ids[OOM]);
     assert_int_equal(harness_sh("docker exec -d %s sh -c 'timeout 3 sh -c \"while :; do :; "
                                 "done\"'",
                                 ids[SPIKE]),
@@ -141,13 +146,16 @@ static void test_dos_rules(void **state)
     int attacks = 0;
     char benign[512] = "";
     int64_t deadline = zclock_mono() + 60000;
-    while (attacks < 5 && zclock_mono() < deadline) {
+    while (attacks < 6 && zclock_mono() < deadline) {
         hms_msg_t msg;
         if (harness_receive(sub, &msg, 1000) != 0)
             continue;
         const hms_alert_t *alert = &msg.alert;
         int c = s_container_of(alert->container);
-        if (c >= 0 && alert->state == HMS_ALERT_FIRING && strncmp(alert->rule, "dos_", 4) == 0) {
+        bool watched =
+            strncmp(alert->rule, "dos_", 4) == 0 ||
+            (c >= 0 && s_containers[c].rule && strcmp(alert->rule, s_containers[c].rule) == 0);
+        if (c >= 0 && alert->state == HMS_ALERT_FIRING && watched) {
             print_message("%s fired for %s (%g)\n", alert->rule, s_containers[c].name,
                           alert->value);
             if (!s_containers[c].rule)
