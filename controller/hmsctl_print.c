@@ -230,8 +230,12 @@ static void s_rule_cell(const void *rows, size_t row, int column, char *cell)
     switch (column) {
     case 0: snprintf(cell, CELL_MAX, "%s", rule->name); break;
     case 1:
-        snprintf(cell, CELL_MAX, "%s%s %s %g (clear %g)", rule->metric,
-                 rule->of_limit ? " % of limit" : "", rule->op, rule->threshold, rule->clear);
+        if (rule->baseline > 0)
+            snprintf(cell, CELL_MAX, "%s %s %g and %g x usual (clear %g)", rule->metric, rule->op,
+                     rule->threshold, rule->baseline, rule->clear);
+        else
+            snprintf(cell, CELL_MAX, "%s%s %s %g (clear %g)", rule->metric,
+                     rule->of_limit ? " % of limit" : "", rule->op, rule->threshold, rule->clear);
         break;
     case 2: snprintf(cell, CELL_MAX, "%" PRIu64 " s", rule->for_s); break;
     case 3: snprintf(cell, CELL_MAX, "%s", hms_severity_name(rule->severity)); break;

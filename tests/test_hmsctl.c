@@ -511,6 +511,9 @@ static void test_rules(void **state)
     run = s_hmsctl("-H %s rules %s", s_env.address, path);
     s_expect(&run, 0);
     assert_non_null(strstr(run.out, "container_exited"));
+    //  A baseline rule says so; a forecast rule fires below.
+    assert_non_null(strstr(run.out, "net_rx_packets > 5000 and 10 x usual (clear 2000)"));
+    assert_non_null(strstr(run.out, "memory_eta < 900 (clear 1200)"));
     s_run_free(&run);
 }
 
