@@ -762,6 +762,13 @@ int hms_docker_stop(hms_docker_t *self, const char *id, int timeout_s, hms_docke
     return s_stop(self, id, "stop", timeout_s, fn, arg);
 }
 
+int hms_docker_pause(hms_docker_t *self, const char *id, hms_docker_fn *fn, void *arg)
+{
+    if (!s_valid_id(id))
+        return -1;
+    return s_submit(self, zsys_sprintf("/containers/%s/pause", id), id, true, 0, fn, arg);
+}
+
 int hms_docker_kill(hms_docker_t *self, const char *id, const char *signal, hms_docker_fn *fn,
                     void *arg)
 {

@@ -66,6 +66,9 @@ int hms_docker_restart(hms_docker_t *self, const char *id, int timeout_s, hms_do
 int hms_docker_stop(hms_docker_t *self, const char *id, int timeout_s, hms_docker_fn *fn,
                     void *arg);
 
+//  POST /containers/{id}/pause: its processes frozen (409 when not running).
+int hms_docker_pause(hms_docker_t *self, const char *id, hms_docker_fn *fn, void *arg);
+
 //  POST /containers/{id}/kill?signal=signal; NULL means SIGKILL. signal must
 //  be a name or number ([A-Za-z0-9]{1,32}). 409 when the container is not
 //  running.

@@ -142,6 +142,8 @@ static const char *const s_kind_names[] = {
     "escape"};
 _Static_assert(N(s_kind_names) == HMS_ATTACK_KINDS, "a name per attack kind");
 static const char *const s_severity_names[] = {"", "info", "warning", "critical"};
+//  Rules' responses: 0 (none) is absent on the wire.
+static const char *const s_response_names[] = {"", "pause", "stop", "restart"};
 static const char *const s_alert_state_names[] = {"", "inactive", "pending", "firing", "resolved"};
 static const char *const s_mode_names[] = {"", "stop", "kill"};
 static const char *const s_host_names[] = {"", "online", "offline"};
@@ -492,6 +494,7 @@ static const field_t s_rule_fields[] = {
     ENUM("severity", hms_rule_wire_t, severity, REQ, s_severity_names),
     STR("summary", hms_rule_wire_t, summary, 0),
     DBL("baseline", hms_rule_wire_t, baseline, 0, 0, HMS_RULE_BASELINE_MAX),
+    ENUM("response", hms_rule_wire_t, response, 0, s_response_names),
 };
 static const spec_t s_rule = {"rule", s_rule_fields, N(s_rule_fields), -1, false};
 

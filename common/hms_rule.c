@@ -39,6 +39,22 @@ int hms_severity_from_name(const char *name)
     return -1;
 }
 
+static const char *s_responses[] = {"none", "pause", "stop", "restart"};
+
+const char *hms_response_name(hms_response_t response)
+{
+    return (unsigned)response < sizeof s_responses / sizeof *s_responses ? s_responses[response]
+                                                                         : "";
+}
+
+int hms_response_from_name(const char *name)
+{
+    for (int i = 0; i < (int)(sizeof s_responses / sizeof *s_responses); i++)
+        if (strcmp(name, s_responses[i]) == 0)
+            return i;
+    return -1;
+}
+
 //  A built-in rule: past threshold (above it, or below when below) for
 //  for_s seconds, cleared back past clear.
 typedef struct {
@@ -124,7 +140,7 @@ static bool s_name_ok(const char *name)
 static int s_keys(json_t *object, char *why, size_t size)
 {
     static const char *keys[] = {"name",  "metric",   "of_limit", "op",       "threshold", "clear",
-                                 "for_s", "severity", "summary",  "baseline", NULL};
+                                 "for_s", "severity", "summary",  "baseline", "response",  NULL};
     const char *key;
     json_t *value;
     json_object_foreach(object, key, value)
@@ -234,6 +250,15 @@ static int s_how(json_t *object, hms_rule_t *rule, char *why, size_t size)
         return -1;
     }
     snprintf(rule->summary, sizeof rule->summary, "%s", summary ? json_string_value(summary) : "");
+    json_t *response = json_object_get(object, "response");
+    int kind = !response                  ? HMS_RESPONSE_NONE
+               : json_is_string(response) ? hms_response_from_name(json_string_value(response))
+                                          : -1;
+    if (kind < 0) {
+        snprintf(why, size, "response: none, pause, stop or restart");
+        return -1;
+    }
+    rule->response = (hms_response_t)kind;
     return 0;
 }
 
@@ -307,11 +332,12 @@ json_t *hms_rules_json(const hms_rule_t *rules, size_t count)
         const hms_rule_t *rule = &rules[i];
         json_array_append_new(
             list,
-            json_pack("{s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:f, s:s, s:s}", "name", rule->name,
+            json_pack("{s:s, s:s, s:b, s:s, s:f, s:f, s:i, s:f, s:s, s:s, s:s}", "name", rule->name,
                       "metric", hms_rule_input_name(rule->input), "of_limit", rule->of_limit, "op",
                       rule->above ? ">" : "<", "threshold", rule->threshold, "clear", rule->clear,
                       "for_s", (int)rule->for_s, "baseline", rule->baseline, "severity",
-                      hms_severity_name(rule->severity), "summary", rule->summary));
+                      hms_severity_name(rule->severity), "summary", rule->summary, "response",
+                      hms_response_name(rule->response)));
     }
     return json_pack("{s:o}", "rules", list);
 }
@@ -326,7 +352,8 @@ void hms_rules_to_wire(const hms_rule_t *rules, size_t count, hms_rule_wire_t *w
                                  .clear = rule->clear,
                                  .for_s = rule->for_s,
                                  .severity = rule->severity,
-                                 .baseline = rule->baseline};
+                                 .baseline = rule->baseline,
+                                 .response = rule->response};
         snprintf(out->name, sizeof out->name, "%s", rule->name);
         snprintf(out->metric, sizeof out->metric, "%s", hms_rule_input_name(rule->input));
         snprintf(out->op, sizeof out->op, "%s", rule->above ? ">" : "<");
@@ -341,11 +368,11 @@ int hms_rules_from_wire(const hms_rule_wire_t *wire, size_t count, hms_rule_t *r
     for (size_t i = 0; list && i < count; i++) {
         const hms_rule_wire_t *in = &wire[i];
         json_t *rule = json_pack(
-            "{s:s, s:s, s:s, s:b, s:f, s:f, s:I, s:f, s:s, s:s}", "name", in->name, "metric",
+            "{s:s, s:s, s:s, s:b, s:f, s:f, s:I, s:f, s:s, s:s, s:s}", "name", in->name, "metric",
             in->metric, "op", in->op, "of_limit", in->of_limit, "threshold", in->threshold, "clear",
             in->clear, "for_s", (json_int_t)(in->for_s > INT32_MAX ? INT32_MAX : in->for_s),
             "baseline", in->baseline, "severity", hms_severity_name(in->severity), "summary",
-            in->summary);
+            in->summary, "response", hms_response_name(in->response));
         if (!rule || json_array_append_new(list, rule) != 0) {
             json_decref(list);
             list = NULL;

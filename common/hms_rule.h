@@ -17,7 +17,8 @@
                     "severity": "warning", "summary": "memory near its limit"}]}
 
     Every field but name, metric and threshold has a default: op ">",
-    clear = threshold, for_s 0, severity "warning", summary "", baseline 0.
+    clear = threshold, for_s 0, severity "warning", summary "", baseline 0,
+    response "none".
     A rule with a baseline (an op ">" one) fires only when the value is also
     baseline times the container's own usual value: the threshold is then
     a floor (network floods: far above what this container usually sees).
@@ -59,6 +60,18 @@ typedef enum {
 //  From 1: the wire's enumerations leave 0 for "none".
 typedef enum { HMS_SEVERITY_INFO = 1, HMS_SEVERITY_WARNING, HMS_SEVERITY_CRITICAL } hms_severity_t;
 
+//  What the manager does to a container when a rule starts firing for it
+//  (off by default): freeze it (docker pause; an operator unpauses it),
+//  stop it and stop watching it (docker stop; on the ignore list, so that
+//  HMS does not start it again: `hmsctl add` watches it again), or restart
+//  it through the heal path and its backoff (as for Docker's unhealthy).
+typedef enum {
+    HMS_RESPONSE_NONE = 0,
+    HMS_RESPONSE_PAUSE,
+    HMS_RESPONSE_STOP,
+    HMS_RESPONSE_RESTART
+} hms_response_t;
+
 typedef struct {
     char name[HMS_RULE_NAME_MAX + 1];
     int input;        //  hms_metric_t or hms_rule_input_t
@@ -71,6 +84,7 @@ typedef struct {
                       //  moving mean (HMS_RULE_BASELINE_S); 0: the threshold alone
     hms_severity_t severity;
     char summary[HMS_RULE_SUMMARY_MAX + 1];
+    hms_response_t response; //  when it starts firing; none by default
 } hms_rule_t;
 
 //  The time constant of a baseline rule's moving mean, and the seconds of
@@ -121,7 +135,8 @@ typedef struct {
     uint64_t for_s;
     hms_severity_t severity;
     char summary[HMS_RULE_SUMMARY_MAX + 1];
-    double baseline; //  0: none
+    double baseline;         //  0: none
+    hms_response_t response; //  HMS_RESPONSE_NONE: none
 } hms_rule_wire_t;
 
 //  rules as they travel.
@@ -140,6 +155,10 @@ int hms_rule_input_from_name(const char *name);
 //  The severity named "info", "warning" or "critical" (-1: none); the
 //  names are hms_severity_name's (hms_msg.h).
 int hms_severity_from_name(const char *name);
+
+//  "none", "pause", "stop", "restart"; the response named so (-1: none).
+const char *hms_response_name(hms_response_t response);
+int hms_response_from_name(const char *name);
 
 //  The state of a rule for one container.
 typedef enum {

@@ -34,6 +34,8 @@ struct _hms_alerts_t {
     hms_collector_t *collector;
     hms_alerts_emit_fn *emit;
     void *arg;
+    hms_alerts_respond_fn *respond; //  NULL: responses are not carried out
+    void *respond_arg;
 };
 
 //  A baseline rule's moving mean of one container's value.
@@ -137,7 +139,7 @@ static bool s_same_rule(const hms_rule_t *a, const hms_rule_t *b)
     return strcmp(a->name, b->name) == 0 && a->input == b->input && a->above == b->above &&
            a->of_limit == b->of_limit && a->threshold == b->threshold && a->clear == b->clear &&
            a->for_s == b->for_s && a->baseline == b->baseline && a->severity == b->severity &&
-           strcmp(a->summary, b->summary) == 0;
+           a->response == b->response && strcmp(a->summary, b->summary) == 0;
 }
 
 int hms_alerts_set_rules(hms_alerts_t *self, const hms_rule_t *rules, size_t count, uint64_t now_ms)
@@ -167,6 +169,12 @@ int hms_alerts_set_rules(hms_alerts_t *self, const hms_rule_t *rules, size_t cou
     memcpy(self->rules, rules, count * sizeof *rules);
     self->count = count;
     return 0;
+}
+
+void hms_alerts_on_respond(hms_alerts_t *self, hms_alerts_respond_fn *fn, void *arg)
+{
+    self->respond = fn;
+    self->respond_arg = arg;
 }
 
 const hms_rule_t *hms_alerts_rules(const hms_alerts_t *self, size_t *count)
@@ -254,6 +262,8 @@ void hms_alerts_judge(hms_alerts_t *self, const char *id, const char *name,
                    now_ms - state->since_ms >= (uint64_t)rule->for_s * 1000) {
             state->state = HMS_ALERT_FIRING;
             s_emit(self, state, HMS_ALERT_FIRING, now_ms);
+            if (rule->response != HMS_RESPONSE_NONE && self->respond)
+                self->respond(rule, id, name, self->respond_arg);
         } else if (state->state == HMS_ALERT_PENDING && state->sent_ms == 0)
             s_emit(self, state, HMS_ALERT_PENDING, now_ms);
         else if (state->state == HMS_ALERT_FIRING && cleared) {

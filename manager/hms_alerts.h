@@ -34,6 +34,11 @@ typedef struct _hms_alerts_t hms_alerts_t;
 //  Called for each alert message to publish (msg->alert filled, seq too).
 typedef void(hms_alerts_emit_fn)(const hms_alert_t *alert, void *arg);
 
+//  Called when an alert of a rule with a response (hms_response_t) starts
+//  firing for container id (named name): once per firing, not on resends.
+typedef void(hms_alerts_respond_fn)(const hms_rule_t *rule, const char *id, const char *name,
+                                    void *arg);
+
 //  An evaluator of rules (count, copied) for the manager at address.
 hms_alerts_t *hms_alerts_new(const char *address, const hms_rule_t *rules, size_t count,
                              hms_alerts_emit_fn *emit, void *arg);
@@ -44,6 +49,9 @@ void hms_alerts_destroy(hms_alerts_t **self_p);
 //  Returns 0, or -1 when out of memory (the rules are then unchanged).
 int hms_alerts_set_rules(hms_alerts_t *self, const hms_rule_t *rules, size_t count,
                          uint64_t now_ms);
+
+//  Who carries out the rules' responses (NULL: nobody).
+void hms_alerts_on_respond(hms_alerts_t *self, hms_alerts_respond_fn *fn, void *arg);
 
 //  The rules in force (borrowed) and their count.
 const hms_rule_t *hms_alerts_rules(const hms_alerts_t *self, size_t *count);

@@ -1046,6 +1046,43 @@ static void s_publish_alert(const hms_alert_t *alert, void *arg)
     s_publish(arg, &msg);
 }
 
+static void s_on_response(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
+{
+    (void)docker;
+    request_t *request = arg;
+    if (result->error)
+        hms_warning("response to %.12s failed: %s", request->id, result->error);
+    s_request_done(request);
+}
+
+//  A rule with a response started firing for container id: pause it, stop
+//  it (and stop watching it, so that it is not healed), or restart it
+//  through the heal path (its backoff applies), as Docker's unhealthy.
+static void s_respond(const hms_rule_t *rule, const char *id, const char *name, void *arg)
+{
+    hms_manager_t *self = arg;
+    hms_notice("rule %s fired for %s: %s", rule->name, name, hms_response_name(rule->response));
+    if (rule->response == HMS_RESPONSE_RESTART) {
+        hms_table_on_unhealthy(self->table, id, s_wall_ns(), s_now());
+        s_after_change(self);
+        return;
+    }
+    if (rule->response == HMS_RESPONSE_STOP) {
+        hms_notice("%.12s ignored: stopped by rule %s", id, rule->name);
+        hms_table_ignore(self->table, id, s_now());
+        s_save_state(self);
+        s_after_change(self);
+    }
+    request_t *request = s_request(self, id);
+    int rc = !request ? -1
+             : rule->response == HMS_RESPONSE_PAUSE
+                 ? hms_docker_pause(self->docker, id, s_on_response, request)
+                 : hms_docker_stop(self->docker, id, self->config.stop_timeout_s, s_on_response,
+                                   request);
+    if (rc != 0 && request)
+        s_request_done(request);
+}
+
 //  The alert rules, unless --rules none. Returns 0, or -1 (logged).
 static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *config)
 {
@@ -1074,6 +1111,8 @@ static int s_start_alerts(hms_manager_t *self, const hms_manager_config_t *confi
         return -1;
     }
     self->alerts = hms_alerts_new(self->address, rules, (size_t)count, s_publish_alert, self);
+    if (self->alerts)
+        hms_alerts_on_respond(self->alerts, s_respond, self);
     if (!self->alerts ||
         hms_alerts_start(self->alerts, self->loop, self->table, self->collector) != 0) {
         hms_error("cannot start the alert rules");

@@ -119,6 +119,14 @@ const char *harness_started_at(const char *id)
     return s_inspect(id, "{{.State.StartedAt}}");
 }
 
+int harness_find(char *const *ids, int count, const char *id)
+{
+    for (int i = 0; i < count; i++)
+        if (ids[i] && strcmp(ids[i], id) == 0)
+            return i;
+    return -1;
+}
+
 void harness_cleanup(void)
 {
     harness_sh("docker ps -aq --filter label=hms.test=%s | xargs -r docker rm -f >/dev/null 2>&1",

@@ -45,6 +45,9 @@ const char *harness_ip(const char *id);
 //  Docker's StartedAt of a container (static buffer): changes at each start.
 const char *harness_started_at(const char *id);
 
+//  The index of id in ids (count of them), or -1.
+int harness_find(char *const *ids, int count, const char *id);
+
 //  Removes every container and network of this run (label hms.test=<tag>),
 //  and the test's iptables rules.
 void harness_cleanup(void);

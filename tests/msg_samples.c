@@ -64,7 +64,8 @@ static void s_rules_sample(hms_rules_msg_t *rules)
                                    .clear = 80,
                                    .for_s = 10,
                                    .severity = HMS_SEVERITY_WARNING,
-                                   .summary = "memory near its limit"};
+                                   .summary = "memory near its limit",
+                                   .response = HMS_RESPONSE_RESTART};
     s_rules[1] = (hms_rule_wire_t){.name = "crash_loop",
                                    .metric = "backoff",
                                    .op = ">",

@@ -50,7 +50,8 @@ static void test_parse(void **state)
     char why[256];
     int count = s_parse("{\"rules\": [{\"name\": \"memory_high\", \"metric\": \"memory\", "
                         "\"of_limit\": true, \"threshold\": 90, \"clear\": 80, \"for_s\": 10, "
-                        "\"severity\": \"critical\", \"summary\": \"near its limit\"},"
+                        "\"severity\": \"critical\", \"summary\": \"near its limit\", "
+                        "\"response\": \"pause\"},"
                         "{\"name\": \"quiet\", \"metric\": \"net_rx\", \"op\": \"<\", "
                         "\"threshold\": 1}]}",
                         rules, why);
@@ -61,11 +62,13 @@ static void test_parse(void **state)
     assert_true(rules[0].threshold == 90 && rules[0].clear == 80);
     assert_int_equal(rules[0].for_s, 10);
     assert_int_equal(rules[0].severity, HMS_SEVERITY_CRITICAL);
-    //  Defaults: clear = threshold, for 0 s, warning.
+    assert_int_equal(rules[0].response, HMS_RESPONSE_PAUSE);
+    //  Defaults: clear = threshold, for 0 s, warning, no response.
     assert_false(rules[1].above);
     assert_true(rules[1].clear == 1);
     assert_int_equal(rules[1].for_s, 0);
     assert_int_equal(rules[1].severity, HMS_SEVERITY_WARNING);
+    assert_int_equal(rules[1].response, HMS_RESPONSE_NONE);
 
     //  Back from JSON, the same rules.
     json_t *json = hms_rules_json(rules, 2);
@@ -103,6 +106,9 @@ static void test_parse(void **state)
         {"{\"rules\": [{\"name\": \"a\", \"metric\": \"cpu\", \"threshold\": 1, \"severity\": "
          "\"page\"}]}",
          "rule 0: severity"},
+        {"{\"rules\": [{\"name\": \"a\", \"metric\": \"cpu\", \"threshold\": 1, \"response\": "
+         "\"kill\"}]}",
+         "rule 0: response"},
         {"{\"rules\": [{\"name\": \"a\", \"metric\": \"cpu\", \"threshold\": 1, \"when\": 1}]}",
          "rule 0: unknown key 'when'"},
         {"{\"rules\": [{\"name\": \"a\", \"metric\": \"cpu\", \"threshold\": 1},"

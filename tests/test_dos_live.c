@@ -91,14 +91,6 @@ static int s_teardown(void **state)
     return 0;
 }
 
-static int s_container_of(const char *id)
-{
-    for (int c = 0; c < CONTAINERS; c++)
-        if (strcmp(s_env.ids[c], id) == 0)
-            return c;
-    return -1;
-}
-
 static void test_dos_rules(void **state)
 {
     (void)state;
@@ -151,7 +143,7 @@ static void test_dos_rules(void **state)
         if (harness_receive(sub, &msg, 1000) != 0)
             continue;
         const hms_alert_t *alert = &msg.alert;
-        int c = s_container_of(alert->container);
+        int c = harness_find(s_env.ids, CONTAINERS, alert->container);
         bool watched =
             strncmp(alert->rule, "dos_", 4) == 0 ||
             (c >= 0 && s_containers[c].rule && strcmp(alert->rule, s_containers[c].rule) == 0);

@@ -53,12 +53,9 @@ static const struct {
     int container;
     const char *rule;
 } s_expected[] = {
-    {PRIV, "escape_host_namespace"},
-    {PRIV, "escape_release_agent"},
-    {PLAIN, "escape_capabilities"},
-    {PLAIN, "escape_host_namespace"},
-    {PLAIN, "exec_privileged"},
-    {USER, "exec_root"},
+    {PRIV, "escape_host_namespace"}, {PRIV, "escape_release_agent"},
+    {PLAIN, "escape_capabilities"},  {PLAIN, "escape_host_namespace"},
+    {PLAIN, "exec_privileged"},      {USER, "exec_root"},
 };
 #define EXPECTED (sizeof s_expected / sizeof *s_expected)
 
@@ -98,14 +95,6 @@ static int s_teardown(void **state)
     return 0;
 }
 
-static int s_container_of(const char *id)
-{
-    for (int c = 0; c < CONTAINERS; c++)
-        if (strcmp(s_env.ids[c], id) == 0)
-            return c;
-    return -1;
-}
-
 //  Waits until a metrics message has counted every container: the manager
 //  follows them all, so that no exec event comes before it does.
 static void s_wait_followed(zsock_t *sub)
@@ -118,7 +107,7 @@ static void s_wait_followed(zsock_t *sub)
         if (harness_receive(sub, &msg, 1000) != 0)
             continue;
         for (size_t i = 0; msg.type == HMS_MSG_METRICS && i < msg.metrics.count; i++) {
-            int c = s_container_of(msg.metrics.entries[i].id);
+            int c = harness_find(s_env.ids, CONTAINERS, msg.metrics.entries[i].id);
             if (c >= 0 && !seen[c]) {
                 seen[c] = true;
                 count++;
@@ -193,7 +182,7 @@ static void test_escape_indicators(void **state)
             continue;
         }
         const hms_alert_t *alert = &msg.alert;
-        int c = s_container_of(alert->container);
+        int c = harness_find(s_env.ids, CONTAINERS, alert->container);
         bool watched =
             strncmp(alert->rule, "escape_", 7) == 0 || strncmp(alert->rule, "exec_", 5) == 0;
         if (c >= 0 && watched && alert->state == HMS_ALERT_FIRING) {
