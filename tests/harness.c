@@ -119,6 +119,28 @@ const char *harness_started_at(const char *id)
     return s_inspect(id, "{{.State.StartedAt}}");
 }
 
+void harness_wait_measured(zsock_t *sub, char *const *ids, int count)
+{
+    uint32_t seen = 0;
+    int measured = 0;
+    int64_t deadline = zclock_mono() + 30000;
+    while (measured < count && zclock_mono() < deadline) {
+        hms_msg_t msg;
+        if (harness_receive(sub, &msg, 1000) != 0)
+            continue;
+        for (size_t i = 0; msg.type == HMS_MSG_METRICS && i < msg.metrics.count; i++) {
+            int c = harness_find(ids, count, msg.metrics.entries[i].id);
+            if (c >= 0 && !(seen >> c & 1)) {
+                seen |= 1u << c;
+                measured++;
+            }
+        }
+        hms_msg_reset(&msg);
+    }
+    if (measured < count)
+        fail_msg("the manager measured %d of the %d containers in 30 s", measured, count);
+}
+
 int harness_find(char *const *ids, int count, const char *id)
 {
     for (int i = 0; i < count; i++)

@@ -45,6 +45,12 @@ const char *harness_ip(const char *id);
 //  Docker's StartedAt of a container (static buffer): changes at each start.
 const char *harness_started_at(const char *id);
 
+//  Waits (30 s at most, else fails) until the metrics messages read on sub
+//  (a SUB to a manager's PUB, subscribed to "metrics" at least) have
+//  counted each of ids (count of them, at most 32): the manager follows
+//  them all, and no exec or event of theirs comes before it does.
+void harness_wait_measured(zsock_t *sub, char *const *ids, int count);
+
 //  The index of id in ids (count of them), or -1.
 int harness_find(char *const *ids, int count, const char *id);
 

@@ -95,30 +95,6 @@ static int s_teardown(void **state)
     return 0;
 }
 
-//  Waits until a metrics message has counted every container: the manager
-//  follows them all, so that no exec event comes before it does.
-static void s_wait_followed(zsock_t *sub)
-{
-    bool seen[CONTAINERS] = {false};
-    int count = 0;
-    int64_t deadline = zclock_mono() + 30000;
-    while (count < CONTAINERS && zclock_mono() < deadline) {
-        hms_msg_t msg;
-        if (harness_receive(sub, &msg, 1000) != 0)
-            continue;
-        for (size_t i = 0; msg.type == HMS_MSG_METRICS && i < msg.metrics.count; i++) {
-            int c = harness_find(s_env.ids, CONTAINERS, msg.metrics.entries[i].id);
-            if (c >= 0 && !seen[c]) {
-                seen[c] = true;
-                count++;
-            }
-        }
-        hms_msg_reset(&msg);
-    }
-    if (count < CONTAINERS)
-        fail_msg("the manager measured %d of the %d containers in 30 s", count, CONTAINERS);
-}
-
 //  A sleeping process of the host, moved into container id's cgroup (the
 //  one whose processes the manager lists: pids under cgroup v1).
 static pid_t s_inject(const char *id)
@@ -147,7 +123,7 @@ static void test_escape_indicators(void **state)
     (void)state;
     zsock_t *sub = zsock_new_sub(s_env.pub, "");
     assert_non_null(sub);
-    s_wait_followed(sub);
+    harness_wait_measured(sub, s_env.ids, CONTAINERS);
     const char *const *ids = (const char *const *)s_env.ids;
     //  Benign first, and all along: ordinary execs, the healthcheck.
     for (int i = 0; i < 3; i++) {
