@@ -170,6 +170,7 @@ const view = {
   alerts: null,     // last GET /alerts list; null when unknown
   timeline: [],     // last GET /events list: heals, attacks, alerts
   security: null,   // last GET /security report
+  forecasts: [],    // last GET /forecasts?within=3600 containers
   securityShown: false, // the panel was opened once for a critical finding
   timelineAt: 0,    // when it was asked
   hosts: new Map(), // address -> rendered host
@@ -471,6 +472,23 @@ function renderSecurity() {
   view.securityShown = view.securityShown || Boolean(counts.critical);
 }
 
+// Early warning (GET /forecasts?within=3600): the containers whose memory
+// or tasks reach their limit within the hour at the rate of the last
+// minutes, the soonest first; under 15 minutes, as a warning.
+function renderForecasts() {
+  const soon = view.forecasts;
+  $('forecasts').hidden = soon.length === 0;
+  const left = (f) => (f && f.linear_s !== null ? f.linear_s : Infinity);
+  $('forecasts-list').replaceChildren(...soon.map((c) => {
+    const [what, f] = left(c.memory) <= left(c.pids) ? ['memory', c.memory] : ['tasks', c.pids];
+    const seconds = left(f);
+    return el('li', { className: `alert ${seconds < 900 ? 'alert-warning' : ''}` },
+      el('strong', {}, c.name || c.id.slice(0, 12)), ` on ${c.address}: ${what} at its limit in `,
+      el('span', { className: 'badge' }, `${Math.round(seconds / 60)} min`),
+      f.holt_s !== null ? ` (damped trend: ${Math.round(f.holt_s / 60)} min)` : ' (damped trend: never)');
+  }));
+}
+
 // Sparklines: each container's CPU over the last 15 minutes, from the
 // history, fetched again every 30 s for at most SPARKS_MAX containers.
 const SPARKS_MAX = 50;
@@ -677,6 +695,13 @@ async function poll(now = false) {
         view.security = null;
       }
       renderSecurity();
+      try {
+        const forecasts = await api('GET', '/forecasts?within=3600');
+        view.forecasts = forecasts && Array.isArray(forecasts.containers) ? forecasts.containers : [];
+      } catch (e) {
+        view.forecasts = [];
+      }
+      renderForecasts();
       try {
         const history = await api('GET', '/events?limit=30');
         view.timeline = history && Array.isArray(history.events) ? history.events : [];
