@@ -164,12 +164,15 @@ def forecasts(containers, metrics, episodes, raised):
     for cid, samples in metrics.items():
         name = containers[cid][0]
         samples.sort(key=lambda x: x[0])
-        oom = None
+        #  The OOM kill: the manager's alert (the engine's oom event when the
+        #  kill took the container's counters), else the counters.
+        kills = [ts for (rule, c, _), ts in episodes.items()
+                 if c == cid and rule == "container_oom_killed"]
+        oom = min(kills) if kills else None
         base = samples[0][1]["reading"].get("oom_kills", 0)
         for t, entry in samples:
-            if entry["reading"].get("oom_kills", 0) > base:
+            if oom is None and entry["reading"].get("oom_kills", 0) > base:
                 oom = t
-                break
         if oom is None:
             rows.append({"name": name, "oom": None})
             continue
@@ -177,6 +180,12 @@ def forecasts(containers, metrics, episodes, raised):
                 e["reading"].get("memory_limit", 0), e.get("forecasts") or {}) for t, e in samples
                if t < oom]
         mem = [m for m in mem if m[1] is not None]
+        #  Up to the peak: the kill frees the memory (the container starts
+        #  again), and the alert may come a second after that.
+        peak = max(range(len(mem)), key=lambda i: mem[i][1])
+        if peak + 1 < len(mem):
+            oom = min(oom, mem[peak + 1][0])
+        mem = mem[:peak + 1]
         limit = mem[-1][2]
         start_t, start_m = mem[0][0], mem[0][1]
         rate = (mem[-1][1] - start_m) / max(1.0, (mem[-1][0] - start_t) / 1000.0)

@@ -1,6 +1,7 @@
 /*  hms_json: HMS data as JSON.  */
 
 #include "hms_json.h"
+#include "hms_rule.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -55,8 +56,20 @@ json_t *hms_json_metrics_entry(const hms_metrics_entry_t *entry)
                                 : json_pack("{s:f, s:f, s:f}", "min", (double)r->min, "mean",
                                             (double)r->mean, "max", (double)r->max));
     }
-    return json_pack("{s:s, s:I, s:o, s:o}", "id", entry->id, "seconds", (json_int_t)entry->seconds,
-                     "reading", hms_json_reading(&entry->reading), "rollups", rollups);
+    json_t *json =
+        json_pack("{s:s, s:I, s:o, s:o}", "id", entry->id, "seconds", (json_int_t)entry->seconds,
+                  "reading", hms_json_reading(&entry->reading), "rollups", rollups);
+    //  The forecasts, when there are any, by the names of their rule inputs.
+    json_t *forecasts = json_object();
+    for (int f = 0; forecasts && f < HMS_FORECASTS; f++)
+        if (!isnan(entry->forecasts[f]))
+            json_object_set_new(forecasts, hms_rule_input_name(HMS_RULE_MEMORY_ETA + f),
+                                json_real(entry->forecasts[f]));
+    if (json && json_object_size(forecasts) > 0)
+        json_object_set_new(json, "forecasts", forecasts);
+    else
+        json_decref(forecasts);
+    return json;
 }
 
 json_t *hms_json_metrics_range(const hms_metrics_range_t *range)

@@ -56,6 +56,9 @@ typedef enum {
     HMS_RULE_PIDS_ETA_HOLT,           //  the same, Holt's damped trend
     HMS_RULE_INPUTS                   //  series a rule may read
 } hms_rule_input_t;
+_Static_assert(HMS_RULE_PIDS_ETA_HOLT - HMS_RULE_MEMORY_ETA == HMS_FORECASTS - 1 &&
+                   HMS_RULE_MEMORY_ETA_HOLT - HMS_RULE_MEMORY_ETA == HMS_FORECAST_MEMORY_HOLT,
+               "the forecast inputs in hms_forecast_kind_t's order");
 
 //  From 1: the wire's enumerations leave 0 for "none".
 typedef enum { HMS_SEVERITY_INFO = 1, HMS_SEVERITY_WARNING, HMS_SEVERITY_CRITICAL } hms_severity_t;

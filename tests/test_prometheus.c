@@ -15,6 +15,7 @@
 #include "hms_metrics_cache.h"
 #include "hms_audit.h"
 #include "hms_prometheus.h"
+#include "hms_json.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -217,11 +218,32 @@ static void test_render(void **state)
     free(text);
 }
 
+//  An entry as JSON (hmsctl watch --json): its forecasts by name, the
+//  ones it has only.
+static void test_json_entry(void **state)
+{
+    (void)state;
+    hms_metrics_entry_t entry = s_entry(WEB, 1, 2);
+    json_t *json = hms_json_metrics_entry(&entry);
+    json_t *forecasts = json_object_get(json, "forecasts");
+    assert_int_equal(json_object_size(forecasts), 2);
+    assert_true(json_real_value(json_object_get(forecasts, "memory_eta")) == 840);
+    assert_true(json_real_value(json_object_get(forecasts, "memory_eta_holt")) == 1e9);
+    assert_null(json_object_get(forecasts, "pids_eta"));
+    json_decref(json);
+    for (int f = 0; f < HMS_FORECASTS; f++)
+        entry.forecasts[f] = NAN;
+    json = hms_json_metrics_entry(&entry);
+    assert_null(json_object_get(json, "forecasts"));
+    json_decref(json);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cache),
         cmocka_unit_test(test_render),
+        cmocka_unit_test(test_json_entry),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
