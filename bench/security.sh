@@ -6,6 +6,8 @@
 #
 #   bench/security.sh [--count N] [--no-forecast] [--no-netdata] [--out DIR]
 #
+# --count 0: the forecast runs alone (no attacks, no benign load).
+#
 # Parts, all at once on this host:
 #   * one antagonist per kind (--kinds that kind, --timing fixed), each on
 #     its own targets (label hms.campaign.kind=KIND), N attacks each:
@@ -93,6 +95,10 @@ ready_value() {
 }
 
 docker network create --internal --label "hms.campaign=$run" "$run-net" >/dev/null
+kinds="cpu_burn fork_bomb memory_leak network_flood privileged_exec escape"
+[ "$count" -gt 0 ] || kinds=""
+nkinds=$(echo $kinds | wc -w)
+if [ "$count" -gt 0 ]; then
 # Attack targets.
 container cpu cpu_burn --cpus 0.2
 container fork fork_bomb --pids-limit 64
@@ -110,6 +116,7 @@ container b-exec benign --user 1000
 container b-grow benign --memory 256m --shm-size 300m
 container b-talk benign --network "$run-net"
 container b-listen benign --network "$run-net"
+fi
 if [ "$forecast" = 1 ]; then
     # Limits each rate reaches in about 10 minutes.
     for rate in 0.5 1 2 4; do
@@ -203,22 +210,24 @@ benign() {
         sleep $((5 + RANDOM % 10))
     done
 }
-benign >"$out/benign.log" 2>&1 &
-pids+=($!)
-talk_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$run-b-listen")
-docker exec -d "$run-b-talk" ping -q -i 0.01 "$talk_ip"
+if [ "$count" -gt 0 ]; then
+    benign >"$out/benign.log" 2>&1 &
+    pids+=($!)
+    talk_ip=$(docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$run-b-listen")
+    docker exec -d "$run-b-talk" ping -q -i 0.01 "$talk_ip"
+fi
 
 # One antagonist per kind: --count attacks, then stop.
 declare -A length=([cpu_burn]=14 [fork_bomb]=8 [memory_leak]=25 [network_flood]=8
     [privileged_exec]=3 [escape]=5)
-for kind in cpu_burn fork_bomb memory_leak network_flood privileged_exec escape; do
+for kind in $kinds; do
     "$BUILD/antagonist/hms-antagonist" --router 'tcp://127.0.0.1:*' --pub 'tcp://127.0.0.1:*' \
         --targets "hms.campaign.kind=$kind" --kinds "$kind" --timing fixed --heavy 100 \
         --frequency 8 --duration "${length[$kind]}" --leak-rate 4 --seed 1 \
         --ready-file "$out/$kind.ready" >"$out/$kind.log" 2>&1 &
     pids+=($!)
 done
-for kind in cpu_burn fork_bomb memory_leak network_flood privileged_exec escape; do
+for kind in $kinds; do
     apub=$(ready_value "$out/$kind.ready" pub)
     "$hmsctl" antagonist watch --pub "$apub" --json >"$out/attacks-$kind.jsonl" \
         2>>"$out/watch.log" &
@@ -232,7 +241,7 @@ if [ "$forecast" = 1 ]; then
     date +%s%3N >"$out/forecast.start"
 fi
 sleep 3 # the manager has inspected every container
-for kind in cpu_burn fork_bomb memory_leak network_flood privileged_exec escape; do
+for kind in $kinds; do
     arouter=$(ready_value "$out/$kind.ready" router)
     "$hmsctl" -e "$arouter" antagonist start >/dev/null
 done
@@ -240,9 +249,9 @@ echo "security.sh: $count attacks of each kind under way; output in $out" >&2
 # Each antagonist is stopped once its count of attacks has ended (the
 # attack under way then ends too, and is published).
 declare -A stopped=()
-while [ ${#stopped[@]} -lt 6 ]; do
+while [ ${#stopped[@]} -lt "$nkinds" ]; do
     sleep 2
-    for kind in cpu_burn fork_bomb memory_leak network_flood privileged_exec escape; do
+    for kind in $kinds; do
         [ -n "${stopped[$kind]:-}" ] && continue
         ended=$(grep -c '"phase":"end"' "$out/attacks-$kind.jsonl" || true)
         if [ "$ended" -ge "$count" ]; then
