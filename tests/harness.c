@@ -141,6 +141,16 @@ void harness_wait_measured(zsock_t *sub, char *const *ids, int count)
         fail_msg("the manager measured %d of the %d containers in 30 s", measured, count);
 }
 
+void harness_end(const char *dir, const pid_t *daemons, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (daemons[i] > 0)
+            harness_stop(daemons[i], SIGTERM, 10000);
+    harness_cleanup();
+    if (dir && *dir)
+        harness_sh("rm -rf %s", dir);
+}
+
 int harness_find(char *const *ids, int count, const char *id)
 {
     for (int i = 0; i < count; i++)

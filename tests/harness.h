@@ -51,6 +51,12 @@ const char *harness_started_at(const char *id);
 //  them all, and no exec or event of theirs comes before it does.
 void harness_wait_measured(zsock_t *sub, char *const *ids, int count);
 
+//  The end of a live test: each of daemons (count of them; 0 or less: none)
+//  stopped with SIGTERM, in order (10 s each at most), then every
+//  container and network of this run removed (harness_cleanup) and dir
+//  with all in it.
+void harness_end(const char *dir, const pid_t *daemons, size_t count);
+
 //  The index of id in ids (count of them), or -1.
 int harness_find(char *const *ids, int count, const char *id);
 

@@ -792,7 +792,7 @@ static void test_events_reconnect(void **state)
     const char *filter = "GET /v1.41/events?filters=%7B%22type%22%3A%5B%22container%22%5D%2C"
                          "%22event%22%3A%5B%22die%22%2C%22stop%22%2C%22kill%22%2C%22oom%22%2C"
                          "%22start%22%2C%22destroy%22%2C%22health_status%22%2C%22restart%22%2C"
-                         "%22create%22%5D%7D";
+                         "%22create%22%2C%22update%22%2C%22exec_start%22%5D%7D";
     assert_true(strncmp(fake.request[0], filter, strlen(filter)) == 0);
     assert_null(strstr(fake.request[0], "since="));
     assert_true(strncmp(fake.request[1], filter, strlen(filter)) == 0);

@@ -527,10 +527,13 @@ static void test_state_survives_sigkill(void **state)
     s_ask(&request, &reply);
     s_ask_container(HMS_MSG_CONTAINER_IGNORE, s_env.calm, &reply);
     assert_int_equal(reply.type, HMS_MSG_OK);
-    char names[512];
+    char names[1024];
     s_rule_names(names, sizeof names);
     assert_string_equal(names, "container_exited,container_crash_loop,container_oom_killed,"
-                               "dos_cpu_burn,dos_fork_bomb,dos_memory_bomb");
+                               "dos_cpu_burn,dos_fork_bomb,dos_memory_bomb,dos_network_flood,"
+                               "dos_network_flood_out,escape_host_namespace,escape_capabilities,"
+                               "escape_release_agent,exec_privileged,exec_root,"
+                               "forecast_memory_exhaustion,forecast_pids_exhaustion");
     hms_rule_t rules[HMS_RULES_MAX];
     size_t builtin = hms_rules_builtin(rules);
     rules[0] = (hms_rule_t){.name = "cpu_hot",

@@ -65,14 +65,7 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     (void)state;
-    if (s_env.server > 0)
-        harness_stop(s_env.server, SIGTERM, 10000);
-    if (s_env.controller > 0)
-        harness_stop(s_env.controller, SIGTERM, 5000);
-    if (s_env.manager > 0)
-        harness_stop(s_env.manager, SIGTERM, 5000);
-    harness_cleanup();
-    harness_sh("rm -rf %s", s_env.dir);
+    harness_end(s_env.dir, (pid_t[]){s_env.server, s_env.controller, s_env.manager}, 3);
     free(s_env.id);
     return 0;
 }

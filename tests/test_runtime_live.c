@@ -84,12 +84,9 @@ static int s_setup(void **state)
 static int s_teardown(void **state)
 {
     (void)state;
-    if (s_env.manager > 0)
-        harness_stop(s_env.manager, SIGTERM, 5000);
     if (s_env.injected > 0)
         harness_stop(s_env.injected, SIGKILL, 5000);
-    harness_cleanup();
-    harness_sh("rm -rf %s", s_env.dir);
+    harness_end(s_env.dir, &s_env.manager, 1);
     for (int c = 0; c < CONTAINERS; c++)
         free(s_env.ids[c]);
     return 0;
