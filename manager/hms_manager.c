@@ -474,7 +474,9 @@ static void s_on_exec(hms_docker_t *docker, const hms_docker_result_t *result, v
 static void s_on_exec_start(hms_manager_t *self, const hms_docker_event_t *event)
 {
     const char *exec_id = json_string_value(json_object_get(event->attributes, "execID"));
-    if (!exec_id || !self->collector)
+    hms_status_t status = hms_table_status(self->table, event->id);
+    //  Only the containers the manager watches: no request for the others.
+    if (!exec_id || !self->collector || status == HMS_STATUS_NONE || status == HMS_STATUS_IGNORED)
         return;
     request_t *request = s_request(self, exec_id);
     if (request && hms_docker_exec_inspect(self->docker, exec_id, s_on_exec, request) != 0)
