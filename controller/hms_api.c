@@ -282,6 +282,16 @@ int hms_api_settings_parse(json_t *object, hms_api_settings_t *settings, char *p
     return 0;
 }
 
+void hms_api_settings_apply(hms_api_settings_t *settings, const hms_api_settings_t *changes)
+{
+    if (changes->present & (1u << HMS_API_SETTING_AGGREGATION))
+        settings->aggregation_ms = changes->aggregation_ms;
+    if (changes->present & (1u << HMS_API_SETTING_MISS_COUNT))
+        settings->miss_count = changes->miss_count;
+    if (changes->present & (1u << HMS_API_SETTING_TIMEOUT))
+        settings->request_timeout_ms = changes->request_timeout_ms;
+}
+
 json_t *hms_api_settings_json(const hms_api_settings_t *settings)
 {
     return json_pack("{s:i, s:i, s:i}", "aggregation_ms", settings->aggregation_ms, "miss_count",

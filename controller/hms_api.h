@@ -65,6 +65,9 @@ enum { HMS_API_SETTING_AGGREGATION, HMS_API_SETTING_MISS_COUNT, HMS_API_SETTING_
 int hms_api_settings_parse(json_t *object, hms_api_settings_t *settings, char *problem,
                            size_t size);
 
+//  Applies to settings those present in changes.
+void hms_api_settings_apply(hms_api_settings_t *settings, const hms_api_settings_t *changes);
+
 //  The settings as a JSON object (new reference).
 json_t *hms_api_settings_json(const hms_api_settings_t *settings);
 

@@ -30,8 +30,9 @@
 #include <limits.h>
 #include <sys/stat.h>
 
-#define TICK_MS   100
-#define SAMPLE_MS 250 //  the seed's availability: one sample every 250 ms
+#define TICK_MS        100
+#define SAMPLE_MS      250 //  the seed's availability: one sample every 250 ms
+#define PUBLISH_GAP_MS 10  //  views published for changes shown at once, at most this often
 //  Descriptors a followed host may hold: a SUB, a DEALER and one to its
 //  antagonist, each with its mailbox and its connection.
 #define FILES_PER_HOST 6
@@ -49,6 +50,7 @@ struct _hms_controller_t {
     hms_follower_context_t follow; //  what the followers share
     hms_forward_t *forward;        //  REST commands waiting for hosts' answers
     hms_view_store_t *views;       //  published for the REST threads
+    hms_sockets_t *sockets;        //  the followers' sockets, read in loop
     hms_rest_t *rest;              //  the HTTP server
     hms_sinks_t *sinks;            //  the history and the notifications
     hms_events_t *events;          //  heals and attacks, for the history
@@ -58,6 +60,8 @@ struct _hms_controller_t {
     size_t max_hosts;              //  what fits in our descriptors, at most --max-hosts
     hms_api_settings_t settings;   //  run-time settings (all present)
     bool dirty;                    //  the view is older than the hosts
+    bool due;                      //  a publication is set for a change shown at once
+    uint64_t published;            //  monotonic ms of the last publication
     uint64_t samples;              //  the seed's availability: samples taken
     uint64_t samples_complete;     //  of which no host was pending
     uint64_t started_mono;         //  for ping's uptime
@@ -89,24 +93,8 @@ static void s_publish(hms_controller_t *self)
         hms_view_release(&before);
         hms_view_store_publish(self->views, view);
         self->dirty = false;
+        self->published = s_now();
     }
-}
-
-//  Forgets the set-aside host at address. Returns true when there was one.
-static bool s_set_aside_drop(hms_controller_t *self, const char *address)
-{
-    size_t index;
-    json_t *entry;
-    json_array_foreach(self->set_aside, index, entry)
-    {
-        hms_follower_spec_t spec;
-        hms_statefile_spec(entry, &spec);
-        if (spec.address && strcmp(spec.address, address) == 0) {
-            json_array_remove(self->set_aside, index);
-            return true;
-        }
-    }
-    return false;
 }
 
 static void s_save(hms_controller_t *self)
@@ -133,10 +121,28 @@ static hms_follower_t *s_host_find(hms_controller_t *self, const char *address)
 
 //  Followers' callbacks.
 
-static void s_on_changed(void *arg)
+static int s_publish_due(zloop_t *loop, int timer_id, void *arg)
+{
+    (void)loop;
+    (void)timer_id;
+    hms_controller_t *self = arg;
+    self->due = false;
+    if (self->dirty)
+        s_publish(self);
+    return 0;
+}
+
+//  A change to show now (containers, status, alerts) is published at once,
+//  or PUBLISH_GAP_MS after the last publication: a burst of changes costs
+//  one view; others (metrics) wait for the tick.
+static void s_on_changed(void *arg, bool now)
 {
     hms_controller_t *self = arg;
     self->dirty = true;
+    if (now && !self->due) {
+        uint64_t at = s_now(), next = self->published + PUBLISH_GAP_MS;
+        self->due = zloop_timer(self->loop, next > at ? next - at : 0, 1, s_publish_due, self) >= 0;
+    }
 }
 
 static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
@@ -180,7 +186,7 @@ static hms_result_t s_host_add(hms_controller_t *self, const hms_follower_spec_t
             return HMS_RESULT_CONFLICT;
         }
     zlistx_add_end(self->hosts, host);
-    s_set_aside_drop(self, spec->address);
+    hms_statefile_drop(self->set_aside, spec->address);
     self->dirty = true;
     return HMS_RESULT_OK;
 }
@@ -237,17 +243,6 @@ static json_t *s_stats_json(hms_controller_t *self)
     json_t *json = hms_stats_json(&stats, self->hosts, s_now());
     hms_sinks_stats(self->sinks, json);
     return json;
-}
-
-//  Applies the settings present in changes.
-static void s_settings_apply(hms_controller_t *self, const hms_api_settings_t *changes)
-{
-    if (changes->present & (1u << HMS_API_SETTING_AGGREGATION))
-        self->settings.aggregation_ms = changes->aggregation_ms;
-    if (changes->present & (1u << HMS_API_SETTING_MISS_COUNT))
-        self->settings.miss_count = changes->miss_count;
-    if (changes->present & (1u << HMS_API_SETTING_TIMEOUT))
-        self->settings.request_timeout_ms = changes->request_timeout_ms;
 }
 
 //  PUT /containers/{address}
@@ -333,7 +328,7 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
     switch (args->kind) {
     case HMS_API_CONFIG:
         if (args->settings.present) {
-            s_settings_apply(self, &args->settings);
+            hms_api_settings_apply(&self->settings, &args->settings);
             hms_notice("settings changed: aggregation %d ms, miss count %d, timeout %d ms",
                        self->settings.aggregation_ms, self->settings.miss_count,
                        self->settings.request_timeout_ms);
@@ -355,7 +350,8 @@ static void s_api_command(hms_controller_t *self, hms_api_request_t *request)
     default: break;
     }
     hms_follower_t *host = *args->address ? s_host_find(self, args->address) : NULL;
-    if (!host && args->kind == HMS_API_REMOVE && s_set_aside_drop(self, args->address)) {
+    if (!host && args->kind == HMS_API_REMOVE &&
+        hms_statefile_drop(self->set_aside, args->address)) {
         s_save(self);
         hms_api_answer(self->api, &request, HMS_RESULT_DELETED, NULL, NULL);
     } else if (!host && (*args->address || args->kind == HMS_API_REMOVE))
@@ -422,7 +418,7 @@ static void s_load(hms_controller_t *self)
     hms_api_settings_t changes;
     if (!self->state_file || hms_statefile_load(self->state_file, &hosts, &changes) != 0)
         return;
-    s_settings_apply(self, &changes);
+    hms_api_settings_apply(&self->settings, &changes);
     size_t index;
     json_t *entry;
     json_array_foreach(hosts, index, entry)
@@ -527,6 +523,7 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     size_t fits = files > reserved ? (files - reserved) / FILES_PER_HOST : 0;
     self->max_hosts = fits < (size_t)config->max_hosts ? fits : (size_t)config->max_hosts;
     self->loop = zloop_new();
+    self->sockets = self->loop ? hms_sockets_new(self->loop) : NULL;
     self->hosts = zlistx_new();
     self->views = hms_view_store_new();
     self->api = hms_api_new();
@@ -535,8 +532,8 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     //  Without its ROUTER, the controller is a client only: no allow-list.
     self->transport =
         hms_transport_new(&config->transport, strcmp(config->router_endpoint, "none") != 0);
-    if (!self->loop || !self->hosts || !self->forward || !self->views || !self->api ||
-        !self->set_aside || !self->transport || s_history(self, config) != 0 ||
+    if (!self->loop || !self->sockets || !self->hosts || !self->forward || !self->views ||
+        !self->api || !self->set_aside || !self->transport || s_history(self, config) != 0 ||
         s_router(self, config->router_endpoint) != 0) {
         hms_controller_destroy(&self);
         return NULL;
@@ -544,7 +541,8 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     zlistx_set_destructor(self->hosts, s_host_free);
     self->follow = (hms_follower_context_t){self->loop,          self->transport, &self->settings,
                                             self->follow.notify, s_on_changed,    s_on_answer,
-                                            s_on_metrics,        s_on_alert,      self};
+                                            s_on_metrics,        s_on_alert,      self,
+                                            self->sockets};
     zmq_pollitem_t mailbox = {NULL, hms_api_fd(self->api), ZMQ_POLLIN, 0};
     zloop_poller(self->loop, &mailbox, s_api_ready, self);
     s_load(self);
@@ -582,6 +580,7 @@ void hms_controller_destroy(hms_controller_t **self_p)
     hms_forward_destroy(&self->forward); //  before the hosts its requests name
     hms_rest_destroy(&self->rest);
     zlistx_destroy(&self->hosts);
+    hms_sockets_destroy(&self->sockets); //  after the followers that read through it
     hms_events_destroy(&self->events);
     hms_sinks_destroy(&self->sinks); //  writes what is queued
     zsock_destroy(&self->router);

@@ -60,9 +60,11 @@ static uint64_t s_wall(void)
     return (uint64_t)zclock_time();
 }
 
-static void s_changed(hms_follower_t *self)
+//  now: show it at once (containers, status, alerts); else at the next
+//  tick (metrics).
+static void s_changed(hms_follower_t *self, bool now)
 {
-    self->context->changed(self->context->arg);
+    self->context->changed(self->context->arg, now);
 }
 
 bool hms_follower_for_antagonist(hms_msg_type_t type)
@@ -80,7 +82,7 @@ static void s_on_alert(hms_follower_t *self, const hms_alert_t *alert)
     snprintf(copy.address, sizeof copy.address, "%s", self->peer.address);
     bool changed = hms_monitor_alert(self->monitor, &copy);
     if (changed)
-        s_changed(self);
+        s_changed(self, true);
     self->context->alert(self->context->arg, self, &copy, changed);
 }
 
@@ -100,10 +102,18 @@ static void s_host_alert(hms_follower_t *self, bool online)
 
 //  Sending.
 
+//  Sends frame (kept) on dealer without waiting; a send may take the
+//  signal of a reply that came meanwhile: the dealer is read again.
+static int s_send(hms_follower_t *self, zsock_t *dealer, zframe_t **frame)
+{
+    int rc = zframe_send(frame, dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE);
+    hms_sockets_check(self->context->sockets, dealer);
+    return rc;
+}
+
 int hms_follower_resend(hms_follower_t *self, zframe_t **unsent)
 {
-    if (!self->antagonist_dealer ||
-        zframe_send(unsent, self->antagonist_dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE) != 0)
+    if (!self->antagonist_dealer || s_send(self, self->antagonist_dealer, unsent) != 0)
         return -1;
     zframe_destroy(unsent);
     return 0;
@@ -119,10 +129,8 @@ static zsock_t *s_dealer(hms_follower_t *self, const char *endpoint, const char 
     //  Connecting to a peer that is not up yet is fine: libzmq retries.
     if (dealer && hms_transport_connect(context->transport, dealer, endpoint) != 0)
         zsock_destroy(&dealer);
-    if (dealer) {
-        zloop_reader(context->loop, dealer, s_dealer_reader, self);
-        zloop_reader_set_tolerant(context->loop, dealer);
-    }
+    if (dealer && hms_sockets_add(context->sockets, dealer, s_dealer_reader, self) != 0)
+        zsock_destroy(&dealer);
     return dealer;
 }
 
@@ -143,7 +151,7 @@ int hms_follower_send(hms_follower_t *self, hms_msg_t *request, zframe_t **unsen
     if (rc == 0) {
         zframe_t *frame = zframe_new(buffer.data, buffer.size);
         //  ZMQ_IMMEDIATE: with no connection up this fails at once.
-        if (zframe_send(&frame, dealer, ZFRAME_DONTWAIT | ZFRAME_REUSE) == 0)
+        if (s_send(self, dealer, &frame) == 0)
             zframe_destroy(&frame);
         else if (antagonist && unsent) {
             *unsent = frame; //  the caller tries again
@@ -175,7 +183,7 @@ static void s_pending(hms_follower_t *self, bool pending)
     else
         self->pending_ms += now - self->pending_since;
     self->pending = pending;
-    s_changed(self);
+    s_changed(self, true);
 }
 
 static uint64_t s_window(const hms_follower_t *self)
@@ -238,7 +246,7 @@ static void s_fetch(hms_follower_t *self, uint64_t now)
 static void s_on_delta(hms_follower_t *self, const hms_update_t *update, uint64_t now)
 {
     int rc = hms_replica_apply(&self->copy, update);
-    s_changed(self);
+    s_changed(self, true);
     if (rc != 0 || self->copy.digest != update->digest) {
         if (self->copy.content)
             self->counts.mismatches++;
@@ -276,7 +284,7 @@ static void s_on_update(hms_follower_t *self, const hms_update_t *update, uint64
     } else
         s_on_delta(self, update, now);
     if (!self->pending)
-        s_changed(self);
+        s_changed(self, true);
 }
 
 static void s_on_heartbeat(hms_follower_t *self, const hms_hb_t *hb, uint64_t now)
@@ -326,7 +334,7 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
     hms_container_t *containers = reply->content.content;
     reply->owned = NULL; //  the copy owns the array now
     int rc = hms_replica_take(&self->copy, containers, content->count, content->threshold);
-    s_changed(self);
+    s_changed(self, true);
     if (rc != 0) {
         self->fetch_after = now + RETRY_MIN_MS;
         zlistx_purge(self->held);
@@ -343,7 +351,7 @@ static void s_on_snapshot(hms_follower_t *self, hms_msg_t *reply, uint64_t now)
     for (hms_msg_t *held = zlistx_first(self->held); held; held = zlistx_next(self->held))
         s_on_update(self, &held->update, now);
     zlistx_purge(self->held);
-    s_changed(self);
+    s_changed(self, true);
 }
 
 //  Readers.
@@ -371,7 +379,7 @@ static void s_on_metrics(hms_follower_t *self, const hms_metrics_report_t *repor
     if (!hms_monitor_metrics(self->monitor, report))
         return;
     self->context->metrics(self->context->arg, self, report);
-    s_changed(self);
+    s_changed(self, false);
 }
 
 //  SUB reader: heartbeats, updates and metrics of the manager.
@@ -441,7 +449,7 @@ void hms_follower_tick(hms_follower_t *self, uint64_t now)
         self->status = HMS_HOST_OFFLINE;
         self->status_since_ms = s_wall();
         s_host_alert(self, false);
-        s_changed(self);
+        s_changed(self, true);
     }
     if (self->fetching && now >= self->fetch_deadline) {
         self->fetching = 0; //  its answer, if it comes, is dropped
@@ -493,14 +501,13 @@ hms_follower_t *hms_follower_new(const hms_follower_context_t *context,
     }
     if (!self->held || !self->monitor || !self->sub ||
         hms_transport_connect(context->transport, self->sub, self->peer.pub) != 0 ||
+        hms_sockets_add(context->sockets, self->sub, s_sub_reader, self) != 0 ||
         !(self->dealer = s_dealer(self, self->peer.router, self->peer.public_key))) {
         snprintf(why, size, "cannot connect to %.300s", spec->address);
         hms_follower_destroy(&self);
         return NULL;
     }
     zlistx_set_destructor(self->held, s_held_free);
-    zloop_reader(context->loop, self->sub, s_sub_reader, self);
-    zloop_reader_set_tolerant(context->loop, self->sub);
     hms_notice("following manager %s (%s, %s, %s; antagonist %s)", self->peer.address,
                self->peer.pub, self->peer.router, *self->peer.public_key ? "CURVE" : "plaintext",
                self->peer.antagonist_router);
@@ -517,7 +524,7 @@ void hms_follower_destroy(hms_follower_t **self_p)
     zsock_t *sockets[] = {self->sub, self->dealer, self->antagonist_dealer};
     for (int i = 0; i < 3; i++)
         if (sockets[i])
-            zloop_reader_end(self->context->loop, sockets[i]);
+            hms_sockets_remove(self->context->sockets, sockets[i]);
     zsock_destroy(&self->sub);
     zsock_destroy(&self->dealer);
     zsock_destroy(&self->antagonist_dealer);

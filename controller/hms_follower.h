@@ -25,6 +25,7 @@
 #include "hms_api.h"
 #include "hms_msg.h"
 #include "hms_peer.h"
+#include "hms_sockets.h"
 #include "hms_transport.h"
 #include "hms_view.h"
 
@@ -57,8 +58,9 @@ typedef struct {
     hms_transport_t *transport;
     const hms_api_settings_t *settings; //  aggregation, miss count, request timeout
     bool notify;                        //  --sync notify
-    //  The follower's view changed (status, containers, counters).
-    void (*changed)(void *arg);
+    //  The follower's view changed (status, containers, counters); now:
+    //  show it at once, else with the next periodic publication.
+    void (*changed)(void *arg, bool now);
     //  An answer to a request of hms_follower_send (not a give_content of
     //  the follower's own); reply is decoded, or NULL when it did not decode.
     void (*answer)(void *arg, hms_follower_t *follower, const hms_msg_t *reply);
@@ -69,6 +71,7 @@ typedef struct {
     //  a firing alert sent again).
     void (*alert)(void *arg, hms_follower_t *follower, const hms_alert_t *alert, bool changed);
     void *arg;
+    hms_sockets_t *sockets; //  where the followers' sockets are read, in loop
 } hms_follower_context_t;
 
 //  Follows the manager of spec. NULL with *result INVALID (a bad address

@@ -67,3 +67,19 @@ int hms_statefile_save(const char *path, json_t *hosts, const hms_api_settings_t
     free(text);
     return rc;
 }
+
+bool hms_statefile_drop(json_t *hosts, const char *address)
+{
+    size_t index;
+    json_t *entry;
+    json_array_foreach(hosts, index, entry)
+    {
+        hms_follower_spec_t spec;
+        hms_statefile_spec(entry, &spec);
+        if (spec.address && strcmp(spec.address, address) == 0) {
+            json_array_remove(hosts, index);
+            return true;
+        }
+    }
+    return false;
+}

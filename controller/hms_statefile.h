@@ -26,4 +26,8 @@ void hms_statefile_spec(json_t *entry, hms_follower_spec_t *spec);
 //  Writes hosts (an array of entries) and settings. Returns 0, or -1 (logged).
 int hms_statefile_save(const char *path, json_t *hosts, const hms_api_settings_t *settings);
 
+//  Removes the entry of address from hosts, an array of saved hosts.
+//  Returns true when there was one.
+bool hms_statefile_drop(json_t *hosts, const char *address);
+
 #endif
