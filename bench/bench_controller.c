@@ -28,7 +28,6 @@
 #include <ulfius.h>
 #include <unistd.h>
 
-#define BASE_PORT 21000
 #define HTTP_PORT 21990
 #define REF_PORT  21991
 #define CLIENTS   4
@@ -132,15 +131,16 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    hms_transport_raise_limits(); //  2 sockets per simulated manager
     sim_fleet_t sim = {.managers = argc > 2 ? atoi(argv[2]) : 100,
                        .containers = argc > 3 ? atoi(argv[3]) : 100,
-                       .base_port = BASE_PORT};
+                       .base_port = 0};
     int requests = argc > 4 ? atoi(argv[4]) : 1000;
     hms_log_init("bench", HMS_LOG_WARNING, false);
     zactor_t *managers = sim_fleet_start(&sim);
 
     //  The controller, following every simulated manager.
-    char *hosts = sim_fleet_hosts(&sim);
+    char *hosts = sim_fleet_hosts(&sim, NULL);
     char port[16];
     snprintf(port, sizeof port, "%d", HTTP_PORT);
     pid_t controller = fork();

@@ -26,7 +26,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define BASE_PORT 22000
 
 static size_t s_collect(char *data, size_t size, size_t count, void *arg)
 {
@@ -104,7 +103,7 @@ static int s_run(const char *controller_bin, int managers, int containers, int s
 {
     sim_fleet_t fleet = {.managers = managers,
                          .containers = containers,
-                         .base_port = BASE_PORT,
+                         .base_port = 0,
                          .metrics_ms = interval_ms};
     zactor_t *actor = sim_fleet_start(&fleet);
     char dir[] = "/tmp/hms-ingest-XXXXXX";
@@ -113,7 +112,7 @@ static int s_run(const char *controller_bin, int managers, int containers, int s
     char history[128], ready[128];
     snprintf(history, sizeof history, "%s/history.db", dir);
     snprintf(ready, sizeof ready, "%s/ready", dir);
-    char *hosts = sim_fleet_hosts(&fleet);
+    char *hosts = sim_fleet_hosts(&fleet, NULL);
     pid_t controller = fork();
     if (controller == 0) {
         execl(controller_bin, controller_bin, "--http-bind", "127.0.0.1", "--http-port", "0",
@@ -183,6 +182,7 @@ int main(int argc, char **argv)
         return 2;
     }
     signal(SIGPIPE, SIG_IGN);
+    hms_transport_raise_limits(); //  2 sockets per simulated manager
     int managers = argc > 2 ? atoi(argv[2]) : 100;
     int containers = argc > 3 ? atoi(argv[3]) : 100;
     int seconds = argc > 4 ? atoi(argv[4]) : 30;
