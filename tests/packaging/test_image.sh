@@ -1,16 +1,18 @@
 #!/usr/bin/env bash
 # The manager's image heals a killed container: builds the image from
-# BUILD_DIR's packages (scripts/image, under a tag of this run), runs it as
-# docs/DEPLOY.md says (host network and pid namespace, CAP_NET_RAW and
-# CAP_SYS_PTRACE only, the Docker socket, the cgroup tree read-only) on
-# loopback ports it picks, watching only this run's containers (label
-# hms.test=TAG), starts a container of hms/testbox:1 (no restart policy),
-# waits until the manager follows it and reads its cgroup metrics, kills
-# it, and waits until it runs again with the manager's table counting one
-# restart. Each wait has a deadline; nothing sleeps. The containers, the
-# image and the work directory are removed on exit, and the leftovers of a
-# run that was killed at the next start. Needs root, Docker and
-# hms/testbox:1 (scripts/setup).
+# BUILD_DIR's packages (scripts/image, under a tag of this run), makes the
+# manager's key pair with the image's hmsctl, runs it as docs/DEPLOY.md
+# says (host network and pid namespace, CAP_NET_RAW and CAP_SYS_PTRACE
+# only, a read-only root, the Docker socket, the cgroup tree read-only, its
+# keys and allow-list) on loopback ports it picks, watching only this run's
+# containers (label hms.test=TAG), and talks CURVE to it with a key it
+# allows. Starts a container of hms/testbox:1 (no restart policy), waits
+# until the manager follows it and reads its cgroup metrics, kills it, and
+# waits until it runs again with the manager's table counting one restart.
+# Every wait polls a condition until a deadline. The containers, the image
+# and the work directory are removed on exit, and the leftovers of a run
+# that was killed at the next start. Needs root, Docker and hms/testbox:1
+# (scripts/setup).
 #
 #   tests/packaging/test_image.sh BUILD_DIR
 set -euo pipefail
@@ -85,38 +87,54 @@ t0=$SECONDS
 size=$(docker image inspect -f '{{.Size}}' "$image")
 say "image $image: $((size / 1000)) kB ($((SECONDS - t0)) s)"
 
-# 2. The manager, as deployed, on loopback ports it picks.
+# 2. Keys: the manager's made by the image's hmsctl, as docs/DEPLOY.md
+# says; the test's own, allowed.
+install -d -m 0700 "$work/keys"
+install -d -m 0755 "$work/allow" "$work/run"
 labels=(--label hms.test.owner=test_image --label "hms.test.pid=$$")
+docker run --rm "${labels[@]}" -v "$work/keys:/etc/hms/keys" --entrypoint hmsctl "$image" \
+    keygen /etc/hms/keys/manager >/dev/null || fail "hmsctl keygen in the image failed"
+[ "$(stat -c '%U %a' "$work/keys/manager_secret")" = "root 600" ] ||
+    fail "the image's keygen wrote $(stat -c '%U %a' "$work/keys/manager_secret")"
+"$hmsctl" keygen "$work/admin" >/dev/null
+cp "$work/admin" "$work/allow/admin"
+
+# 3. The manager, as deployed, on loopback ports it picks.
 docker run -d --name "$manager" "${labels[@]}" --label "hms.test.image=$tag" \
     --network host --pid host --cap-drop ALL --cap-add NET_RAW --cap-add SYS_PTRACE \
+    --read-only --security-opt no-new-privileges \
     -v /var/run/docker.sock:/var/run/docker.sock -v /sys/fs/cgroup:/sys/fs/cgroup:ro \
-    -v "$work:/run/hms-test" \
-    "$image" --pub 'tcp://127.0.0.1:*' --label "hms.test=$tag" --state-file '' \
+    -v "$work/keys:/etc/hms/keys:ro" -v "$work/allow:/etc/hms/allow:ro" -v "$work/run:/run/hms-test" \
+    "$image" --config /etc/hms/manager.conf \
+    --curve-secret /etc/hms/keys/manager_secret --curve-allow /etc/hms/allow \
+    --pub 'tcp://127.0.0.1:*' --label "hms.test=$tag" --state-file '' \
     --ready-file /run/hms-test/ready --log-level info >/dev/null
-wait_until 20 "ready file" test -s "$work/ready"
-port=$(sed -n 's|^pub=tcp://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$work/ready")
-[ -n "$port" ] || fail "no loopback PUB endpoint in the ready file: $(cat "$work/ready")"
-say "manager up: PUB 127.0.0.1:$port"
+wait_until 20 "ready file" test -s "$work/run/ready"
+port=$(sed -n 's|^pub=tcp://127\.0\.0\.1:\([0-9]*\)$|\1|p' "$work/run/ready")
+[ -n "$port" ] || fail "no loopback PUB endpoint in the ready file: $(cat "$work/run/ready")"
+say "manager up: PUB 127.0.0.1:$port, CURVE"
 
+# ctl COMMAND...: hmsctl to the manager, with the test's key.
+ctl() { "$hmsctl" -k "$work/admin_secret" -K "$work/keys/manager" -H "127.0.0.1:$port" "$@"; }
 # field NAME COLUMN: a column of the container NAME in `hmsctl status`
 # (NAME ID STATUS LOSS RTT IP IMAGE RESTARTS), "" when it is not listed.
 field() {
-    "$hmsctl" -H "127.0.0.1:$port" status 2>/dev/null | awk -v n="$1" -v c="$2" '$1 == n {print $c}'
+    ctl status 2>/dev/null | awk -v n="$1" -v c="$2" '$1 == n {print $c}'
 }
 followed() { [ "$(field "$box" 3)" = active ] && [ "$(field "$box" 8)" = "$1" ]; }
 # The container's tasks, from its cgroup (`hmsctl top`: ... PIDS LOSS RTT).
 measured() {
-    "$hmsctl" -H "127.0.0.1:$port" top 2>/dev/null |
+    ctl top 2>/dev/null |
         awk -v n="$box" '$1 == n && $(NF - 2) ~ /^[0-9]+$/ {found = 1} END {exit !found}'
 }
 
-# 3. A container to heal; no restart policy: only the manager starts it.
+# 4. A container to heal; no restart policy: only the manager starts it.
 docker run -d --name "$box" "${labels[@]}" --label "hms.test=$tag" hms/testbox:1 >/dev/null
 wait_until 30 "$box followed" followed 0
 wait_until 30 "metrics of $box (its cgroup)" measured
 say "$box followed and measured"
 
-# 4. Killed, and healed by the manager.
+# 5. Killed, and healed by the manager.
 before=$(docker inspect -f '{{.State.StartedAt}}' "$box")
 docker kill "$box" >/dev/null
 t0=$(date +%s%N)
