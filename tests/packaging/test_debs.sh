@@ -61,21 +61,21 @@ in_root() {
 # shellcheck disable=SC1091
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:?}")
 mirror=$(
-    {
-        cat /etc/apt/sources.list.d/*.sources 2>/dev/null || true
-        echo
-    } | awk -v suite="$codename" '
+    for f in /etc/apt/sources.list.d/*.sources; do
+        [ ! -f "$f" ] || { cat "$f" && echo; }
+    done | awk -v suite="$codename" '
         /^[[:space:]]*$/ { if (deb && has && uri != "") { print uri; exit } deb = has = 0; uri = ""; next }
         tolower($1) == "types:" { for (i = 2; i <= NF; i++) if ($i == "deb") deb = 1 }
         tolower($1) == "uris:" { uri = $2 }
-        tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) has = 1 }'
+        tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i == suite) has = 1 }' ||
+        true
 )
 if [ -z "$mirror" ]; then
     mirror=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
         awk -v suite="$codename" '$1 == "deb" {
             n = 2; if ($2 ~ /^\[/) while (n <= NF && $n !~ /\]$/) n++
             if ($2 ~ /^\[/) n++
-            if ($(n + 1) == suite) { print $n; exit } }')
+            if ($(n + 1) == suite) { print $n; exit } }' || true)
 fi
 [ -n "$mirror" ] || fail "no apt source of $codename on this host"
 
@@ -104,8 +104,8 @@ mkdir "$root/tmp/debs"
 cp "${debs[@]}" "$root/tmp/debs/"
 t0=$SECONDS
 in_root apt-get update -qq >"$work/apt.log" 2>&1 || { cat "$work/apt.log"; fail "apt-get update"; }
-if ! in_root sh -c 'apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends /tmp/debs/*.deb' \
-    >"$work/install.log" 2>&1; then
+install='apt-get install -y -q -o Dpkg::Use-Pty=0 --no-install-recommends /tmp/debs/*.deb'
+if ! in_root sh -c "$install" >"$work/install.log" 2>&1; then
     tail -n 30 "$work/install.log"
     fail "apt-get install of the packages"
 fi
