@@ -122,10 +122,13 @@ field() {
     ctl status 2>/dev/null | awk -v n="$1" -v c="$2" '$1 == n {print $c}'
 }
 followed() { [ "$(field "$box" 3)" = active ] && [ "$(field "$box" 8)" = "$1" ]; }
-# The container's tasks, from its cgroup (`hmsctl top`: ... PIDS LOSS RTT).
+# The container's tasks, from its cgroup (`hmsctl top`: ... PIDS LOSS RTT,
+# RTT "-" or "0.05 ms").
 measured() {
-    ctl top 2>/dev/null |
-        awk -v n="$box" '$1 == n && $(NF - 2) ~ /^[0-9]+$/ {found = 1} END {exit !found}'
+    ctl top 2>/dev/null | awk -v n="$box" '$1 == n {
+            pids = $NF == "ms" ? $(NF - 3) : $(NF - 2)
+            if (pids ~ /^[0-9]+$/ && pids > 0) found = 1
+        } END {exit !found}'
 }
 
 # 4. A container to heal; no restart policy: only the manager starts it.
