@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The example configuration files of packaging/systemd are read by the
-# daemons without an error, and the systemd units pass `systemd-analyze verify` with
-# no message at all (verify exits 0 on unknown keys and bad values, it only
+# The example configuration files of packaging/systemd, and the ones the
+# packages install (packaging/debian), are read by the daemons without an
+# error, and the systemd units pass `systemd-analyze verify` with no
+# message at all (verify exits 0 on unknown keys and bad values, it only
 # warns: any output fails the test), with ExecStart pointing at this build's
 # binaries (verify checks that they exist). Also prints the exposure score
 # of `systemd-analyze security`. Fails without systemd-analyze (package
@@ -24,12 +25,15 @@ for unit in hms-manager hms-controller; do
 done
 status=0
 for pair in manager:manager/hms-manager controller:controller/hms-controller; do
-    if out=$("$build/${pair#*:}" --config "$src/packaging/systemd/${pair%%:*}.conf" --help 2>&1 >/dev/null); then
-        echo "verify_units: ${pair%%:*}.conf: ok"
-    else
-        echo "verify_units: ${pair%%:*}.conf: $out"
-        status=1
-    fi
+    for dir in systemd debian; do
+        conf=packaging/$dir/${pair%%:*}.conf
+        if out=$("$build/${pair#*:}" --config "$src/$conf" --help 2>&1 >/dev/null); then
+            echo "verify_units: $conf: ok"
+        else
+            echo "verify_units: $conf: $out"
+            status=1
+        fi
+    done
 done
 for unit in hms-manager hms-controller; do
     out=$(systemd-analyze verify "$work/$unit.service" 2>&1) || status=1
