@@ -96,7 +96,15 @@ hms_runtime_t *hms_runtime_new(const char *proc_root)
         hms_runtime_destroy(&self);
         return NULL;
     }
-    s_namespaces(proc_root, 0, self->host);
+    //  The host's namespaces are init's where the manager may read them: in
+    //  its image, or in a unit with a mount namespace of its own, its own
+    //  are not the host's. Where init's are closed to it, its own.
+    ino_t own[HMS_NS_COUNT];
+    s_namespaces(proc_root, 1, self->host);
+    s_namespaces(proc_root, 0, own);
+    for (int n = 0; n < HMS_NS_COUNT; n++)
+        if (!self->host[n])
+            self->host[n] = own[n];
     char path[512];
     snprintf(path, sizeof path, "%s/self/mountinfo", proc_root);
     if (s_read(path, mountinfo, 65536) > 0)

@@ -129,6 +129,51 @@ static void test_processes(void **state)
     assert_null(runtime);
 }
 
+//  A manager with a mount namespace of its own (its image, or a unit with
+//  ProtectSystem): the host's namespaces are init's, when it may read them.
+static void test_init_namespaces(void **state)
+{
+    (void)state;
+    char init[512], self[512];
+    snprintf(init, sizeof init, "%s/1/ns/mnt", s_root);
+    snprintf(self, sizeof self, "%s/self/ns/mnt", s_root);
+    s_write("", "%s/1/ns/.keep", s_root);
+    s_write("init mnt", "%s", init);
+    //  Init's pid and net are the manager's; its mount namespace is not.
+    static const char *names[] = {"pid", "net"};
+    for (int n = 0; n < 2; n++) {
+        char host[256], path[256];
+        snprintf(host, sizeof host, "%s/self/ns/%s", s_root, names[n]);
+        snprintf(path, sizeof path, "%s/1/ns/%s", s_root, names[n]);
+        assert_int_equal(link(host, path), 0);
+    }
+    hms_runtime_t *runtime = hms_runtime_new(s_root);
+    assert_non_null(runtime);
+    s_process(120, "sleep", DEFAULT_CAPS, DEFAULT_CAPS, 1000, "own");
+    s_process(121, "sh", DEFAULT_CAPS, DEFAULT_CAPS, 1000, "own");
+    hms_runtime_main_t main;
+    assert_int_equal(hms_runtime_main(runtime, 120, &main), 0);
+    hms_runtime_found_t found;
+    hms_runtime_scan(runtime, &main, 120, (int[]){120, 121}, 2, &found);
+    assert_int_equal(found.host_ns, 0);
+    //  121 enters init's mount namespace: the host's, not the manager's.
+    char path[256];
+    snprintf(path, sizeof path, "%s/121/ns/mnt", s_root);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(link(init, path), 0);
+    hms_runtime_scan(runtime, &main, 120, (int[]){120, 121}, 2, &found);
+    assert_int_equal(found.host_ns, 1);
+    //  One in the manager's own mount namespace is not flagged for it.
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(link(self, path), 0);
+    hms_runtime_scan(runtime, &main, 120, (int[]){120, 121}, 2, &found);
+    assert_int_equal(found.host_ns, 0);
+    hms_runtime_destroy(&runtime);
+    char command[600];
+    snprintf(command, sizeof command, "rm -rf %s/1", s_root);
+    assert_int_equal(system(command), 0);
+}
+
 //  A container that can mount, with a cgroup v1 hierarchy mounted inside.
 static void test_release_agent(void **state)
 {
@@ -180,6 +225,7 @@ int main(void)
         cmocka_unit_test(test_processes),
         cmocka_unit_test(test_release_agent),
         cmocka_unit_test(test_users),
+        cmocka_unit_test(test_init_namespaces),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
