@@ -41,11 +41,14 @@ hosts=("$@")
          "visibility p50 ms | p99 ms | GET /containers p50 ms | p99 ms | answer MB |" \
          "GET /healthz p50 ms | p99 ms |"
     echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+    loads=()
     for n in "${hosts[@]}"; do
-        echo "scale.sh: $n hosts, load average $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+        loads+=("$n hosts: $(cut -d' ' -f1-3 /proc/loadavg)")
         "$bench" "$controller" "$n" "$containers" "$seconds" "$traces" "$requests" \
             "$change_ms" "$metrics_ms"
     done
+    echo
+    echo "Load average as each run started: $(IFS=';'; echo "${loads[*]}")."
     echo
     echo "Budget (DESIGN.md): 1,000 hosts of 100 containers followed by one controller;"
     echo "GET /containers p99 under 20 ms at 10,000 containers."
