@@ -46,6 +46,7 @@ typedef struct {
     uint64_t started_at;           //  last start (event or heal): the address may have changed
     bool address_known;            //  the address was read since started_at
     uint64_t touched_at;           //  last event or heal: a listing older than this is stale
+    uint64_t asked_at;             //  the newest answer taken in was asked for then
     double loss;                   //  % of the last round; NAN: not probed since (re)start
     double rtt_ms;                 //  mean RTT of that round; NAN: none
     uint64_t since_ms;             //  wall ms of the last status change
@@ -252,10 +253,22 @@ static container_t *s_lookup(hms_table_t *self, const char *id)
     return id ? zhashx_lookup(self->containers, id) : NULL;
 }
 
+//  Is an answer asked for at asked_at older than the fact known at t? A
+//  listing asked for in the same millisecond may be older: those ties count
+//  as older. An inspect is asked for after the event that calls for it, so
+//  its ties do not.
+static bool s_older(uint64_t asked_at, uint64_t t, bool listing)
+{
+    return listing ? asked_at <= t : asked_at < t;
+}
+
 //  Takes in what Docker says of one container; returns it (NULL: no memory).
 //  asked_at is when the answer was asked for: an event seen since then
-//  knows the state better, so only the descriptive fields are taken.
-static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at)
+//  knows the state better, so only the descriptive fields are taken; and
+//  an answer asked for before the last start has the address of an earlier
+//  life (none, before the first start): it is not taken either.
+static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at,
+                            bool listing)
 {
     container_t *c = s_lookup(self, docker->id);
     if (!c) {
@@ -269,15 +282,19 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
         s_copy(c->name, sizeof c->name, docker->name);
         s_changed(self, "%s appeared", c->name);
     }
-    if (strcmp(c->ip, docker->ip ? docker->ip : "") != 0 ||
+    if (asked_at > c->asked_at)
+        c->asked_at = asked_at;
+    bool address = !s_older(asked_at, c->started_at, listing);
+    if ((address && strcmp(c->ip, docker->ip ? docker->ip : "") != 0) ||
         strcmp(c->name, docker->name ? docker->name : "") != 0 ||
         strcmp(c->image, docker->image ? docker->image : "") != 0)
         s_changed(self, "%s changed", c->name);
     s_copy(c->name, sizeof c->name, docker->name);
     s_copy(c->image, sizeof c->image, docker->image);
-    s_copy(c->ip, sizeof c->ip, docker->ip);
-    if (asked_at >= c->started_at)
+    if (address) {
+        s_copy(c->ip, sizeof c->ip, docker->ip);
         c->address_known = true;
+    }
     c->ignore_label = docker->ignore_label;
     c->present = true;
     if (docker->audited) {
@@ -286,7 +303,7 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
         c->risks = docker->risks;
         c->audited = true;
     }
-    if (c->touched_at > asked_at)
+    if (s_older(asked_at, c->touched_at, listing))
         return c;
     s_copy(c->state, sizeof c->state, docker->state);
     if (s_running(c)) {
@@ -299,7 +316,7 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
 
 void hms_table_update(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at)
 {
-    container_t *c = s_merge(self, docker, asked_at);
+    container_t *c = s_merge(self, docker, asked_at, false);
     if (c)
         s_refresh(self, c);
 }
@@ -311,8 +328,8 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
         c->present = false;
     for (size_t i = 0; i < count; i++) {
         container_t *c = s_lookup(self, containers[i].id);
-        bool stale = c && c->touched_at > now;
-        c = s_merge(self, &containers[i], now);
+        bool stale = c && s_older(now, c->touched_at, true);
+        c = s_merge(self, &containers[i], now, true);
         if (!c)
             continue;
         if (self->synced && !stale && c->watched && !s_running(c))
@@ -320,10 +337,12 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
         else
             s_refresh(self, c);
     }
-    //  Containers Docker no longer has, and list entries of those.
+    //  Containers Docker no longer has, and list entries of those. One
+    //  learned of since the listing was asked for (created meanwhile) stays.
     zlistx_t *gone = zlistx_new();
     for (container_t *c = zhashx_first(self->containers); c; c = zhashx_next(self->containers))
-        if (!c->present && !c->in_flight)
+        if (!c->present && !c->in_flight && !s_older(now, c->asked_at, true) &&
+            !s_older(now, c->touched_at, true))
             zlistx_add_end(gone, c->id);
     for (const char *id = zlistx_first(gone); id; id = zlistx_next(gone))
         hms_table_on_destroy(self, id);
