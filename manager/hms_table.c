@@ -58,6 +58,8 @@ struct _hms_table_t {
     zhashx_t *containers;          //  id -> container_t
     zhashx_t *ignore;              //  ids put on the ignore list by command
     zhashx_t *watch;               //  ids taken back from the hms.ignore label by command
+    zhashx_t *buried;              //  id -> uint64_t *: when it was found gone (monotonic
+                                   //  ms); answers asked for before then are not taken in
     zlistx_t *queue;               //  ids of heals to hand out, in order
     bool synced;                   //  the first (discovery) sync happened
     bool changed;                  //  something give_content shows changed
@@ -89,12 +91,14 @@ hms_table_t *hms_table_new(const hms_table_policy_t *policy)
     self->containers = zhashx_new();
     self->ignore = zhashx_new();
     self->watch = zhashx_new();
+    self->buried = zhashx_new();
     self->queue = zlistx_new();
-    if (!self->containers || !self->ignore || !self->watch || !self->queue) {
+    if (!self->containers || !self->ignore || !self->watch || !self->buried || !self->queue) {
         hms_table_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->containers, s_container_destroy);
+    zhashx_set_destructor(self->buried, s_container_destroy); //  a plain free too
     zlistx_set_destructor(self->queue, (zlistx_destructor_fn *)zstr_free);
     zlistx_set_duplicator(self->queue, (zlistx_duplicator_fn *)strdup);
     self->wall_ms = s_wall_ms;
@@ -109,6 +113,7 @@ void hms_table_destroy(hms_table_t **self_p)
     zhashx_destroy(&self->containers);
     zhashx_destroy(&self->ignore);
     zhashx_destroy(&self->watch);
+    zhashx_destroy(&self->buried);
     zlistx_destroy(&self->queue);
     free(self);
     *self_p = NULL;
@@ -314,8 +319,18 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
     return c;
 }
 
+//  Was the container found gone after the answer was asked for? Then the
+//  answer, late, must not bring it back.
+static bool s_buried(hms_table_t *self, const char *id, uint64_t asked_at, bool listing)
+{
+    uint64_t *gone_at = id ? zhashx_lookup(self->buried, id) : NULL;
+    return gone_at && s_older(asked_at, *gone_at, listing);
+}
+
 void hms_table_update(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at)
 {
+    if (s_buried(self, docker->id, asked_at, false))
+        return;
     container_t *c = s_merge(self, docker, asked_at, false);
     if (c)
         s_refresh(self, c);
@@ -327,6 +342,8 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
     for (container_t *c = zhashx_first(self->containers); c; c = zhashx_next(self->containers))
         c->present = false;
     for (size_t i = 0; i < count; i++) {
+        if (s_buried(self, containers[i].id, now, true))
+            continue;
         container_t *c = s_lookup(self, containers[i].id);
         bool stale = c && s_older(now, c->touched_at, true);
         c = s_merge(self, &containers[i], now, true);
@@ -345,8 +362,14 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
             !s_older(now, c->touched_at, true))
             zlistx_add_end(gone, c->id);
     for (const char *id = zlistx_first(gone); id; id = zlistx_next(gone))
-        hms_table_on_destroy(self, id);
+        hms_table_on_destroy(self, id, now);
     zlistx_destroy(&gone);
+    //  This listing speaks for what was found gone before it was asked for.
+    zlistx_t *buried = zhashx_keys(self->buried);
+    for (const char *id = zlistx_first(buried); id; id = zlistx_next(buried))
+        if (*(uint64_t *)zhashx_lookup(self->buried, id) < now)
+            zhashx_delete(self->buried, id);
+    zlistx_destroy(&buried);
     for (zhashx_t *list = self->ignore; list; list = list == self->ignore ? self->watch : NULL) {
         zlistx_t *stale = zhashx_keys(list);
         for (const char *id = zlistx_first(stale); id; id = zlistx_next(stale))
@@ -404,8 +427,18 @@ void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns,
     s_need_heal(self, c, HMS_CAUSE_UNHEALTHY, now, "unhealthy", true);
 }
 
-void hms_table_on_destroy(hms_table_t *self, const char *id)
+void hms_table_on_destroy(hms_table_t *self, const char *id, uint64_t now)
 {
+    uint64_t *gone_at = zhashx_lookup(self->buried, id);
+    if (!gone_at) {
+        gone_at = malloc(sizeof *gone_at);
+        if (gone_at && zhashx_insert(self->buried, id, gone_at) != 0) {
+            free(gone_at);
+            gone_at = NULL;
+        }
+    }
+    if (gone_at)
+        *gone_at = now;
     container_t *c = s_lookup(self, id);
     if (!c)
         return;
@@ -507,7 +540,7 @@ void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status
         s_changed(self, "%s healed (%s)", c->name,
                   c->pending == HMS_HEAL_START ? "started" : "restarted");
     } else if (status == 404) {
-        hms_table_on_destroy(self, id);
+        hms_table_on_destroy(self, id, now);
         return;
     } else {
         //  Engine down, or it refused: try again later.

@@ -97,7 +97,10 @@ void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns);
 //  until a view asked for at or after now (hms_table_update) gives it.
 void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now);
 void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
-void hms_table_on_destroy(hms_table_t *self, const char *id);
+//  destroy, or the engine answered 404 at now: the container is gone, and
+//  answers asked for before now (a late listing or inspect) do not bring it
+//  back.
+void hms_table_on_destroy(hms_table_t *self, const char *id, uint64_t now);
 
 //  Result of a probe round for one container, begun at started. loss in %,
 //  rtt_ms NAN if none. Ignored when the container had an event or a heal

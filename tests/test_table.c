@@ -505,7 +505,7 @@ static void test_sync(void **state)
     hms_table_update(table, &fresh, 12002);
     assert_true(hms_table_changed(table, NULL));
     assert_int_equal(s_content_of(table, "fresh").risks, 1);
-    hms_table_on_destroy(table, "eeee");
+    hms_table_on_destroy(table, "eeee", 13000);
     assert_int_equal(hms_table_status(table, "eeee"), HMS_STATUS_NONE);
     hms_table_destroy(&table);
 }
@@ -557,6 +557,32 @@ static void test_stale_listing(void **state)
     hms_table_destroy(&table);
 }
 
+//  A container removed while a listing or an inspect was under way is not
+//  brought back by their late answers.
+static void test_late_answers_after_destroy(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    hms_table_docker_t list[] = {
+        {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0},
+        {ID_DB, "db", "img", "172.17.0.3", "running", false, false, 0},
+    };
+    hms_table_on_destroy(table, ID_DB, 2500);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_sync(table, list, 2, 2000); //  asked for before the destroy
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_sync(table, list, 2, 2500); //  in its millisecond
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_docker_t inspected = {ID_DB, "db", "img", "172.17.0.3", "running", false, true, 0};
+    hms_table_update(table, &inspected, 2499);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_ACTIVE);
+    //  A listing asked for after it speaks for the present.
+    hms_table_sync(table, list, 1, 3000);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_destroy(&table);
+}
+
 static void test_unhealthy(void **state)
 {
     (void)state;
@@ -591,6 +617,7 @@ int main(void)
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_sync),
         cmocka_unit_test(test_stale_listing),
+        cmocka_unit_test(test_late_answers_after_destroy),
         cmocka_unit_test(test_unhealthy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
