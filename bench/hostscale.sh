@@ -226,23 +226,48 @@ field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$summary"; }
 fping_cmd=(fping -C 20 -p 10 -t 100 -i 0 -q)
 probe_cmd=("$bench_probe" -q -r 1 -c 20 -i 10 -t 100)
 
-# One HMS round on file $1: appends its time to $2 and its lost echoes to $3.
+# Packets the kernel dropped since boot, over all CPUs: the per-CPU backlog
+# was full (softnet_stat, 2nd column; net.core.netdev_max_backlog), and the
+# neighbour table was full (arp_cache table_fulls). Hex in both files.
+kernel_drops() {
+    local backlog=0 fulls=0 f
+    while read -r -a f; do backlog=$((backlog + 16#${f[1]})); done </proc/net/softnet_stat
+    while read -r -a f; do
+        [[ ${f[0]} =~ ^[0-9a-f]+$ ]] && fulls=$((fulls + 16#${f[12]}))
+    done </proc/net/stat/arp_cache
+    echo "$backlog $fulls"
+}
+
+# Appends to $1 the kernel drops since $2 (an output of kernel_drops).
+drops_since() {
+    local b0 f0 b1 f1
+    read -r b0 f0 <<<"$2"
+    read -r b1 f1 < <(kernel_drops)
+    echo "$((b1 - b0)) $((f1 - f0))" >>"$1"
+}
+
+# One HMS round on file $1: appends its time to $2, its lost echoes to $3
+# and the kernel's drops meanwhile to $4.
 run_hms() {
+    local before n
+    before=$(kernel_drops)
     summary=$("${probe_cmd[@]}" -f "$1" | grep '^summary')
+    drops_since "$4" "$before"
     field p50_ms >>"$2"
-    local n
     n=$(wc -l <"$1")
     awk -v p="$(field loss_pct)" -v n="$n" 'BEGIN { printf "%d\n", p * n * 20 / 100 + 0.5 }' >>"$3"
     kind=$(field kind)
 }
 
-# One fping round on file $1: appends its time to $2 and its lost echoes to $3.
+# One fping round on file $1: the same.
 run_fping() {
-    local start n
+    local start n before
     n=$(wc -l <"$1")
+    before=$(kernel_drops)
     start=$EPOCHREALTIME
     "${fping_cmd[@]}" -f "$1" 2>"$work/fping-out" || true
     ms_since "$start" >>"$2"
+    drops_since "$4" "$before"
     # -C prints "ip : rtt rtt - rtt ..." per target on stderr; "-" is a lost echo.
     read -r l t < <(awk -F' : ' 'NF == 2 { k = split($2, a, " ");
         for (i = 1; i <= k; i++) { t++; if (a[i] == "-") l++ } } END { print l + 0, t + 0 }' \
@@ -252,29 +277,33 @@ run_fping() {
 }
 
 sum() { awk '{ s += $1 } END { print s + 0 }'; }
+# "B backlog, F neighbour table full" from a file of drops_since lines.
+drops() { awk '{ b += $1; f += $2 } END { printf "%d backlog, %d table full", b, f }' "$1"; }
 
 # Measures one target set (file $1, label $2) and appends a table row.
 measure_set() {
     local file=$1 label=$2 n r
     n=$(wc -l <"$file")
     say "$label: $n targets, $cold cold rounds of each, then $reps timed rounds of each"
-    rm -f "$work"/{hc,hl,fc,fl,ht,hlost,ft,flost}
+    rm -f "$work"/{hc,hl,hcd,fc,fl,fcd,ht,hlost,htd,ft,flost,ftd}
     for ((r = 0; r < cold; r++)); do
         if ((r % 2 == 0)); then
-            flush_neighbours "$file"; run_hms "$file" "$work/hc" "$work/hl"
-            flush_neighbours "$file"; run_fping "$file" "$work/fc" "$work/fl"
+            flush_neighbours "$file"; run_hms "$file" "$work/hc" "$work/hl" "$work/hcd"
+            flush_neighbours "$file"; run_fping "$file" "$work/fc" "$work/fl" "$work/fcd"
         else
-            flush_neighbours "$file"; run_fping "$file" "$work/fc" "$work/fl"
-            flush_neighbours "$file"; run_hms "$file" "$work/hc" "$work/hl"
+            flush_neighbours "$file"; run_fping "$file" "$work/fc" "$work/fl" "$work/fcd"
+            flush_neighbours "$file"; run_hms "$file" "$work/hc" "$work/hl" "$work/hcd"
         fi
     done
-    run_hms "$file" /dev/null /dev/null # warm-up, not counted
-    run_fping "$file" /dev/null /dev/null
+    run_hms "$file" /dev/null /dev/null /dev/null # warm-up, not counted
+    run_fping "$file" /dev/null /dev/null /dev/null
     for ((r = 0; r < reps; r++)); do
         if ((r % 2 == 0)); then
-            run_hms "$file" "$work/ht" "$work/hlost"; run_fping "$file" "$work/ft" "$work/flost"
+            run_hms "$file" "$work/ht" "$work/hlost" "$work/htd"
+            run_fping "$file" "$work/ft" "$work/flost" "$work/ftd"
         else
-            run_fping "$file" "$work/ft" "$work/flost"; run_hms "$file" "$work/ht" "$work/hlost"
+            run_fping "$file" "$work/ft" "$work/flost" "$work/ftd"
+            run_hms "$file" "$work/ht" "$work/hlost" "$work/htd"
         fi
     done
     local echoes=$((n * 20 * reps)) cold_echoes=$((n * 20 * cold))
@@ -288,11 +317,16 @@ measure_set() {
     pct() { awk -v l="$1" -v t="$2" 'BEGIN { printf "%.3f", 100 * l / t }'; }
     rows+=$'\n'"| $label | $n | $hp | $hm | $fp | $fm | $ratio | $hl ($(pct "$hl" "$echoes") %) | $fl ($(pct "$fl" "$echoes") %) | $hcp | $fcp | $hcl ($(pct "$hcl" "$cold_echoes") %) | $fcl ($(pct "$fcl" "$cold_echoes") %) |"
     echo "$rows" | tail -1 >&2
+    drop_notes+="- $label: the kernel dropped, during HMS's timed rounds: $(drops "$work/htd"); fping's: $(drops "$work/ftd"); HMS's cold rounds: $(drops "$work/hcd"); fping's: $(drops "$work/fcd")."$'\n'
+    local now
+    now=$(for key in "${SYSCTLS[@]}"; do printf '%s=%s ' "${key##*.}" "$(sysctl -n "$key")"; done)
+    [ "$now" = "$sysctls_set" ] || drop_notes+="- $label: **the neighbour table's settings changed during the run** (by another program?): now $now"$'\n'
 }
 
 probe_part() {
     rows="| targets | N | HMS p50 (ms) | HMS max (ms) | fping p50 (ms) | fping max (ms) | HMS/fping p50 | HMS lost echoes, timed rounds | fping lost echoes, timed rounds | HMS cold p50 (ms) | fping cold p50 (ms) | HMS lost, cold rounds | fping lost, cold rounds |
 |---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    drop_notes=
     setup_namespaces
     local load_before load_after
     load_before=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -320,6 +354,11 @@ the host's neighbour entries of every target were flushed, so that the round sta
 ARP resolution of every target at once: their p50 time and their lost echoes. 20
 echoes 10 ms apart cannot take less than 190 ms plus one round trip.
 
+Packets the kernel dropped meanwhile, host-wide (from \`/proc/net/softnet_stat\`, the
+per-CPU backlog of net.core.netdev_max_backlog packets, and \`/proc/net/stat/arp_cache\`,
+neighbour table full), to tell false loss that another program's traffic caused:
+
+$drop_notes
 Commands (\`ips\` holds the target addresses, one a line):
 
     ${probe_cmd[*]#"$repo/"} -f ips     # one round; prints its time
