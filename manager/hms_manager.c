@@ -330,13 +330,23 @@ static void s_follow_metrics(hms_manager_t *self, const char *id, json_t *json)
         hms_collector_stop(self->collector, id);
 }
 
+//  The container is gone (destroy event, or a 404): forgotten everywhere.
+static void s_gone(hms_manager_t *self, const char *id, uint64_t now)
+{
+    if (self->collector)
+        hms_collector_forget(self->collector, id);
+    hms_table_on_destroy(self->table, id, now);
+}
+
 static void s_on_inspect(hms_docker_t *docker, const hms_docker_result_t *result, void *arg)
 {
     (void)docker;
     request_t *request = arg;
     hms_manager_t *self = request->self;
     hms_table_docker_t view;
-    if (result->error)
+    if (result->status == 404)
+        s_gone(self, request->id, s_now()); //  removed before its destroy event came
+    else if (result->error)
         hms_info("cannot inspect %.12s: %s", request->id, result->error);
     else if (s_view(self, result->json, true, &view)) {
         hms_table_update(self->table, &view, request->asked_at);
@@ -517,9 +527,7 @@ static void s_on_event(hms_docker_t *docker, const hms_docker_event_t *event, vo
         s_on_exec_start(self, event);
         return;
     } else if (strcmp(action, "destroy") == 0) {
-        if (self->collector)
-            hms_collector_forget(self->collector, event->id);
-        hms_table_on_destroy(self->table, event->id);
+        s_gone(self, event->id, now);
     } else if (strcmp(action, "health_status: unhealthy") == 0)
         hms_table_on_unhealthy(self->table, event->id, event->time_nano, now);
     else

@@ -46,6 +46,7 @@ typedef struct {
     uint64_t started_at;           //  last start (event or heal): the address may have changed
     bool address_known;            //  the address was read since started_at
     uint64_t touched_at;           //  last event or heal: a listing older than this is stale
+    uint64_t asked_at;             //  the newest answer taken in was asked for then
     double loss;                   //  % of the last round; NAN: not probed since (re)start
     double rtt_ms;                 //  mean RTT of that round; NAN: none
     uint64_t since_ms;             //  wall ms of the last status change
@@ -57,6 +58,8 @@ struct _hms_table_t {
     zhashx_t *containers;          //  id -> container_t
     zhashx_t *ignore;              //  ids put on the ignore list by command
     zhashx_t *watch;               //  ids taken back from the hms.ignore label by command
+    zhashx_t *buried;              //  id -> uint64_t *: when it was found gone (monotonic
+                                   //  ms); answers asked for before then are not taken in
     zlistx_t *queue;               //  ids of heals to hand out, in order
     bool synced;                   //  the first (discovery) sync happened
     bool changed;                  //  something give_content shows changed
@@ -88,12 +91,14 @@ hms_table_t *hms_table_new(const hms_table_policy_t *policy)
     self->containers = zhashx_new();
     self->ignore = zhashx_new();
     self->watch = zhashx_new();
+    self->buried = zhashx_new();
     self->queue = zlistx_new();
-    if (!self->containers || !self->ignore || !self->watch || !self->queue) {
+    if (!self->containers || !self->ignore || !self->watch || !self->buried || !self->queue) {
         hms_table_destroy(&self);
         return NULL;
     }
     zhashx_set_destructor(self->containers, s_container_destroy);
+    zhashx_set_destructor(self->buried, s_container_destroy); //  a plain free too
     zlistx_set_destructor(self->queue, (zlistx_destructor_fn *)zstr_free);
     zlistx_set_duplicator(self->queue, (zlistx_duplicator_fn *)strdup);
     self->wall_ms = s_wall_ms;
@@ -108,6 +113,7 @@ void hms_table_destroy(hms_table_t **self_p)
     zhashx_destroy(&self->containers);
     zhashx_destroy(&self->ignore);
     zhashx_destroy(&self->watch);
+    zhashx_destroy(&self->buried);
     zlistx_destroy(&self->queue);
     free(self);
     *self_p = NULL;
@@ -252,10 +258,22 @@ static container_t *s_lookup(hms_table_t *self, const char *id)
     return id ? zhashx_lookup(self->containers, id) : NULL;
 }
 
+//  Is an answer asked for at asked_at older than the fact known at t? A
+//  listing asked for in the same millisecond may be older: those ties count
+//  as older. An inspect is asked for after the event that calls for it, so
+//  its ties do not.
+static bool s_older(uint64_t asked_at, uint64_t t, bool listing)
+{
+    return listing ? asked_at <= t : asked_at < t;
+}
+
 //  Takes in what Docker says of one container; returns it (NULL: no memory).
 //  asked_at is when the answer was asked for: an event seen since then
-//  knows the state better, so only the descriptive fields are taken.
-static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at)
+//  knows the state better, so only the descriptive fields are taken; and
+//  an answer asked for before the last start has the address of an earlier
+//  life (none, before the first start): it is not taken either.
+static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at,
+                            bool listing)
 {
     container_t *c = s_lookup(self, docker->id);
     if (!c) {
@@ -269,15 +287,19 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
         s_copy(c->name, sizeof c->name, docker->name);
         s_changed(self, "%s appeared", c->name);
     }
-    if (strcmp(c->ip, docker->ip ? docker->ip : "") != 0 ||
+    if (asked_at > c->asked_at)
+        c->asked_at = asked_at;
+    bool address = !s_older(asked_at, c->started_at, listing);
+    if ((address && strcmp(c->ip, docker->ip ? docker->ip : "") != 0) ||
         strcmp(c->name, docker->name ? docker->name : "") != 0 ||
         strcmp(c->image, docker->image ? docker->image : "") != 0)
         s_changed(self, "%s changed", c->name);
     s_copy(c->name, sizeof c->name, docker->name);
     s_copy(c->image, sizeof c->image, docker->image);
-    s_copy(c->ip, sizeof c->ip, docker->ip);
-    if (asked_at >= c->started_at)
+    if (address) {
+        s_copy(c->ip, sizeof c->ip, docker->ip);
         c->address_known = true;
+    }
     c->ignore_label = docker->ignore_label;
     c->present = true;
     if (docker->audited) {
@@ -286,7 +308,7 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
         c->risks = docker->risks;
         c->audited = true;
     }
-    if (c->touched_at > asked_at)
+    if (s_older(asked_at, c->touched_at, listing))
         return c;
     s_copy(c->state, sizeof c->state, docker->state);
     if (s_running(c)) {
@@ -297,9 +319,19 @@ static container_t *s_merge(hms_table_t *self, const hms_table_docker_t *docker,
     return c;
 }
 
+//  Was the container found gone after the answer was asked for? Then the
+//  answer, late, must not bring it back.
+static bool s_buried(hms_table_t *self, const char *id, uint64_t asked_at, bool listing)
+{
+    uint64_t *gone_at = id ? zhashx_lookup(self->buried, id) : NULL;
+    return gone_at && s_older(asked_at, *gone_at, listing);
+}
+
 void hms_table_update(hms_table_t *self, const hms_table_docker_t *docker, uint64_t asked_at)
 {
-    container_t *c = s_merge(self, docker, asked_at);
+    if (s_buried(self, docker->id, asked_at, false))
+        return;
+    container_t *c = s_merge(self, docker, asked_at, false);
     if (c)
         s_refresh(self, c);
 }
@@ -310,9 +342,11 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
     for (container_t *c = zhashx_first(self->containers); c; c = zhashx_next(self->containers))
         c->present = false;
     for (size_t i = 0; i < count; i++) {
+        if (s_buried(self, containers[i].id, now, true))
+            continue;
         container_t *c = s_lookup(self, containers[i].id);
-        bool stale = c && c->touched_at > now;
-        c = s_merge(self, &containers[i], now);
+        bool stale = c && s_older(now, c->touched_at, true);
+        c = s_merge(self, &containers[i], now, true);
         if (!c)
             continue;
         if (self->synced && !stale && c->watched && !s_running(c))
@@ -320,14 +354,22 @@ void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, siz
         else
             s_refresh(self, c);
     }
-    //  Containers Docker no longer has, and list entries of those.
+    //  Containers Docker no longer has, and list entries of those. One
+    //  learned of since the listing was asked for (created meanwhile) stays.
     zlistx_t *gone = zlistx_new();
     for (container_t *c = zhashx_first(self->containers); c; c = zhashx_next(self->containers))
-        if (!c->present && !c->in_flight)
+        if (!c->present && !c->in_flight && !s_older(now, c->asked_at, true) &&
+            !s_older(now, c->touched_at, true))
             zlistx_add_end(gone, c->id);
     for (const char *id = zlistx_first(gone); id; id = zlistx_next(gone))
-        hms_table_on_destroy(self, id);
+        hms_table_on_destroy(self, id, now);
     zlistx_destroy(&gone);
+    //  This listing speaks for what was found gone before it was asked for.
+    zlistx_t *buried = zhashx_keys(self->buried);
+    for (const char *id = zlistx_first(buried); id; id = zlistx_next(buried))
+        if (*(uint64_t *)zhashx_lookup(self->buried, id) < now)
+            zhashx_delete(self->buried, id);
+    zlistx_destroy(&buried);
     for (zhashx_t *list = self->ignore; list; list = list == self->ignore ? self->watch : NULL) {
         zlistx_t *stale = zhashx_keys(list);
         for (const char *id = zlistx_first(stale); id; id = zlistx_next(stale))
@@ -385,8 +427,18 @@ void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns,
     s_need_heal(self, c, HMS_CAUSE_UNHEALTHY, now, "unhealthy", true);
 }
 
-void hms_table_on_destroy(hms_table_t *self, const char *id)
+void hms_table_on_destroy(hms_table_t *self, const char *id, uint64_t now)
 {
+    uint64_t *gone_at = zhashx_lookup(self->buried, id);
+    if (!gone_at) {
+        gone_at = malloc(sizeof *gone_at);
+        if (gone_at && zhashx_insert(self->buried, id, gone_at) != 0) {
+            free(gone_at);
+            gone_at = NULL;
+        }
+    }
+    if (gone_at)
+        *gone_at = now;
     container_t *c = s_lookup(self, id);
     if (!c)
         return;
@@ -488,7 +540,7 @@ void hms_table_heal_done(hms_table_t *self, const char *id, bool ok, long status
         s_changed(self, "%s healed (%s)", c->name,
                   c->pending == HMS_HEAL_START ? "started" : "restarted");
     } else if (status == 404) {
-        hms_table_on_destroy(self, id);
+        hms_table_on_destroy(self, id, now);
         return;
     } else {
         //  Engine down, or it refused: try again later.

@@ -74,12 +74,16 @@ const char **hms_table_watch_list(hms_table_t *self);
 //  discovery: containers not running then are left alone (status stopped).
 //  Later syncs add new containers, update known ones, heal watched
 //  containers found stopped without an event, and drop those Docker no
-//  longer has. A container with an event since now keeps its state.
+//  longer has. A listing may be answered long after it was asked for (a
+//  busy engine): a container with an event since now (in the same
+//  millisecond too) keeps its state, one started since keeps its address,
+//  one learned of since is not dropped.
 void hms_table_sync(hms_table_t *self, const hms_table_docker_t *containers, size_t count,
                     uint64_t now);
 
 //  Updates one container from an inspect asked for at asked_at, adding it
-//  when unknown. A container with an event since asked_at keeps its state.
+//  when unknown. A container with an event since asked_at keeps its state,
+//  one started since keeps its address.
 void hms_table_update(hms_table_t *self, const hms_table_docker_t *container, uint64_t asked_at);
 
 //  Docker events. time_ns is the event's timeNano; events older than the
@@ -93,7 +97,10 @@ void hms_table_on_kill(hms_table_t *self, const char *id, uint64_t time_ns);
 //  until a view asked for at or after now (hms_table_update) gives it.
 void hms_table_on_start(hms_table_t *self, const char *id, uint64_t now);
 void hms_table_on_unhealthy(hms_table_t *self, const char *id, uint64_t time_ns, uint64_t now);
-void hms_table_on_destroy(hms_table_t *self, const char *id);
+//  destroy, or the engine answered 404 at now: the container is gone, and
+//  answers asked for before now (a late listing or inspect) do not bring it
+//  back.
+void hms_table_on_destroy(hms_table_t *self, const char *id, uint64_t now);
 
 //  Result of a probe round for one container, begun at started. loss in %,
 //  rtt_ms NAN if none. Ignored when the container had an event or a heal

@@ -505,8 +505,81 @@ static void test_sync(void **state)
     hms_table_update(table, &fresh, 12002);
     assert_true(hms_table_changed(table, NULL));
     assert_int_equal(s_content_of(table, "fresh").risks, 1);
-    hms_table_on_destroy(table, "eeee");
+    hms_table_on_destroy(table, "eeee", 13000);
     assert_int_equal(hms_table_status(table, "eeee"), HMS_STATUS_NONE);
+    hms_table_destroy(&table);
+}
+
+//  A listing is answered late when the engine is busy (a burst of starts):
+//  it must not undo what events and inspects taught since it was asked for.
+static void test_stale_listing(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    hms_table_docker_t created = {"eeee", "new", "img", "", "created", false, true, 0};
+    hms_table_update(table, &created, 2000);
+    assert_int_equal(hms_table_status(table, "eeee"), HMS_STATUS_STOPPED);
+    //  Asked for at 2500 before a start at 3000, then in the millisecond of a
+    //  start at 4000; answered after the start event and the start's inspect.
+    hms_table_docker_t list[] = {
+        {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0},
+        {ID_DB, "db", "img", "172.17.0.3", "running", false, false, 0},
+        {ID_OLD, "old", "img", "", "exited", false, false, 0},
+        {ID_LBL, "lbl", "img", "172.17.0.5", "running", true, false, 0},
+        {"eeee", "new", "img", "", "created", false, false, 0},
+    };
+    const uint64_t listed_at[] = {2500, 4000}, later_at[] = {2501, 4000};
+    for (int pass = 0; pass < 2; pass++) {
+        uint64_t start = 3000 + 1000 * (uint64_t)pass;
+        hms_table_on_start(table, "eeee", start);
+        hms_table_docker_t running = {"eeee",    "new", "img", "172.17.0.20",
+                                      "running", false, true,  0};
+        hms_table_update(table, &running, start);
+        //  Created after the listing was asked for: not in it.
+        hms_table_docker_t later = {"ffff", "later", "img", "", "created", false, true, 0};
+        hms_table_update(table, &later, later_at[pass]);
+        hms_table_sync(table, list, 5, listed_at[pass]);
+        hms_container_t entry = s_content_of(table, "new");
+        assert_string_equal(entry.state, "running");
+        assert_int_equal(entry.status, HMS_STATUS_ACTIVE);
+        assert_string_equal(entry.ip, "172.17.0.20");
+        s_expect_no_heal(table);
+        const char *ids[8], *ips[8];
+        assert_int_equal(hms_table_probe_targets(table, ids, ips, 8, start + 2000), 3);
+        assert_int_equal(hms_table_status(table, "ffff"), HMS_STATUS_STOPPED);
+    }
+    //  A listing asked for later speaks for the present: ffff is gone.
+    list[4].ip = "172.17.0.20";
+    list[4].state = "running";
+    hms_table_sync(table, list, 5, 6000);
+    assert_int_equal(hms_table_status(table, "ffff"), HMS_STATUS_NONE);
+    assert_string_equal(s_content_of(table, "new").ip, "172.17.0.20");
+    hms_table_destroy(&table);
+}
+
+//  A container removed while a listing or an inspect was under way is not
+//  brought back by their late answers.
+static void test_late_answers_after_destroy(void **state)
+{
+    (void)state;
+    hms_table_t *table = s_discovered();
+    hms_table_docker_t list[] = {
+        {ID_WEB, "web", "img", "172.17.0.2", "running", false, false, 0},
+        {ID_DB, "db", "img", "172.17.0.3", "running", false, false, 0},
+    };
+    hms_table_on_destroy(table, ID_DB, 2500);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_sync(table, list, 2, 2000); //  asked for before the destroy
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_sync(table, list, 2, 2500); //  in its millisecond
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    hms_table_docker_t inspected = {ID_DB, "db", "img", "172.17.0.3", "running", false, true, 0};
+    hms_table_update(table, &inspected, 2499);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
+    assert_int_equal(hms_table_status(table, ID_WEB), HMS_STATUS_ACTIVE);
+    //  A listing asked for after it speaks for the present.
+    hms_table_sync(table, list, 1, 3000);
+    assert_int_equal(hms_table_status(table, ID_DB), HMS_STATUS_NONE);
     hms_table_destroy(&table);
 }
 
@@ -543,6 +616,8 @@ int main(void)
         cmocka_unit_test(test_resolve),
         cmocka_unit_test(test_content),
         cmocka_unit_test(test_sync),
+        cmocka_unit_test(test_stale_listing),
+        cmocka_unit_test(test_late_answers_after_destroy),
         cmocka_unit_test(test_unhealthy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
