@@ -2,6 +2,7 @@
 
 #include "hms_vmpush.h"
 
+#include "hms_curlloop.h"
 #include "hms_httpclient.h"
 #include "hms_log.h"
 #include "hms_vmtext.h"
@@ -16,7 +17,6 @@
 #define S_URL_MAX        1024
 #define S_TICK_MS        100 //  how often the queue is looked at
 #define S_BACKOFF_MIN_MS 500 //  before the first retry
-#define S_BUDGET_MS      200 //  pushing a backlog: the pipe is read again after this
 
 struct _hms_vmpush_t {
     zactor_t *actor;
@@ -24,6 +24,7 @@ struct _hms_vmpush_t {
     uint64_t queue_max;      //  samples
     //  Written by the actor (dropped also by the loop), read by anyone.
     atomic_uint_fast64_t queued, pushed, posts, failures, rejected, dropped, last_push_ms;
+    atomic_uint_fast64_t pipe_drops; //  messages the pipe refused (logged once)
     atomic_bool up;
 };
 
@@ -44,14 +45,19 @@ typedef struct s_node_t {
 typedef struct {
     hms_vmpush_t *shared;
     char import_url[S_URL_MAX + 64];
-    CURL *curl;
+    CURL *curl;                //  the POST, one at a time
+    hms_curlloop_t *curl_loop; //  runs it in the actor's loop: the pipe is read meanwhile
+    hms_httpclient_t request;  //  its state while it runs
     s_node_t *head, *tail;
-    uint64_t queued;   //  samples of the nodes
-    hms_vmtext_t text; //  the body being posted
-    int attempts;      //  failed POSTs in a row
-    int64_t retry_at;  //  monotonic ms: no POST before
-    bool failing;      //  the last POST failed (logged once per outage)
-    bool dropping;     //  the queue is full (logged once per episode)
+    uint64_t queued;           //  samples of the nodes
+    size_t inflight;           //  the first nodes, being posted (0: no POST runs)
+    uint64_t inflight_samples; //  their samples
+    s_node_t *inflight_last;   //  the last of them
+    hms_vmtext_t text;         //  the body being posted
+    int attempts;              //  failed POSTs in a row
+    int64_t retry_at;          //  monotonic ms: no POST before
+    bool failing;              //  the last POST failed (logged once per outage)
+    bool dropping;             //  the queue is full (logged once per episode)
 } s_pusher_t;
 
 static void s_node_destroy(s_node_t **node_p)
@@ -114,11 +120,13 @@ static void s_enqueue(s_pusher_t *pusher, s_node_t *node)
     pusher->tail = node;
     pusher->queued += node->samples;
     uint64_t dropped = 0;
-    while (pusher->queued > pusher->shared->queue_max && pusher->head) {
-        s_node_t *old = pusher->head;
-        pusher->head = old->next;
-        if (!pusher->head)
-            pusher->tail = NULL;
+    //  The oldest not being posted.
+    s_node_t **link = pusher->inflight ? &pusher->inflight_last->next : &pusher->head;
+    while (pusher->queued > pusher->shared->queue_max && *link) {
+        s_node_t *old = *link;
+        *link = old->next;
+        if (pusher->tail == old)
+            pusher->tail = pusher->inflight ? pusher->inflight_last : NULL;
         pusher->queued -= old->samples;
         dropped += old->samples;
         s_node_destroy(&old);
@@ -150,6 +158,7 @@ static size_t s_format(s_pusher_t *pusher, uint64_t *samples)
             }
         nodes++;
         *samples += node->samples;
+        pusher->inflight_last = node;
     }
     return nodes;
 }
@@ -186,20 +195,14 @@ static void s_failed(s_pusher_t *pusher, const char *why)
         zclock_mono() + (backoff < HMS_VMPUSH_BACKOFF_MAX_MS ? backoff : HMS_VMPUSH_BACKOFF_MAX_MS);
 }
 
-//  One POST of the oldest messages, waiting timeout_ms at most. Returns 1
-//  when the queue moved on (accepted, or refused for good), 0 when the
-//  POST failed (kept, retried later), -1 when there was nothing to send.
-static int s_push(s_pusher_t *pusher, long timeout_ms)
+//  What a POST of the first nodes (samples) got: rc 0 (accepted) or -1.
+//  Returns 1 when the queue moved on (accepted, or refused for good), 0
+//  when the POST failed (kept, retried later).
+static int s_result(s_pusher_t *pusher, size_t nodes, uint64_t samples, int rc,
+                    hms_httpclient_answer_t *answer)
 {
-    uint64_t samples;
-    size_t nodes = s_format(pusher, &samples);
-    if (nodes == 0)
-        return -1;
     hms_vmpush_t *shared = pusher->shared;
-    hms_httpclient_answer_t answer;
-    int rc = hms_httpclient_post(pusher->curl, pusher->import_url, "text/plain", pusher->text.data,
-                                 pusher->text.size, timeout_ms, 0, &answer);
-    long status = answer.status;
+    long status = answer->status;
     //  A 4xx but timeout and throttling is about this body: sending it again won't help.
     bool refused = rc != 0 && status >= 400 && status < 500 && status != 408 && status != 429;
     if (rc == 0) {
@@ -217,29 +220,85 @@ static int s_push(s_pusher_t *pusher, long timeout_ms)
         s_pop(pusher, nodes, samples);
         atomic_fetch_add(&shared->rejected, samples);
         hms_warning("victoriametrics: %s refused %" PRIu64 " samples: %s", pusher->import_url,
-                    samples, answer.error);
+                    samples, answer->error);
     } else
-        s_failed(pusher, answer.error);
-    hms_httpclient_answer_free(&answer);
+        s_failed(pusher, answer->error);
+    hms_httpclient_answer_free(answer);
     return rc == 0 || refused ? 1 : 0;
 }
 
-//  Every S_TICK_MS: pushes while a batch is full or the oldest sample has
-//  waited HMS_VMPUSH_FLUSH_MS, unless a retry is not due yet; a backlog for
-//  S_BUDGET_MS at most, so that the pipe is read in between.
+//  One POST of the oldest messages, waiting timeout_ms at most (at exit,
+//  when the loop is gone). Returns s_result's, or -1 with nothing to send.
+static int s_push(s_pusher_t *pusher, long timeout_ms)
+{
+    uint64_t samples;
+    size_t nodes = s_format(pusher, &samples);
+    if (nodes == 0)
+        return -1;
+    hms_httpclient_answer_t answer;
+    int rc = hms_httpclient_post(pusher->curl, pusher->import_url, "text/plain", pusher->text.data,
+                                 pusher->text.size, timeout_ms, 0, &answer);
+    return s_result(pusher, nodes, samples, rc, &answer);
+}
+
+//  A POST is due: a batch is full or the oldest sample has waited
+//  HMS_VMPUSH_FLUSH_MS, none runs, and no retry waits.
+static bool s_due(const s_pusher_t *pusher, int64_t now)
+{
+    return pusher->head && !pusher->inflight && now >= pusher->retry_at &&
+           (pusher->queued >= HMS_VMPUSH_BATCH || now - pusher->head->since >= HMS_VMPUSH_FLUSH_MS);
+}
+
+//  Starts the POST of the oldest messages in the loop (hms_curlloop).
+static void s_start(s_pusher_t *pusher)
+{
+    uint64_t samples;
+    size_t nodes = s_format(pusher, &samples);
+    if (nodes == 0)
+        return;
+    CURLM *multi = hms_curlloop_multi(pusher->curl_loop);
+    if (hms_httpclient_prepare_post(&pusher->request, pusher->curl, pusher->import_url,
+                                    "text/plain", pusher->text.data, pusher->text.size,
+                                    HMS_VMPUSH_TIMEOUT_MS, 0) != 0 ||
+        curl_multi_add_handle(multi, pusher->curl) != CURLM_OK) {
+        hms_httpclient_answer_t answer;
+        hms_httpclient_finish(&pusher->request, pusher->curl, CURLE_OUT_OF_MEMORY, &answer);
+        s_result(pusher, nodes, samples, -1, &answer);
+        return;
+    }
+    pusher->inflight = nodes;
+    pusher->inflight_samples = samples;
+}
+
+//  After curl acted: the POST's end, and the next one when a backlog waits.
+static void s_after(void *arg)
+{
+    s_pusher_t *pusher = arg;
+    CURLM *multi = hms_curlloop_multi(pusher->curl_loop);
+    CURLMsg *msg;
+    int left;
+    while ((msg = curl_multi_info_read(multi, &left)))
+        if (msg->msg == CURLMSG_DONE && msg->easy_handle == pusher->curl) {
+            CURLcode code = msg->data.result; //  msg dies with the removal: copy first
+            curl_multi_remove_handle(multi, pusher->curl);
+            hms_httpclient_answer_t answer;
+            int rc = hms_httpclient_finish(&pusher->request, pusher->curl, code, &answer);
+            size_t nodes = pusher->inflight;
+            pusher->inflight = 0;
+            s_result(pusher, nodes, pusher->inflight_samples, rc, &answer);
+        }
+    if (s_due(pusher, zclock_mono()))
+        s_start(pusher);
+}
+
+//  Every S_TICK_MS: starts a POST when one is due.
 static int s_tick(zloop_t *loop, int timer_id, void *arg)
 {
     (void)loop;
     (void)timer_id;
     s_pusher_t *pusher = arg;
-    int64_t now = zclock_mono(), until = now + S_BUDGET_MS;
-    while (
-        pusher->head && now >= pusher->retry_at && now < until &&
-        (pusher->queued >= HMS_VMPUSH_BATCH || now - pusher->head->since >= HMS_VMPUSH_FLUSH_MS)) {
-        if (s_push(pusher, HMS_VMPUSH_TIMEOUT_MS) != 1)
-            break;
-        now = zclock_mono();
-    }
+    if (s_due(pusher, zclock_mono()))
+        s_start(pusher);
     return 0;
 }
 
@@ -293,12 +352,23 @@ static void s_actor(zsock_t *pipe, void *arg)
 {
     s_pusher_t *pusher = arg;
     zloop_t *loop = zloop_new();
+    pusher->curl_loop = loop ? hms_curlloop_new(loop, s_after, pusher) : NULL;
     zsock_signal(pipe, 0);
-    if (loop) {
+    if (pusher->curl_loop) {
         zloop_reader(loop, pipe, s_pipe_reader, pusher);
         zloop_timer(loop, S_TICK_MS, 0, s_tick, pusher);
         zloop_start(loop);
+    } else
+        hms_error("victoriametrics: cannot start the push's loop");
+    if (pusher->inflight) {
+        //  Cut short: its messages stay queued for the drain.
+        curl_multi_remove_handle(hms_curlloop_multi(pusher->curl_loop), pusher->curl);
+        hms_httpclient_answer_t answer;
+        hms_httpclient_finish(&pusher->request, pusher->curl, CURLE_ABORTED_BY_CALLBACK, &answer);
+        hms_httpclient_answer_free(&answer);
+        pusher->inflight = 0;
     }
+    hms_curlloop_destroy(&pusher->curl_loop); //  before the loop it uses
     zloop_destroy(&loop);
     s_drain(pusher);
     curl_easy_cleanup(pusher->curl);
@@ -387,6 +457,10 @@ void hms_vmpush_metrics(hms_vmpush_t *self, const char *host, hms_content_block_
     uint64_t samples = 0;
     for (size_t i = 0; i < report->count; i++)
         samples += hms_vmtext_samples(s_find(content, report->entries[i].id), &report->entries[i]);
+    if (atomic_fetch_add(&self->pipe_drops, 1) == 0)
+        hms_warning("victoriametrics: the push falls behind: a message dropped (%" PRIu64
+                    " samples; later ones are only counted: dropped in GET /stats)",
+                    samples);
     atomic_fetch_add(&self->dropped, samples);
     hms_content_block_release(&reference);
 }

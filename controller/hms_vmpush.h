@@ -6,7 +6,10 @@
     for the network. The actor queues them and POSTs them as Prometheus
     text with timestamps (hms_vmtext) to VictoriaMetrics'
     /api/v1/import/prometheus: a POST when HMS_VMPUSH_BATCH samples are
-    queued, or once the oldest has waited HMS_VMPUSH_FLUSH_MS.
+    queued, or once the oldest has waited HMS_VMPUSH_FLUSH_MS. One POST
+    runs at a time, in the actor's own loop (hms_curlloop): the actor
+    reads its pipe while VictoriaMetrics takes its time, so that the
+    queue, not the pipe, is what fills during an outage.
 
     * While VictoriaMetrics does not answer, or answers 5xx, 408 or 429,
       the samples stay queued and the POST is tried again after 0.5 s,
