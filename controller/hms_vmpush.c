@@ -15,8 +15,9 @@
 #include <string.h>
 
 #define S_URL_MAX        1024
-#define S_TICK_MS        100 //  how often the queue is looked at
-#define S_BACKOFF_MIN_MS 500 //  before the first retry
+#define S_TICK_MS        100   //  how often the queue is looked at
+#define S_BACKOFF_MIN_MS 500   //  before the first retry
+#define S_HOLD_MS        15000 //  a message waits this long at most for its host's table
 
 struct _hms_vmpush_t {
     zactor_t *actor;
@@ -58,6 +59,8 @@ typedef struct {
     int64_t retry_at;          //  monotonic ms: no POST before
     bool failing;              //  the last POST failed (logged once per outage)
     bool dropping;             //  the queue is full (logged once per episode)
+    size_t unresolved;         //  queued messages whose host's table was not known yet
+    bool draining;             //  at exit: nothing is held
 } s_pusher_t;
 
 static void s_node_destroy(s_node_t **node_p)
@@ -110,9 +113,38 @@ static s_node_t *s_node_new(char *host, hms_content_block_t *content, zchunk_t *
     return node;
 }
 
-//  Queues node; past the bound, the oldest nodes go, counted.
+//  Names node's containers from content (referenced), and counts again.
+static void s_resolve(s_pusher_t *pusher, s_node_t *node, hms_content_block_t *content)
+{
+    const hms_metrics_entry_t *entry = (const hms_metrics_entry_t *)zchunk_data(node->entries);
+    node->content = hms_content_block_ref(content);
+    pusher->queued -= node->samples;
+    node->samples = 0;
+    for (size_t i = 0; i < node->count; i++) {
+        node->containers[i] = s_find(node->content, entry[i].id);
+        node->samples += hms_vmtext_samples(node->containers[i], &entry[i]);
+    }
+    pusher->queued += node->samples;
+    pusher->unresolved--;
+}
+
+//  A node leaves the queue.
+static void s_node_gone(s_pusher_t *pusher, s_node_t **node_p)
+{
+    pusher->unresolved -= (*node_p)->content == NULL;
+    s_node_destroy(node_p);
+}
+
+//  Queues node; past the bound, the oldest nodes go, counted. A message
+//  that came before its host's table (a controller just started) waits for
+//  the next one of that host, which names its containers: pushed without
+//  names, they would make series of their own.
 static void s_enqueue(s_pusher_t *pusher, s_node_t *node)
 {
+    for (s_node_t *old = pusher->head; node->content && pusher->unresolved && old; old = old->next)
+        if (!old->content && strcmp(old->host, node->host) == 0)
+            s_resolve(pusher, old, node->content);
+    pusher->unresolved += node->content == NULL;
     if (pusher->tail)
         pusher->tail->next = node;
     else
@@ -129,7 +161,7 @@ static void s_enqueue(s_pusher_t *pusher, s_node_t *node)
             pusher->tail = pusher->inflight ? pusher->inflight_last : NULL;
         pusher->queued -= old->samples;
         dropped += old->samples;
-        s_node_destroy(&old);
+        s_node_gone(pusher, &old);
     }
     if (dropped && !pusher->dropping)
         hms_warning("victoriametrics: the queue is full (%" PRIu64 " samples): dropping the oldest",
@@ -147,8 +179,11 @@ static size_t s_format(s_pusher_t *pusher, uint64_t *samples)
     hms_vmtext_reset(&pusher->text);
     size_t nodes = 0;
     *samples = 0;
+    int64_t now = zclock_mono();
     for (s_node_t *node = pusher->head;
          node && (nodes == 0 || *samples + node->samples <= HMS_VMPUSH_BATCH); node = node->next) {
+        if (!node->content && !pusher->draining && now - node->since < S_HOLD_MS)
+            break; //  waits for its host's table (s_enqueue)
         const hms_metrics_entry_t *entry = (const hms_metrics_entry_t *)zchunk_data(node->entries);
         for (size_t i = 0; i < node->count; i++)
             if (hms_vmtext_entry(&pusher->text, node->host, node->containers[i], &entry[i],
@@ -169,7 +204,7 @@ static void s_pop(s_pusher_t *pusher, size_t nodes, uint64_t samples)
     while (nodes-- && pusher->head) {
         s_node_t *node = pusher->head;
         pusher->head = node->next;
-        s_node_destroy(&node);
+        s_node_gone(pusher, &node);
     }
     if (!pusher->head)
         pusher->tail = NULL;
@@ -335,6 +370,7 @@ static int s_pipe_reader(zloop_t *loop, zsock_t *pipe, void *arg)
 static void s_drain(s_pusher_t *pusher)
 {
     int64_t deadline = zclock_mono() + HMS_VMPUSH_EXIT_MS;
+    pusher->draining = true;
     while (pusher->head && zclock_mono() < deadline)
         if (s_push(pusher, (long)(deadline - zclock_mono())) != 1)
             break;

@@ -9,6 +9,8 @@
       running and its exit is bounded;
     - answers of a stand-in server (a socket this test serves): 400 drops
       the batch as refused, 503 keeps it and retries until a 204 takes it;
+      a message that came before its host's table waits for the next,
+      which names its containers;
       for the reads, an error status, garbage, JSON of another shape and
       values that are not numbers are errors that say so, and a valid
       export is merged by time.
@@ -144,6 +146,14 @@ static bool s_all_taken(void *arg)
     hms_vmpush_counters_t c;
     hms_vmpush_counters(arg, &c);
     return c.queued + c.dropped == 100 * 42 && c.failures > 0;
+}
+
+//  The pushes of test_answers taken: 42 before, then 84 named.
+static bool s_pushed_126(void *arg)
+{
+    hms_vmpush_counters_t c;
+    hms_vmpush_counters(arg, &c);
+    return c.pushed >= 126;
 }
 
 //  Nothing listens: samples queue up to the bound, the oldest go.
@@ -310,6 +320,14 @@ static void test_answers(void **state)
     assert_int_equal(c.pushed, 42);
     assert_int_equal(s_server.lines, 42);
     assert_int_equal(c.dropped, 0);
+    //  A message before its host's table waits for the next one, which
+    //  names its containers: one POST, every line named.
+    s_send(push, NULL, S_T_MS + 20000, 2);
+    s_send(push, table, S_T_MS + 30000, 2);
+    assert_true(harness_wait(s_pushed_126, push, 10000));
+    hms_vmpush_counters(push, &c);
+    assert_int_equal(c.pushed, 42 + 84);
+    assert_int_equal(s_server.lines, 84);
     hms_vmpush_destroy(&push);
     hms_content_block_release(&table);
 }
@@ -358,11 +376,11 @@ static void test_reads(void **state)
                                         error, sizeof error);
     assert_non_null(series);
     assert_string_equal(s_server.last + strlen(s_server.last) - 9, " HTTP/1.1");
-    assert_non_null(
-        strstr(s_server.last, "GET "
-                              "/api/v1/"
-                              "export?match[]=hms_container_cpu%7Bhost%3D%2210.0.0.5%22%2Cid%3D%"
-                              "22abc%22%7D&start=1796000000.000&end=1796003600.000 "));
+    assert_non_null(strstr(s_server.last,
+                           "GET "
+                           "/api/v1/"
+                           "export?match[]=hms_container_cpu%7Bhost%3D%2210.0.0.5%22%2Cid%3D%"
+                           "22abc%22%7D&start=1796000000.000&end=1796003600.000 "));
     char *text = json_dumps(series, JSON_COMPACT | JSON_SORT_KEYS);
     assert_string_equal(text, "{\"max\":[null,3.0],\"mean\":[0.25,0.5],\"min\":[null,null],"
                               "\"step_ms\":0,\"t\":[1796000000000,1796000010000]}");
