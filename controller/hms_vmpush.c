@@ -424,6 +424,13 @@ static int s_url(hms_vmpush_t *self, const char *url, char *error, size_t size)
                  url, S_URL_MAX);
         return -1;
     }
+    if (strchr(url, '@')) {
+        //  Not echoed: it may hold a password.
+        snprintf(error, size,
+                 "--vm-url: no credentials in the URL (they would show in ps, the log and "
+                 "/stats); restrict VictoriaMetrics' port to the controllers instead");
+        return -1;
+    }
     snprintf(self->url, sizeof self->url, "%s", url);
     while (length > 0 && self->url[length - 1] == '/')
         self->url[--length] = '\0';

@@ -189,6 +189,9 @@ static void test_queue_bound(void **state)
     hms_content_block_release(&table);
     assert_null(hms_vmpush_new("ftp://x", 1000, error, sizeof error));
     assert_non_null(strstr(error, "http://"));
+    assert_null(hms_vmpush_new("http://user:secret@vm:8428", 1000, error, sizeof error));
+    assert_non_null(strstr(error, "no credentials"));
+    assert_null(strstr(error, "secret"));
 }
 
 //  A stand-in HTTP server: answers each request with the status and body
