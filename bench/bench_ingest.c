@@ -176,6 +176,46 @@ static pid_t s_victoria(const char *binary, const char *dir, char *url)
     return -1;
 }
 
+//  The rest of a row of the table: a run's figures over seconds, once the
+//  fleet's first metrics are in (and pushed, with victoria).
+static void s_measure(const char *base, const char *history, pid_t controller, pid_t victoria,
+                      int seconds, uint64_t interval_ms)
+{
+    //  Past the first snapshots and the first metrics: every series
+    //  exists (in the history, in VictoriaMetrics) before measuring.
+    zclock_sleep(2000 + (int)interval_ms);
+    //  And VictoriaMetrics has taken the first interval's burst, which
+    //  creates every series (the costly part of its ingestion).
+    for (int64_t until = zclock_mono() + 120000;
+         victoria > 0 && s_pushed(base, "queued") > 0 && zclock_mono() < until;)
+        zclock_sleep(200);
+    long t0, t1, rss, v0 = 0, v1 = 0, vm_rss = 0;
+    uint64_t m0 = s_metrics_msgs(base), p0 = s_pushed(base, "pushed");
+    s_usage(controller, &t0, &rss);
+    if (victoria > 0)
+        s_usage(victoria, &v0, &vm_rss);
+    zclock_sleep(seconds * 1000);
+    s_usage(controller, &t1, &rss);
+    if (victoria > 0)
+        s_usage(victoria, &v1, &vm_rss);
+    uint64_t m1 = s_metrics_msgs(base), p1 = s_pushed(base, "pushed");
+    struct stat db = {0}, wal = {0};
+    stat(history, &db);
+    char wal_path[160];
+    snprintf(wal_path, sizeof wal_path, "%s-wal", history);
+    stat(wal_path, &wal);
+    double tick_ms = 1000 / (double)sysconf(_SC_CLK_TCK);
+    printf("%.1f | %.1f | %.1f | %.2f | ", (double)(t1 - t0) * tick_ms / seconds,
+           (double)rss / 1024, (double)(m1 - m0) / seconds,
+           (double)(db.st_size + wal.st_size) / 1048576);
+    if (victoria > 0)
+        printf("%.0f | %" PRIu64 " | %.1f | %.1f |\n", (double)(p1 - p0) / seconds,
+               s_pushed(base, "dropped"), (double)(v1 - v0) * tick_ms / seconds,
+               (double)vm_rss / 1024);
+    else
+        printf("- | - | - | - |\n");
+}
+
 //  One run: the fleet with metrics every interval_ms (0: none) and a
 //  controller, pushing to the VictoriaMetrics binary vm when not NULL;
 //  prints a row of the table. Returns 0, or 1.
@@ -225,42 +265,12 @@ static int s_run(const char *controller_bin, int managers, int containers, int s
     int rc = json_integer_value(json_object_get(health, "online")) == managers ? 0 : 1;
     json_decref(health);
     if (rc == 0) {
-        //  Past the first snapshots and the first metrics: every series
-        //  exists (in the history, in VictoriaMetrics) before measuring.
-        zclock_sleep(2000 + (int)interval_ms);
-        //  And VictoriaMetrics has taken the first interval's burst, which
-        //  creates every series (the costly part of its ingestion).
-        for (int64_t until = zclock_mono() + 120000;
-             victoria > 0 && s_pushed(base, "queued") > 0 && zclock_mono() < until;)
-            zclock_sleep(200);
-        long t0, t1, rss, v0 = 0, v1 = 0, vm_rss = 0;
-        uint64_t m0 = s_metrics_msgs(base), p0 = s_pushed(base, "pushed");
-        s_usage(controller, &t0, &rss);
-        if (victoria > 0)
-            s_usage(victoria, &v0, &vm_rss);
-        zclock_sleep(seconds * 1000);
-        s_usage(controller, &t1, &rss);
-        if (victoria > 0)
-            s_usage(victoria, &v1, &vm_rss);
-        uint64_t m1 = s_metrics_msgs(base), p1 = s_pushed(base, "pushed");
-        struct stat db = {0}, wal = {0};
-        stat(history, &db);
-        char wal_path[160];
-        snprintf(wal_path, sizeof wal_path, "%s-wal", history);
-        stat(wal_path, &wal);
-        double tick_ms = 1000 / (double)sysconf(_SC_CLK_TCK);
-        printf("| %s | %d x %d | %.1f | %.1f | %.1f | %.2f | ",
+        printf("| %s | %d x %d | ",
                vm            ? "metrics every interval, pushed to VictoriaMetrics"
                : interval_ms ? "metrics every interval"
                              : "no metrics (reference)",
-               managers, containers, (double)(t1 - t0) * tick_ms / seconds, (double)rss / 1024,
-               (double)(m1 - m0) / seconds, (double)(db.st_size + wal.st_size) / 1048576);
-        if (vm)
-            printf("%.0f | %" PRIu64 " | %.1f | %.1f |\n", (double)(p1 - p0) / seconds,
-                   s_pushed(base, "dropped"), (double)(v1 - v0) * tick_ms / seconds,
-                   (double)vm_rss / 1024);
-        else
-            printf("- | - | - | - |\n");
+               managers, containers);
+        s_measure(base, history, controller, victoria, seconds, interval_ms);
     } else
         fprintf(stderr, "bench_ingest: the controller does not follow the %d managers\n", managers);
     if (controller > 0) {
