@@ -1,15 +1,14 @@
 /*  hms_docker: asynchronous Docker Engine API client.
 
-    How curl and zloop meet: curl tells s_curl_socket which fds to watch and
-    s_curl_timer when it wants to be called back; zloop then calls
-    s_on_socket or s_on_timer, which hand control to curl with
-    curl_multi_socket_action and afterwards deliver what arrived
-    (s_deliver). User callbacks run only there, never inside a curl
-    callback, because curl refuses curl_multi_add_handle from its own
-    callbacks and an event callback may well want to restart a container.
+    curl runs in the loop through hms_curlloop: after curl acted on a
+    socket or a timeout, s_deliver delivers what arrived. User callbacks
+    run only there, never inside a curl callback, because curl refuses
+    curl_multi_add_handle from its own callbacks and an event callback may
+    well want to restart a container.
 */
 
 #include "hms_docker.h"
+#include "hms_curlloop.h"
 #include "hms_log.h"
 
 #include <curl/curl.h>
@@ -53,11 +52,11 @@ typedef struct {
 } s_transfer_t;
 
 struct _hms_docker_t {
-    zloop_t *loop;      //  Loop that drives curl; not owned
-    char *socket_path;  //  Engine's unix socket
-    CURLM *multi;       //  Holds every transfer
-    int timer_id;       //  zloop timer curl asked for, or -1
-    zlistx_t *requests; //  s_transfer_t of the requests in flight
+    zloop_t *loop;             //  Loop that drives curl; not owned
+    char *socket_path;         //  Engine's unix socket
+    hms_curlloop_t *curl_loop; //  curl in the loop
+    CURLM *multi;              //  its multi handle: holds every transfer
+    zlistx_t *requests;        //  s_transfer_t of the requests in flight
 
     //  Events stream
     s_transfer_t *stream;          //  Current GET /events, or NULL
@@ -438,8 +437,9 @@ static void s_stream_deliver(hms_docker_t *self)
 
 //  Runs after curl did some work: stream news first, then every finished
 //  transfer. All user callbacks come from here.
-static void s_deliver(hms_docker_t *self)
+static void s_deliver(void *arg)
 {
+    hms_docker_t *self = arg;
     s_stream_deliver(self);
     CURLMsg *msg;
     int left;
@@ -457,77 +457,6 @@ static void s_deliver(hms_docker_t *self)
     }
 }
 
-//  zloop poller: an fd curl watches is ready.
-static int s_on_socket(zloop_t *loop, zmq_pollitem_t *item, void *arg)
-{
-    (void)loop;
-    hms_docker_t *self = arg;
-    int mask = ((item->revents & ZMQ_POLLIN) ? CURL_CSELECT_IN : 0) |
-               ((item->revents & ZMQ_POLLOUT) ? CURL_CSELECT_OUT : 0) |
-               ((item->revents & ZMQ_POLLERR) ? CURL_CSELECT_ERR : 0);
-    int running;
-    curl_multi_socket_action(self->multi, item->fd, mask, &running);
-    s_deliver(self);
-    return 0;
-}
-
-//  zloop timer: curl's timeout expired.
-static int s_on_timer(zloop_t *loop, int timer_id, void *arg)
-{
-    (void)loop;
-    hms_docker_t *self = arg;
-    if (timer_id != self->timer_id)
-        return 0; //  replaced earlier in this pass of the loop
-    //  zloop frees a one-shot timer once fired: forget it before curl
-    //  asks for the next one, or s_curl_timer would end a freed timer
-    self->timer_id = -1;
-    int running;
-    curl_multi_socket_action(self->multi, CURL_SOCKET_TIMEOUT, 0, &running);
-    s_deliver(self);
-    return 0;
-}
-
-//  curl's socket callback: which fds to watch, for what. CURL_POLL_REMOVE
-//  comes before curl closes the fd (also when a transfer is removed or the
-//  multi handle cleaned up); the poller must go then, because a closed fd
-//  left in zloop's poll set makes zmq_poll fail, which ends the loop.
-static int s_curl_socket(CURL *easy, curl_socket_t fd, int what, void *arg, void *socketp)
-{
-    (void)easy;
-    (void)socketp;
-    hms_docker_t *self = arg;
-    zmq_pollitem_t item = {NULL, fd, 0, 0};
-    zloop_poller_end(self->loop, &item); //  also before a change of events
-    if (what == CURL_POLL_REMOVE)
-        return 0;
-    item.events =
-        ((what & CURL_POLL_IN) ? ZMQ_POLLIN : 0) | ((what & CURL_POLL_OUT) ? ZMQ_POLLOUT : 0);
-    if (zloop_poller(self->loop, &item, s_on_socket, self))
-        return -1;
-    //  curl reads errors from the socket itself; zloop must not drop it
-    zloop_poller_set_tolerant(self->loop, &item);
-    return 0;
-}
-
-//  curl's timer callback: one one-shot zloop timer at a time. It must not
-//  call curl_multi_socket_action itself (even for timeout 0): s_on_timer
-//  does, from the loop.
-static int s_curl_timer(CURLM *multi, long timeout_ms, void *arg)
-{
-    (void)multi;
-    hms_docker_t *self = arg;
-    if (self->timer_id != -1) {
-        zloop_timer_end(self->loop, self->timer_id);
-        self->timer_id = -1;
-    }
-    if (timeout_ms >= 0) {
-        self->timer_id = zloop_timer(self->loop, (size_t)timeout_ms, 1, s_on_timer, self);
-        if (self->timer_id == -1)
-            return -1;
-    }
-    return 0;
-}
-
 hms_docker_t *hms_docker_new(zloop_t *loop, const char *socket_path)
 {
     assert(loop);
@@ -540,11 +469,11 @@ hms_docker_t *hms_docker_new(zloop_t *loop, const char *socket_path)
         return NULL;
     }
     self->loop = loop;
-    self->timer_id = -1;
     self->reconnect_id = -1;
     self->state = -1;
     self->socket_path = strdup(socket_path ? socket_path : HMS_DOCKER_SOCKET);
-    self->multi = curl_multi_init();
+    self->curl_loop = hms_curlloop_new(loop, s_deliver, self);
+    self->multi = self->curl_loop ? hms_curlloop_multi(self->curl_loop) : NULL;
     self->requests = zlistx_new();
     self->events = zlistx_new();
     if (!self->socket_path || !self->multi || !self->requests || !self->events) {
@@ -552,10 +481,6 @@ hms_docker_t *hms_docker_new(zloop_t *loop, const char *socket_path)
         return NULL;
     }
     zlistx_set_destructor(self->events, s_json_destroy);
-    curl_multi_setopt(self->multi, CURLMOPT_SOCKETFUNCTION, s_curl_socket);
-    curl_multi_setopt(self->multi, CURLMOPT_SOCKETDATA, self);
-    curl_multi_setopt(self->multi, CURLMOPT_TIMERFUNCTION, s_curl_timer);
-    curl_multi_setopt(self->multi, CURLMOPT_TIMERDATA, self);
     return self;
 }
 
@@ -570,11 +495,8 @@ void hms_docker_destroy(hms_docker_t **self_p)
     s_transfer_t *request;
     while (self->requests && (request = zlistx_detach(self->requests, NULL)))
         s_transfer_destroy(&request);
-    //  Removing the transfers made curl end their pollers (CURL_POLL_REMOVE);
-    //  cleanup may still call s_curl_socket and s_curl_timer
-    curl_multi_cleanup(self->multi);
-    if (self->timer_id != -1)
-        zloop_timer_end(self->loop, self->timer_id);
+    //  Removing the transfers made curl end their pollers (CURL_POLL_REMOVE)
+    hms_curlloop_destroy(&self->curl_loop);
     zlistx_destroy(&self->requests);
     zlistx_destroy(&self->events);
     free(self->line.data);

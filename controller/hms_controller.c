@@ -154,7 +154,7 @@ static void s_on_answer(void *arg, hms_follower_t *host, const hms_msg_t *reply)
 static void s_on_metrics(void *arg, hms_follower_t *host, const hms_metrics_report_t *report)
 {
     hms_controller_t *self = arg;
-    hms_sinks_metrics(self->sinks, hms_follower_address(host), report);
+    hms_sinks_metrics(self->sinks, host, report);
 }
 
 static void s_on_alert(void *arg, hms_follower_t *host, const hms_alert_t *alert, bool changed)
@@ -551,7 +551,8 @@ hms_controller_t *hms_controller_new(const hms_controller_config_t *config, size
     zloop_timer(self->loop, TICK_MS, 0, s_tick, self);
     zloop_timer(self->loop, SAMPLE_MS, 0, s_sample, self);
     s_publish(self);
-    self->rest = hms_rest_start(config, self->api, self->views, self->history);
+    self->rest = hms_rest_start(config, self->api, self->views, self->history,
+                                hms_sinks_vmpush(self->sinks));
     if (!self->rest || s_ready(self) != 0) {
         hms_controller_destroy(&self);
         return NULL;

@@ -29,6 +29,8 @@ typedef struct {
     char *state_file;                 //  hosts and settings survive restarts here; "": none
     char *history_file;               //  metrics history (SQLite); "": named after the state file
     int history_max_mb;               //  its size cap
+    char *vm_url;                     //  VictoriaMetrics' base URL (hms_vmpush); "": none
+    int vm_queue;                     //  samples queued for it at most
     char *webhooks;                   //  alert webhooks (URLs, comma-separated); "": none
     char *alertmanagers;              //  Alertmanagers' base URLs, comma-separated; "": none
     char *hosts;                      //  managers to follow from the start, comma-separated

@@ -18,8 +18,7 @@ const hms_history_tier_t hms_history_tiers[HMS_HISTORY_TIERS] = {
 
 #define S_SCHEMA_VERSION 1
 #define S_BLOB_SIZE      (HMS_METRIC_COUNT * sizeof(hms_rollup_t))
-#define S_QUERY_ROWS_MAX 20000 //  points one query returns at most
-#define S_CAP_CHUNK      1000  //  rows deleted at a time over the size cap
+#define S_CAP_CHUNK      1000 //  rows deleted at a time over the size cap
 
 static const char *const s_schema[] = {
     //  Before the first table: freed pages can be given back (size cap).
@@ -366,7 +365,7 @@ int hms_history_prune(hms_history_t *self, uint64_t now_ms)
 
 //  The tier a query reads: the coarsest with a step of at most step_ms,
 //  or a coarser one when it no longer holds from_ms.
-static int s_tier_for(uint64_t from_ms, uint64_t step_ms, uint64_t now_ms)
+int hms_history_tier(uint64_t from_ms, uint64_t step_ms, uint64_t now_ms)
 {
     int tier = 0;
     for (int t = 1; t < HMS_HISTORY_TIERS; t++)
@@ -415,13 +414,13 @@ json_t *hms_history_query(const char *path, const char *host, const char *contai
                            &statement, error, error_size);
     if (!db)
         return NULL;
-    int tier = s_tier_for(from_ms, step_ms, now_ms);
+    int tier = hms_history_tier(from_ms, step_ms, now_ms);
     sqlite3_bind_text(statement, 1, host, -1, SQLITE_STATIC);
     sqlite3_bind_text(statement, 2, container, -1, SQLITE_STATIC);
     sqlite3_bind_int(statement, 3, tier);
     sqlite3_bind_int64(statement, 4, (sqlite3_int64)from_ms);
     sqlite3_bind_int64(statement, 5, (sqlite3_int64)to_ms);
-    sqlite3_bind_int(statement, 6, S_QUERY_ROWS_MAX);
+    sqlite3_bind_int(statement, 6, HMS_HISTORY_POINTS_MAX);
     json_t *t = json_array(), *min = json_array(), *mean = json_array(), *max = json_array();
     int rc;
     while ((rc = sqlite3_step(statement)) == SQLITE_ROW) {

@@ -33,6 +33,9 @@ typedef struct _hms_history_t hms_history_t;
 
 #define HMS_HISTORY_TIERS 3
 
+//  Points one query returns at most (the oldest first).
+#define HMS_HISTORY_POINTS_MAX 20000
+
 //  A tier: the length of its buckets (0: the managers' interval, as
 //  received) and how long they are kept.
 typedef struct {
@@ -101,6 +104,12 @@ json_t *hms_history_alerts(const char *path, uint64_t from_ms, uint64_t to_ms, s
 
 //  Bytes of the database file.
 uint64_t hms_history_size(hms_history_t *self);
+
+//  The tier a query of [from_ms, ...] at step_ms reads at now_ms: the
+//  coarsest whose step is at most step_ms (0: the finest) and that still
+//  holds from_ms, else the finest. VictoriaMetrics' reads answer at the
+//  same steps (hms_vmquery).
+int hms_history_tier(uint64_t from_ms, uint64_t step_ms, uint64_t now_ms);
 
 //  Reads series metric of container on host from the file at path (its own
 //  read-only connection), over [from_ms, to_ms], from the coarsest tier

@@ -3,6 +3,7 @@
 #include "hms_notifier.h"
 
 #include "hms_alertmanager.h"
+#include "hms_httpclient.h"
 #include "hms_log.h"
 
 #include <czmq.h>
@@ -159,37 +160,16 @@ static void s_on_alert(s_sender_t *sender, const hms_alert_t *alert, bool change
     }
 }
 
-static size_t s_discard(void *data, size_t size, size_t count, void *arg)
-{
-    (void)data;
-    (void)arg;
-    return size * count;
-}
-
 //  Posts body to receiver. Returns true when it answered 2xx.
 static bool s_post(s_sender_t *sender, const s_receiver_t *receiver, const char *body)
 {
-    CURL *curl = sender->curl;
-    curl_easy_reset(curl);
-    struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
-    curl_easy_setopt(curl, CURLOPT_URL, receiver->url);
-    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 1000L);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 3000L);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_discard);
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode rc = curl_easy_perform(curl);
-    long status = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    curl_slist_free_all(headers);
-    if (rc != CURLE_OK || status < 200 || status > 299) {
-        hms_info("notifications: %s: %s", receiver->url,
-                 rc != CURLE_OK ? curl_easy_strerror(rc) : "not a 2xx answer");
-        return false;
-    }
-    return true;
+    hms_httpclient_answer_t answer;
+    int rc = hms_httpclient_post(sender->curl, receiver->url, "application/json", body,
+                                 strlen(body), 3000L, 0, &answer);
+    if (rc != 0)
+        hms_info("notifications: %s: %s", receiver->url, answer.error);
+    hms_httpclient_answer_free(&answer);
+    return rc == 0;
 }
 
 static const s_receiver_t *s_receiver(const s_sender_t *sender, const char *url, size_t *index)

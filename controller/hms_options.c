@@ -8,6 +8,7 @@
 #include "hms_controller.h"
 #include "hms_daemon.h"
 #include "hms_msg.h"
+#include "hms_vmpush.h"
 
 #include "hms_log.h"
 
@@ -16,6 +17,10 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+
+//  A constant's digits, for a default.
+#define S_DIGITS(x) #x
+#define S_TEXT(x)   S_DIGITS(x)
 
 const hms_option_t hms_controller_options[] = {
     {"http-bind", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, http_bind), "", 0, 0,
@@ -56,6 +61,13 @@ const hms_option_t hms_controller_options[] = {
      "\"none\": no history)"},
     {"history-max-mb", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, history_max_mb), "1024", 1,
      1048576, "MB", "size cap of the history: past it, the oldest rows go first"},
+    {"vm-url", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, vm_url), "", 0, 0, "URL",
+     "VictoriaMetrics (http://127.0.0.1:8428): every metrics message is pushed there, and the "
+     "history endpoint reads from there (default: none)"},
+    {"vm-queue", 0, HMS_OPT_INT, offsetof(hms_controller_config_t, vm_queue),
+     S_TEXT(HMS_VMPUSH_QUEUE_DEFAULT), HMS_VMPUSH_QUEUE_MIN, HMS_VMPUSH_QUEUE_MAX, "SAMPLES",
+     "samples kept for VictoriaMetrics while it does not answer (about 7 bytes each); past it "
+     "the oldest are dropped"},
     {"webhook", 0, HMS_OPT_STRING, offsetof(hms_controller_config_t, webhooks), "", 0, 0, "URLS",
      "alert webhooks, comma-separated: each gets Alertmanager's webhook body (version 4) when an "
      "alert fires or resolves"},

@@ -10,22 +10,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-//  A family read from the containers' last readings.
-typedef struct {
-    const char *name;
-    const char *type; //  counter or gauge
-    const char *help;
-    unsigned group; //  HMS_READING_*: the reading must hold it
-    size_t offset;  //  of the uint64_t counter in hms_reading_t
-    double scale;   //  the value is counter * scale
-} s_reading_family_t;
-
 #define READING(name, type, group, member, scale, help)                                            \
     {                                                                                              \
         name, type, help, group, offsetof(hms_reading_t, member), scale                            \
     }
 
-static const s_reading_family_t s_reading_families[] = {
+const hms_prometheus_reading_t hms_prometheus_readings[HMS_PROMETHEUS_READINGS] = {
     READING("container_cpu_usage_seconds_total", "counter", HMS_READING_CPU, cpu_usage_ns, 1e-9,
             "Cumulative CPU time consumed, in seconds."),
     READING("container_cpu_cfs_periods_total", "counter", HMS_READING_CPU, cpu_periods, 1,
@@ -130,8 +120,8 @@ static void s_number(FILE *out, double value)
 //  The families of the readings: every container with a reading of that group.
 static void s_readings(FILE *out, const hms_view_t *view)
 {
-    for (size_t f = 0; f < sizeof s_reading_families / sizeof *s_reading_families; f++) {
-        const s_reading_family_t *family = &s_reading_families[f];
+    for (size_t f = 0; f < HMS_PROMETHEUS_READINGS; f++) {
+        const hms_prometheus_reading_t *family = &hms_prometheus_readings[f];
         s_family(out, family->name, family->type, family->help);
         for (size_t h = 0; h < view->count; h++) {
             const hms_view_host_t *host = &view->hosts[h];
@@ -141,10 +131,9 @@ static void s_readings(FILE *out, const hms_view_t *view)
                     hms_metrics_block_find(host->metrics, container->id);
                 if (!entry || !(entry->reading.have & family->group))
                     continue;
-                uint64_t value =
-                    *(const uint64_t *)((const char *)&entry->reading + family->offset);
                 s_container_sample(out, family->name, host, container, NULL, NULL);
-                s_number(out, (double)value * family->scale);
+                s_number(out, (double)hms_prometheus_reading_value(family, &entry->reading) *
+                                  family->scale);
             }
         }
     }
@@ -179,11 +168,23 @@ static void s_containers(FILE *out, const hms_view_t *view)
     }
 }
 
+const char *const hms_prometheus_heal_reasons[HMS_PROMETHEUS_HEAL_REASONS] = {"stopped", "loss",
+                                                                              "unhealthy"};
+
+void hms_prometheus_heals(const hms_container_t *container,
+                          uint64_t counts[HMS_PROMETHEUS_HEAL_REASONS])
+{
+    uint64_t loss = container->loss_heals, health = container->health_heals;
+    counts[0] = container->restarts -
+                (loss + health <= container->restarts ? loss + health : container->restarts);
+    counts[1] = loss;
+    counts[2] = health;
+}
+
 //  The heals HMS made of each watched container, by reason: it stopped
 //  (a start), its probes lost too much, or Docker called it unhealthy.
 static void s_heals(FILE *out, const hms_view_t *view)
 {
-    static const char *const reasons[] = {"stopped", "loss", "unhealthy"};
     s_family(out, "hms_container_heals_total", "counter",
              "Starts and restarts HMS made of the container, by reason.");
     for (size_t h = 0; h < view->count; h++) {
@@ -192,14 +193,11 @@ static void s_heals(FILE *out, const hms_view_t *view)
             const hms_container_t *container = &host->content->containers[c];
             if (container->status == HMS_STATUS_IGNORED)
                 continue;
-            uint64_t loss = container->loss_heals, health = container->health_heals;
-            uint64_t stopped =
-                container->restarts -
-                (loss + health <= container->restarts ? loss + health : container->restarts);
-            const uint64_t counts[] = {stopped, loss, health};
-            for (size_t r = 0; r < sizeof reasons / sizeof *reasons; r++) {
+            uint64_t counts[HMS_PROMETHEUS_HEAL_REASONS];
+            hms_prometheus_heals(container, counts);
+            for (size_t r = 0; r < HMS_PROMETHEUS_HEAL_REASONS; r++) {
                 s_container_sample(out, "hms_container_heals_total", host, container, "reason",
-                                   reasons[r]);
+                                   hms_prometheus_heal_reasons[r]);
                 fprintf(out, "%" PRIu64 "\n", counts[r]);
             }
         }
@@ -237,10 +235,11 @@ static void s_security(FILE *out, const hms_view_t *view)
 
 //  The forecasts of exhaustion: seconds left, by resource and method; a
 //  container not growing towards its limit has no sample.
+const char *const hms_prometheus_forecast_labels[HMS_FORECASTS][2] = {
+    {"memory", "linear"}, {"memory", "holt"}, {"pids", "linear"}, {"pids", "holt"}};
+
 static void s_forecasts(FILE *out, const hms_view_t *view)
 {
-    static const char *const resources[] = {"memory", "memory", "pids", "pids"};
-    static const char *const methods[] = {"linear", "holt", "linear", "holt"};
     s_family(out, "hms_container_exhaustion_seconds", "gauge",
              "Seconds before the container's memory reaches its limit or its tasks pids.max, "
              "at the rate of the last minutes (method linear: a regression line; holt: Holt's "
@@ -251,15 +250,15 @@ static void s_forecasts(FILE *out, const hms_view_t *view)
             const hms_container_t *container = &host->content->containers[c];
             const hms_metrics_entry_t *entry = hms_metrics_block_find(host->metrics, container->id);
             for (int f = 0; entry && f < HMS_FORECASTS; f++) {
-                if (isnan(entry->forecasts[f]) || entry->forecasts[f] >= 1e9f)
+                if (!hms_prometheus_forecast_shown(entry->forecasts[f]))
                     continue;
                 fputs("hms_container_exhaustion_seconds{", out);
                 s_label(out, "host", host->address, true);
                 s_label(out, "name", container->name, false);
                 s_label(out, "id", container->id, false);
                 s_label(out, "image", container->image, false);
-                s_label(out, "resource", resources[f], false);
-                s_label(out, "method", methods[f], false);
+                s_label(out, "resource", hms_prometheus_forecast_labels[f][0], false);
+                s_label(out, "method", hms_prometheus_forecast_labels[f][1], false);
                 fputs("} ", out);
                 s_number(out, entry->forecasts[f]);
             }

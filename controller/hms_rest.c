@@ -56,6 +56,8 @@ struct _hms_rest_t {
     bool tls;                    //  served over TLS
     char *cert, *key;            //  PEM text, kept while serving
     char *history;               //  the metrics history file; "": none
+    char *vm_url;                //  VictoriaMetrics, read for the history; "": none
+    const hms_vmpush_t *push;    //  the push to it; NULL: none
     hms_guard_t *guard;          //  what every request must pass
     hms_api_t *api;              //  the loop's mailbox
     hms_view_store_t *views;     //  what the loop publishes
@@ -87,7 +89,7 @@ static int s_get_metrics(hms_rest_t *self, const struct _u_request *request,
 {
     (void)request;
     (void)arg;
-    return hms_rest_prometheus(self->views, response);
+    return hms_rest_prometheus(self->views, self->push, response);
 }
 
 //  GET /alerts/history: changes of state from the history.
@@ -99,21 +101,15 @@ static int s_get_alert_history(hms_rest_t *self, const struct _u_request *reques
 }
 
 //  GET /healthz
-static int s_health(hms_view_store_t *views, const struct _u_request *request,
-                    struct _u_response *response)
+static int s_get_health(hms_rest_t *self, const struct _u_request *request,
+                        struct _u_response *response, const void *arg)
 {
     (void)request;
-    hms_view_t *view = hms_view_store_acquire(views);
-    size_t online = 0;
-    for (size_t i = 0; i < view->count; i++)
-        online += view->hosts[i].status == HMS_HOST_ONLINE;
-    json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "hosts", (json_int_t)view->count,
-                             "online", (json_int_t)online);
-    hms_view_release(&view);
-    return hms_rest_json(response, 200, body);
+    (void)arg;
+    return hms_rest_health(self->views, self->push, response);
 }
 
-//  A route rendered from the view alone: /healthz, /alerts (pending and
+//  A route rendered from the view alone: /alerts (pending and
 //  firing), /security and /security/{address}/{container} (the audit's
 //  findings), /forecasts (time left before the limits). arg: its
 //  s_view_route_t.
@@ -121,8 +117,7 @@ typedef struct {
     int (*render)(hms_view_store_t *views, const struct _u_request *request,
                   struct _u_response *response);
 } s_view_route_t;
-static const s_view_route_t s_healthz = {s_health}, s_alerts = {hms_rest_alerts},
-                            s_security_all = {hms_rest_security},
+static const s_view_route_t s_alerts = {hms_rest_alerts}, s_security_all = {hms_rest_security},
                             s_security_one = {hms_rest_security_one},
                             s_forecasts = {hms_rest_forecasts};
 
@@ -155,7 +150,7 @@ static int s_get_history(hms_rest_t *self, const struct _u_request *request,
                          struct _u_response *response, const void *arg)
 {
     (void)arg;
-    return hms_rest_history(self->views, self->history, request, response);
+    return hms_rest_history(self->views, self->history, self->vm_url, request, response);
 }
 
 //  POST /containers and POST /containers/{address}: a threshold.
@@ -392,7 +387,7 @@ static const struct {
     {"/containers/:address/:id", s_get_container, s_change_container, NULL, s_change_container,
      NULL},
     {"/containers/:address/:id/metrics", s_get_history, NULL, NULL, NULL, NULL},
-    {"/healthz", s_get_view, NULL, NULL, NULL, &s_healthz},
+    {"/healthz", s_get_health, NULL, NULL, NULL, NULL},
     {"/stats", s_get_stats, NULL, NULL, NULL, NULL},
     {"/metrics", s_get_metrics, NULL, NULL, NULL, NULL},
     {"/alerts", s_get_view, NULL, NULL, NULL, &s_alerts},
@@ -495,6 +490,8 @@ hms_rest_t *hms_rest_new(const hms_rest_config_t *config)
     self->api = config->api;
     self->views = config->views;
     self->history = strdup(config->history ? config->history : "");
+    self->vm_url = strdup(config->vm_url ? config->vm_url : "");
+    self->push = config->push;
     self->tls = config->tls_cert && config->tls_key;
     if (self->tls) {
         self->cert = strdup(config->tls_cert);
@@ -549,12 +546,13 @@ void hms_rest_destroy(hms_rest_t **self_p)
     free(self->cert);
     free(self->key);
     free(self->history);
+    free(self->vm_url);
     free(self);
     *self_p = NULL;
 }
 
 hms_rest_t *hms_rest_start(const hms_controller_config_t *config, hms_api_t *api,
-                           hms_view_store_t *views, const char *history)
+                           hms_view_store_t *views, const char *history, const hms_vmpush_t *push)
 {
     hms_secrets_t secrets;
     if (hms_secrets_load(&secrets, config->token_file, config->tls_cert, config->tls_key) != 0)
@@ -586,7 +584,9 @@ hms_rest_t *hms_rest_start(const hms_controller_config_t *config, hms_api_t *api
                                   config->http_timeout_s,
                                   api,
                                   views,
-                                  history};
+                                  history,
+                                  config->vm_url,
+                                  push};
         server = hms_rest_new(&rest);
     }
     if (server)

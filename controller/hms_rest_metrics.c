@@ -5,6 +5,7 @@
 #include "hms_history.h"
 #include "hms_prometheus.h"
 #include "hms_rest_io.h"
+#include "hms_vmquery.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -12,22 +13,53 @@
 #include <stdlib.h>
 #include <string.h>
 
-int hms_rest_prometheus(hms_view_store_t *views, struct _u_response *response)
+int hms_rest_prometheus(hms_view_store_t *views, const hms_vmpush_t *push,
+                        struct _u_response *response)
 {
     hms_view_t *view = hms_view_store_acquire(views);
     size_t size = 0;
     char *text = hms_prometheus_render(view, &size);
     hms_view_release(&view);
-    if (!text)
+    char *more = push && text ? hms_vmpush_prometheus(push) : NULL;
+    char *both = more ? realloc(text, size + strlen(more) + 1) : text;
+    if (!both || (push && !more)) {
+        free(both);
+        free(more);
         return hms_rest_error(response, 500, "out of memory");
-    ulfius_set_binary_body_response(response, 200, text, size);
+    }
+    if (more) {
+        strcpy(both + size, more);
+        size += strlen(more);
+        free(more);
+    }
+    ulfius_set_binary_body_response(response, 200, both, size);
     u_map_put(response->map_header, "Content-Type", HMS_PROMETHEUS_TYPE);
-    free(text);
+    free(both);
     return U_CALLBACK_COMPLETE;
 }
 
-int hms_rest_history(hms_view_store_t *views, const char *history, const struct _u_request *request,
-                     struct _u_response *response)
+int hms_rest_health(hms_view_store_t *views, const hms_vmpush_t *push, struct _u_response *response)
+{
+    hms_view_t *view = hms_view_store_acquire(views);
+    size_t online = 0;
+    for (size_t i = 0; i < view->count; i++)
+        online += view->hosts[i].status == HMS_HOST_ONLINE;
+    json_t *body = json_pack("{s:s, s:I, s:I}", "status", "ok", "hosts", (json_int_t)view->count,
+                             "online", (json_int_t)online);
+    hms_view_release(&view);
+    if (body && push) {
+        hms_vmpush_counters_t counters;
+        hms_vmpush_counters(push, &counters);
+        json_object_set_new(body, "victoriametrics",
+                            json_pack("{s:b, s:I, s:I}", "up", counters.up, "queued",
+                                      (json_int_t)counters.queued, "dropped",
+                                      (json_int_t)counters.dropped));
+    }
+    return hms_rest_json(response, 200, body);
+}
+
+int hms_rest_history(hms_view_store_t *views, const char *history, const char *vm_url,
+                     const struct _u_request *request, struct _u_response *response)
 {
     char address[HMS_ADDRESS_MAX + 1], ref[HMS_REF_MAX + 1];
     if (!hms_rest_address(request, response, address) ||
@@ -44,7 +76,7 @@ int hms_rest_history(hms_view_store_t *views, const char *history, const struct 
     if (hms_rest_range(request, response, 3600000, &from, &to) ||
         hms_rest_ms(request, response, "step", &step))
         return U_CALLBACK_COMPLETE;
-    if (!*history)
+    if (!*history && !*vm_url)
         return hms_rest_no_history(response);
     hms_view_t *view = hms_view_store_acquire(views);
     const hms_view_host_t *host;
@@ -58,10 +90,12 @@ int hms_rest_history(hms_view_store_t *views, const char *history, const struct 
     if (!container)
         return U_CALLBACK_COMPLETE;
     char error[512] = "";
-    json_t *series =
-        hms_history_query(history, address, id, metric, from, to, step, now, error, sizeof error);
+    json_t *series = *vm_url ? hms_vmquery_series(vm_url, address, id, metric, from, to, step, now,
+                                                  error, sizeof error)
+                             : hms_history_query(history, address, id, metric, from, to, step, now,
+                                                 error, sizeof error);
     if (!series)
-        return hms_rest_error(response, 500, "%s", error);
+        return hms_rest_error(response, *vm_url ? 502 : 500, "%s", error);
     json_t *head =
         json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I}", "address", address, "container", id,
                   "name", container_name, "metric", hms_metric_name(metric), "unit",
