@@ -34,26 +34,11 @@
 
 //  HTTP.
 
-typedef struct {
-    char *data;
-    size_t size;
-} body_t;
-
-static size_t s_collect(char *data, size_t size, size_t count, void *arg)
-{
-    body_t *body = arg;
-    body->data = realloc(body->data, body->size + size * count + 1);
-    memcpy(body->data + body->size, data, size * count);
-    body->size += size * count;
-    body->data[body->size] = '\0';
-    return size * count;
-}
-
-static long s_get(CURL *curl, const char *url, body_t *body)
+static long s_get(CURL *curl, const char *url, sim_body_t *body)
 {
     body->size = 0;
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
     long status = 0;
     if (curl_easy_perform(curl) == CURLE_OK)
@@ -72,7 +57,7 @@ static void *s_client(void *arg)
 {
     client_t *client = arg;
     CURL *curl = curl_easy_init();
-    body_t body = {NULL, 0};
+    sim_body_t body = {NULL, 0};
     for (int i = 0; i < client->requests; i++) {
         int64_t start = zclock_usecs();
         if (s_get(curl, client->url, &body) != 200) {
@@ -113,7 +98,7 @@ static void s_measure(const char *label, const char *url, int clients, int reque
 }
 
 //  The reference: ulfius answering a fixed buffer.
-static body_t s_reference_body;
+static sim_body_t s_reference_body;
 
 static int s_reference(const struct _u_request *request, struct _u_response *response, void *arg)
 {
@@ -153,7 +138,7 @@ int main(int argc, char **argv)
     char url[128];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/containers", HTTP_PORT);
     CURL *curl = curl_easy_init();
-    body_t body = {NULL, 0};
+    sim_body_t body = {NULL, 0};
     int64_t deadline = zclock_mono() + 60000;
     size_t expected = (size_t)sim.managers * (size_t)sim.containers, seen = 0;
     while (zclock_mono() < deadline) {

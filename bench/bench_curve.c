@@ -217,25 +217,6 @@ static double s_cipher_floor(size_t request, size_t reply, int rounds)
     return median;
 }
 
-//  CPU seconds (user + system) pid has used.
-static double s_cpu(pid_t pid)
-{
-    char path[64];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *file = fopen(path, "r");
-    if (!file)
-        return NAN;
-    char line[1024];
-    char *text = fgets(line, sizeof line, file);
-    fclose(file);
-    const char *rest = text ? strrchr(line, ')') : NULL;
-    unsigned long utime = 0, stime = 0;
-    if (!rest || sscanf(rest + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime,
-                        &stime) != 2)
-        return NAN;
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
-}
-
 //  The number of containers the controller at port shows.
 static size_t s_shown(int port)
 {
@@ -435,12 +416,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_curve: the controllers do not show %zu containers\n", expected);
         return 1;
     }
-    double plain0 = s_cpu(plain_pid), curve0 = s_cpu(curve_pid);
+    double plain0 = sim_cpu(plain_pid, NULL), curve0 = sim_cpu(curve_pid, NULL);
     int64_t start = zclock_mono();
     zclock_sleep(seconds * 1000);
     double elapsed = (double)(zclock_mono() - start) / 1000.0;
-    double plain_cpu = (s_cpu(plain_pid) - plain0) / elapsed * 100;
-    double curve_cpu = (s_cpu(curve_pid) - curve0) / elapsed * 100;
+    double plain_cpu = (sim_cpu(plain_pid, NULL) - plain0) / elapsed * 100;
+    double curve_cpu = (sim_cpu(curve_pid, NULL) - curve0) / elapsed * 100;
     printf("## Controller CPU\n\n%d simulated managers of %d containers followed by each of two "
            "controllers running at once, one in plaintext, one over CURVE; every second a "
            "heartbeat from each manager and an update notice from one in ten (%d give_content "

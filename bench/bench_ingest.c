@@ -34,7 +34,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-
 static size_t s_discard(char *data, size_t size, size_t count, void *arg)
 {
     (void)data;
@@ -42,59 +41,20 @@ static size_t s_discard(char *data, size_t size, size_t count, void *arg)
     return size * count;
 }
 
-static size_t s_collect(char *data, size_t size, size_t count, void *arg)
-{
-    size_t bytes = size * count;
-    char **body = arg;
-    size_t had = *body ? strlen(*body) : 0;
-    char *grown = realloc(*body, had + bytes + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + had, data, bytes);
-    grown[had + bytes] = '\0';
-    *body = grown;
-    return bytes;
-}
-
 //  GET url as JSON, or NULL.
 static json_t *s_get(const char *url)
 {
     CURL *curl = curl_easy_init();
-    char *body = NULL;
+    sim_body_t body = {NULL, 0};
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    json_t *json = curl_easy_perform(curl) == CURLE_OK && body ? json_loads(body, 0, NULL) : NULL;
+    json_t *json =
+        curl_easy_perform(curl) == CURLE_OK && body.data ? json_loads(body.data, 0, NULL) : NULL;
     curl_easy_cleanup(curl);
-    free(body);
+    free(body.data);
     return json;
-}
-
-//  CPU ticks (utime + stime) and resident KB of pid.
-static void s_usage(pid_t pid, long *ticks, long *rss_kb)
-{
-    char path[64], text[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *file = fopen(path, "r");
-    *ticks = 0;
-    if (file && fgets(text, sizeof text, file)) {
-        const char *after = strrchr(text, ')');
-        unsigned long utime = 0, stime = 0;
-        if (after && sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
-                            &utime, &stime) == 2)
-            *ticks = (long)(utime + stime);
-    }
-    if (file)
-        fclose(file);
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    file = fopen(path, "r");
-    *rss_kb = 0;
-    while (file && fgets(text, sizeof text, file))
-        if (sscanf(text, "VmRSS: %ld", rss_kb) == 1)
-            break;
-    if (file)
-        fclose(file);
 }
 
 static uint64_t s_metrics_msgs(const char *base)
@@ -188,29 +148,27 @@ static void s_measure(const char *base, const char *history, pid_t controller, p
     for (int64_t until = zclock_mono() + 120000;
          victoria > 0 && s_pushed(base, "queued") > 0 && zclock_mono() < until;)
         zclock_sleep(200);
-    long t0, t1, rss, v0 = 0, v1 = 0, vm_rss = 0;
+    long rss, vm_rss = 0;
+    double t0, t1, v0 = 0, v1 = 0;
     uint64_t m0 = s_metrics_msgs(base), p0 = s_pushed(base, "pushed");
-    s_usage(controller, &t0, &rss);
+    t0 = sim_cpu(controller, &rss);
     if (victoria > 0)
-        s_usage(victoria, &v0, &vm_rss);
+        v0 = sim_cpu(victoria, &vm_rss);
     zclock_sleep(seconds * 1000);
-    s_usage(controller, &t1, &rss);
+    t1 = sim_cpu(controller, &rss);
     if (victoria > 0)
-        s_usage(victoria, &v1, &vm_rss);
+        v1 = sim_cpu(victoria, &vm_rss);
     uint64_t m1 = s_metrics_msgs(base), p1 = s_pushed(base, "pushed");
     struct stat db = {0}, wal = {0};
     stat(history, &db);
     char wal_path[160];
     snprintf(wal_path, sizeof wal_path, "%s-wal", history);
     stat(wal_path, &wal);
-    double tick_ms = 1000 / (double)sysconf(_SC_CLK_TCK);
-    printf("%.1f | %.1f | %.1f | %.2f | ", (double)(t1 - t0) * tick_ms / seconds,
-           (double)rss / 1024, (double)(m1 - m0) / seconds,
-           (double)(db.st_size + wal.st_size) / 1048576);
+    printf("%.1f | %.1f | %.1f | %.2f | ", (t1 - t0) * 1000 / seconds, (double)rss / 1024,
+           (double)(m1 - m0) / seconds, (double)(db.st_size + wal.st_size) / 1048576);
     if (victoria > 0)
         printf("%.0f | %" PRIu64 " | %.1f | %.1f |\n", (double)(p1 - p0) / seconds,
-               s_pushed(base, "dropped"), (double)(v1 - v0) * tick_ms / seconds,
-               (double)vm_rss / 1024);
+               s_pushed(base, "dropped"), (v1 - v0) * 1000 / seconds, (double)vm_rss / 1024);
     else
         printf("- | - | - | - |\n");
 }
@@ -221,10 +179,8 @@ static void s_measure(const char *base, const char *history, pid_t controller, p
 static int s_run(const char *controller_bin, int managers, int containers, int seconds,
                  uint64_t interval_ms, const char *vm)
 {
-    sim_fleet_t fleet = {.managers = managers,
-                         .containers = containers,
-                         .base_port = 0,
-                         .metrics_ms = interval_ms};
+    sim_fleet_t fleet = {
+        .managers = managers, .containers = containers, .base_port = 0, .metrics_ms = interval_ms};
     zactor_t *actor = sim_fleet_start(&fleet);
     char dir[] = "/tmp/hms-ingest-XXXXXX";
     if (!mkdtemp(dir))

@@ -37,32 +37,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-typedef struct {
-    char *data;
-    size_t size;
-} s_body_t;
-
-static size_t s_collect(char *data, size_t size, size_t count, void *arg)
-{
-    s_body_t *body = arg;
-    size_t bytes = size * count;
-    char *grown = realloc(body->data, body->size + bytes + 1);
-    if (!grown)
-        return 0;
-    memcpy(grown + body->size, data, bytes);
-    body->size += bytes;
-    grown[body->size] = '\0';
-    body->data = grown;
-    return bytes;
-}
-
 //  GET url on curl (kept alive between calls): the body (caller frees) or
 //  NULL; *us the time it took.
 static char *s_get(CURL *curl, const char *url, double *us)
 {
-    s_body_t body = {NULL, 0};
+    sim_body_t body = {NULL, 0};
     curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_collect);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
     int64_t start = zclock_usecs();
@@ -84,29 +65,6 @@ static json_t *s_get_json(CURL *curl, const char *url)
     json_t *json = text ? json_loads(text, 0, NULL) : NULL;
     free(text);
     return json;
-}
-
-//  CPU seconds (utime + stime) and resident KB of pid.
-static double s_usage(pid_t pid, long *rss_kb)
-{
-    char path[64], text[1024];
-    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
-    FILE *file = fopen(path, "r");
-    unsigned long utime = 0, stime = 0;
-    const char *after = file && fgets(text, sizeof text, file) ? strrchr(text, ')') : NULL;
-    if (after)
-        sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime);
-    if (file)
-        fclose(file);
-    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
-    file = fopen(path, "r");
-    *rss_kb = 0;
-    while (file && fgets(text, sizeof text, file))
-        if (sscanf(text, "VmRSS: %ld", rss_kb) == 1)
-            break;
-    if (file)
-        fclose(file);
-    return (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK);
 }
 
 //  Starts the controller following hosts with the client's key; returns
@@ -233,7 +191,7 @@ static int s_measure(const s_args_t *args, zactor_t *fleet, pid_t controller, co
 {
     CURL *curl = curl_easy_init();
     long rss_kb;
-    double cpu0 = s_usage(controller, &rss_kb);
+    double cpu0 = sim_cpu(controller, &rss_kb);
     zstr_send(fleet, "STATS");
     char *text = zstr_recv(fleet);
     uint64_t changes0 = strtoull(text, NULL, 10);
@@ -241,7 +199,7 @@ static int s_measure(const s_args_t *args, zactor_t *fleet, pid_t controller, co
     int64_t start = zclock_mono();
     zclock_sleep(args->seconds * 1000);
     double elapsed = (double)(zclock_mono() - start) / 1000;
-    double cpu = (s_usage(controller, &rss_kb) - cpu0) / elapsed * 100;
+    double cpu = (sim_cpu(controller, &rss_kb) - cpu0) / elapsed * 100;
     zstr_send(fleet, "STATS");
     text = zstr_recv(fleet);
     double rate = (double)(strtoull(text, NULL, 10) - changes0) / elapsed;

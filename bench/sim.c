@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 hms_container_t *sim_content(int count)
 {
@@ -379,4 +380,41 @@ void sim_keys_remove(const sim_keys_t *keys)
     snprintf(command, sizeof command, "rm -rf '%s'", keys->dir);
     if (*keys->dir && system(command) != 0)
         fprintf(stderr, "sim: %s not removed\n", keys->dir);
+}
+
+double sim_cpu(pid_t pid, long *rss_kb)
+{
+    char path[64], text[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *file = fopen(path, "r");
+    const char *after = file && fgets(text, sizeof text, file) ? strrchr(text, ')') : NULL;
+    unsigned long utime = 0, stime = 0;
+    bool read = after && sscanf(after + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu",
+                                &utime, &stime) == 2;
+    if (file)
+        fclose(file);
+    snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+    file = rss_kb ? fopen(path, "r") : NULL;
+    if (rss_kb)
+        *rss_kb = 0;
+    while (file && fgets(text, sizeof text, file))
+        if (sscanf(text, "VmRSS: %ld", rss_kb) == 1)
+            break;
+    if (file)
+        fclose(file);
+    return read ? (double)(utime + stime) / (double)sysconf(_SC_CLK_TCK) : NAN;
+}
+
+size_t sim_collect(char *data, size_t size, size_t count, void *arg)
+{
+    sim_body_t *body = arg;
+    size_t bytes = size * count;
+    char *grown = realloc(body->data, body->size + bytes + 1);
+    if (!grown)
+        return 0;
+    memcpy(grown + body->size, data, bytes);
+    body->size += bytes;
+    grown[body->size] = '\0';
+    body->data = grown;
+    return bytes;
 }

@@ -1,5 +1,6 @@
-/*  sim: what the benches' simulated managers share: a container table,
-    sending HMS/2 messages, answering give_content, ending on $TERM.
+/*  sim: what the benches share: simulated managers (a container table,
+    sending HMS/2 messages, answering give_content, ending on $TERM), and
+    reading a process's CPU and an HTTP answer.
 */
 #ifndef SIM_H_INCLUDED
 #define SIM_H_INCLUDED
@@ -8,6 +9,7 @@
 #include "hms_transport.h"
 
 #include <czmq.h>
+#include <sys/types.h>
 
 //  A table of count running containers with plausible fields (caller frees).
 hms_container_t *sim_content(int count);
@@ -103,5 +105,20 @@ typedef struct {
 //  Returns 0, or -1. sim_keys_remove removes the directory.
 int sim_keys_make(sim_keys_t *keys);
 void sim_keys_remove(const sim_keys_t *keys);
+
+//  What every bench reads of a process and of HTTP answers.
+
+//  CPU seconds (user + system) pid has used, NAN when it is gone; its
+//  resident KB into *rss_kb when not NULL.
+double sim_cpu(pid_t pid, long *rss_kb);
+
+//  An HTTP answer's body, grown by sim_collect (a CURLOPT_WRITEFUNCTION
+//  whose CURLOPT_WRITEDATA is a sim_body_t); data is NUL-terminated.
+typedef struct {
+    char *data;
+    size_t size;
+} sim_body_t;
+
+size_t sim_collect(char *data, size_t size, size_t count, void *arg);
 
 #endif
