@@ -1,6 +1,7 @@
 /*  hms_runtime: signs that a container is escaping, read from proc.  */
 
 #include "hms_runtime.h"
+#include "hms_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,7 @@ struct _hms_runtime_t {
     ino_t host[HMS_NS_COUNT];
     s_agent_t *agents; //  the host's v1 hierarchies
     size_t agent_count;
+    bool blind_told; //  the log said once that namespaces cannot be read
 };
 
 //  Reads path into buffer (size), NUL-terminated. Returns the length, or -1.
@@ -146,6 +148,15 @@ int hms_runtime_main(hms_runtime_t *self, int pid, hms_runtime_main_t *main)
         !s_status_field(status, "\nUid:", 10, &uid))
         return -1;
     s_namespaces(self->proc_root, pid, main->ns);
+    //  Without CAP_SYS_PTRACE a process's namespaces are closed to the
+    //  manager, and the indicators see nothing: said once.
+    if (!main->ns[HMS_NS_MNT] && !main->ns[HMS_NS_PID] && !main->ns[HMS_NS_NET] &&
+        !self->blind_told) {
+        hms_warning("cannot read %s/%d/ns: no runtime escape indicator can fire "
+                    "(the manager needs CAP_SYS_PTRACE)",
+                    self->proc_root, pid);
+        self->blind_told = true;
+    }
     main->root = uid == 0;
     main->can_mount = (main->cap_bnd >> S_CAP_SYS_ADMIN) & 1;
     return 0;
