@@ -34,11 +34,9 @@ section.
 
 import argparse
 import concurrent.futures
-import http.client
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -46,24 +44,15 @@ import tempfile
 import threading
 import time
 
+from observer import UnixHTTPConnection  # bench/observer.py, beside this file
+
 API = "/v1.41"
 LABEL_KEY, LABEL_VALUE = "hms.hostscale", "burst"
 
 
-class UnixHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, path, timeout=120):
-        super().__init__("localhost", timeout=timeout)
-        self.path = path
-
-    def connect(self):
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.settimeout(self.timeout)
-        self.sock.connect(self.path)
-
-
 def engine(method, path, body=None, sock="/var/run/docker.sock"):
     """One Engine API call; returns (status, parsed body or None)."""
-    conn = UnixHTTPConnection(sock)
+    conn = UnixHTTPConnection(sock, timeout=120)  # a start waits for the engine
     try:
         headers = {"Content-Type": "application/json"} if body is not None else {}
         conn.request(method, API + path, json.dumps(body) if body is not None else None, headers)
