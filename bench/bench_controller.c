@@ -34,18 +34,6 @@
 
 //  HTTP.
 
-static long s_get(CURL *curl, const char *url, sim_body_t *body)
-{
-    body->size = 0;
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-    return status;
-}
-
 typedef struct {
     const char *url;
     int requests;
@@ -60,7 +48,7 @@ static void *s_client(void *arg)
     sim_body_t body = {NULL, 0};
     for (int i = 0; i < client->requests; i++) {
         int64_t start = zclock_usecs();
-        if (s_get(curl, client->url, &body) != 200) {
+        if (sim_get(curl, client->url, 0, &body) != 200) {
             fprintf(stderr, "bench_controller: GET %s failed\n", client->url);
             exit(1);
         }
@@ -142,7 +130,7 @@ int main(int argc, char **argv)
     int64_t deadline = zclock_mono() + 60000;
     size_t expected = (size_t)sim.managers * (size_t)sim.containers, seen = 0;
     while (zclock_mono() < deadline) {
-        if (s_get(curl, url, &body) == 200) {
+        if (sim_get(curl, url, 0, &body) == 200) {
             json_t *all = json_loads(body.data, 0, NULL);
             json_t *list = json_object_get(all, "hosts");
             seen = 0;

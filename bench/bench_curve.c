@@ -220,27 +220,20 @@ static double s_cipher_floor(size_t request, size_t reply, int rounds)
 //  The number of containers the controller at port shows.
 static size_t s_shown(int port)
 {
-    char url[96], *text = NULL;
-    size_t size = 0;
+    char url[96];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/containers", port);
-    FILE *out = open_memstream(&text, &size);
     CURL *curl = curl_easy_init();
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, out);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    sim_body_t body = {NULL, 0};
+    long status = sim_get(curl, url, 5000, &body);
     curl_easy_cleanup(curl);
-    fclose(out);
     size_t shown = 0;
-    json_t *all = status == 200 ? json_loads(text, 0, NULL) : NULL;
+    json_t *all = status == 200 && body.data ? json_loads(body.data, 0, NULL) : NULL;
     size_t i;
     json_t *host;
     json_array_foreach(json_object_get(all, "hosts"), i, host) shown +=
         json_array_size(json_object_get(host, "containers"));
     json_decref(all);
-    free(text);
+    free(body.data);
     return shown;
 }
 

@@ -34,24 +34,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-static size_t s_discard(char *data, size_t size, size_t count, void *arg)
-{
-    (void)data;
-    (void)arg;
-    return size * count;
-}
-
 //  GET url as JSON, or NULL.
 static json_t *s_get(const char *url)
 {
     CURL *curl = curl_easy_init();
     sim_body_t body = {NULL, 0};
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 5000L);
     json_t *json =
-        curl_easy_perform(curl) == CURLE_OK && body.data ? json_loads(body.data, 0, NULL) : NULL;
+        sim_get(curl, url, 5000, &body) && body.data ? json_loads(body.data, 0, NULL) : NULL;
     curl_easy_cleanup(curl);
     free(body.data);
     return json;
@@ -111,12 +100,7 @@ static pid_t s_victoria(const char *binary, const char *dir, char *url)
             CURL *curl = curl_easy_init();
             char health[96];
             snprintf(health, sizeof health, "%s/health", url);
-            curl_easy_setopt(curl, CURLOPT_URL, health);
-            curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, s_discard);
-            curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 1000L);
-            long status = 0;
-            if (curl_easy_perform(curl) == CURLE_OK)
-                curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+            long status = sim_get(curl, health, 1000, NULL);
             curl_easy_cleanup(curl);
             if (status == 200) {
                 pclose(ss);

@@ -42,14 +42,8 @@
 static char *s_get(CURL *curl, const char *url, double *us)
 {
     sim_body_t body = {NULL, 0};
-    curl_easy_setopt(curl, CURLOPT_URL, url);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sim_collect);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &body);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 30000L);
     int64_t start = zclock_usecs();
-    long status = 0;
-    if (curl_easy_perform(curl) == CURLE_OK)
-        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    long status = sim_get(curl, url, 30000, &body);
     if (us)
         *us = (double)(zclock_usecs() - start);
     if (status != 200) {

@@ -418,3 +418,24 @@ size_t sim_collect(char *data, size_t size, size_t count, void *arg)
     body->data = grown;
     return bytes;
 }
+
+static size_t s_drop(char *data, size_t size, size_t count, void *arg)
+{
+    (void)data;
+    (void)arg;
+    return size * count;
+}
+
+long sim_get(CURL *curl, const char *url, long timeout_ms, sim_body_t *body)
+{
+    if (body)
+        body->size = 0;
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, body ? sim_collect : s_drop);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, body);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+    long status = 0;
+    if (curl_easy_perform(curl) == CURLE_OK)
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+    return status;
+}

@@ -8,6 +8,7 @@
 #include "hms_msg.h"
 #include "hms_transport.h"
 
+#include <curl/curl.h>
 #include <czmq.h>
 #include <sys/types.h>
 
@@ -120,5 +121,10 @@ typedef struct {
 } sim_body_t;
 
 size_t sim_collect(char *data, size_t size, size_t count, void *arg);
+
+//  GET url on curl (kept alive between calls) within timeout_ms (0: no
+//  limit): the HTTP status, 0 when none came. The answer replaces body's
+//  data; body NULL: the answer is dropped.
+long sim_get(CURL *curl, const char *url, long timeout_ms, sim_body_t *body);
 
 #endif
